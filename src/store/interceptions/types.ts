@@ -1,0 +1,74 @@
+/**
+ * The interception store's contract. The gateway writes through {@link InterceptionWriter};
+ * the admin API, CLI, export and retention read through {@link InterceptionReader}.
+ * Layout and durability rules: src/store/interceptions/README (issue #2).
+ */
+import type { Interception, EndStatus } from '../../gateway/record/types.js';
+
+export interface InterceptionFilter {
+  provider?: string;
+  model?: string;
+  /** Matches the initiator's name or id. */
+  initiator?: string;
+  client?: string;
+  status?: string;
+  /** Inclusive lower bound on started_at (ms since epoch). */
+  startedAfter?: number;
+  /** Exclusive upper bound on started_at (ms since epoch). */
+  startedBefore?: number;
+  includeInFlight?: boolean;
+}
+
+export interface ListQuery extends InterceptionFilter {
+  /** 1–1000, default 100. */
+  limit?: number;
+  /** Cursor: the page starts right after this interception in (started_at desc, id desc) order. */
+  afterId?: string;
+}
+
+export interface ListResult {
+  /** Total records matching the filter (not just this page). */
+  count: number;
+  /** Whole records, newest first by (started_at, id). */
+  results: Interception[];
+}
+
+export interface InterceptionReader {
+  list(q: ListQuery): Promise<ListResult>;
+  get(id: string): Promise<Interception | undefined>;
+  /**
+   * Every stored, ended record with started_at in [since, until), oldest first, streamed so memory
+   * stays flat however many records there are (export, usage).
+   */
+  iterate(range: { since?: number; until?: number }): AsyncIterable<Interception>;
+}
+
+export interface InterceptionWriter {
+  /**
+   * Records that a call started (an `in_flight` record with no parts). If the process dies before
+   * {@link finish}, the next start turns it into `interrupted`.
+   */
+  begin(rec: Interception): void;
+  /** Stores the whole finished record (status is an EndStatus). On disk within 1 s. */
+  finish(rec: Interception & { status: EndStatus }): void;
+  /** Resolves when everything handed in so far is written to disk. */
+  flush(): Promise<void>;
+}
+
+export interface InterceptionStore extends InterceptionReader, InterceptionWriter {
+  /** Health of the write path: false after a write error (disk full, read-only), with the reason. */
+  health(): { ok: boolean; error: string | null };
+  /** Subscribe to finished records (live view, metrics). Returns an unsubscribe function. */
+  onFinish(listener: (rec: Interception) => void): () => void;
+  /**
+   * Deletes, in bounded batches, every record with started_at < before. Yields between batches so
+   * the gateway keeps serving. Returns the number of records deleted.
+   */
+  purge(before: number, opts?: { batchSize?: number }): Promise<number>;
+  /**
+   * Strips content (prompt text, tool inputs, thoughts) from records with started_at < before,
+   * keeping metadata and token usage. Returns the number of records changed.
+   */
+  stripContent(before: number, opts?: { batchSize?: number }): Promise<number>;
+  close(): Promise<void>;
+}
