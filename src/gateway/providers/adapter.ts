@@ -49,6 +49,11 @@ export interface ProviderAdapter {
   readonly codec: ApiCodec;
   readonly errorShape: ErrorShape;
   /**
+   * Overrides `codec.requestFacts` when the path carries facts the body does not (Bedrock-native
+   * routes put the model id and the streaming choice in the URL).
+   */
+  requestFacts?(path: string, json: Record<string, unknown>): RequestFacts;
+  /**
    * Throws a GatewayError when the provider is not configured (503), unreachable (502) or timed
    * out before answering (504). Any HTTP answer, error statuses included, is a reply.
    */
