@@ -51,6 +51,13 @@ export interface ApiOutcome {
    * `response.failed`, an OpenAI error chunk) or a body that is not the API's format; null if none.
    */
   error: string | null;
+  /**
+   * Streams only: whether the API's terminal event was seen (Anthropic `message_stop`, Chat
+   * `data: [DONE]`, Responses `response.completed` / `response.incomplete` / `response.failed`).
+   * A stream that ends without it is not an error by itself: the pipeline decides whether the call
+   * was cancelled or completed. Blocking parses leave it undefined.
+   */
+  complete?: boolean;
 }
 
 /** Incremental state for one streamed response. Must be O(event) per call: never re-scan. */
