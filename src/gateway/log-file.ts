@@ -1,0 +1,203 @@
+/**
+ * The `--log-json PATH` file: an append-only JSON-lines file that rotates daily (UTC) and by size
+ * without losing or splitting a line, so Filebeat, Fluent Bit or Vector can tail it.
+ *
+ * Rotation is rename-then-reopen: the live file always sits at PATH; a finished file is renamed
+ * to `PATH.YYYY-MM-DD.N` (the UTC day its lines were written, N = 1, 2, … within that day) and a
+ * fresh PATH is opened. Tailers that follow by inode keep reading the renamed file to its end and
+ * pick up the new PATH. Writes are buffered and flushed asynchronously in whole chunks; rotation
+ * only ever happens between chunks, and every chunk the callers hand in is whole lines.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface RotatingFileOptions {
+  /** The live file. Its directory is created if missing. */
+  path: string;
+  /** Rotate before a write would take the file past this size (bytes). Default 50 MiB. */
+  maxBytes?: number;
+  /** Rotate when the UTC day changes (default true). */
+  daily?: boolean;
+  /** Rotated files to keep (oldest deleted first); 0 keeps all. Default 30. */
+  maxFiles?: number;
+  /** Clock for the daily rotation; defaults to Date.now. */
+  now?: () => number;
+  /** Called when a write fails (disk full…); the line is dropped, the process goes on. */
+  onError?: (err: Error) => void;
+}
+
+const DAY_LEN = 10; // 'YYYY-MM-DD'
+
+function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, DAY_LEN);
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A size- and day-rotating append-only file for whole-line chunks. */
+export class RotatingFile {
+  readonly path: string;
+  private readonly maxBytes: number;
+  private readonly daily: boolean;
+  private readonly maxFiles: number;
+  private readonly now: () => number;
+  private readonly onError: (err: Error) => void;
+  private fd: number;
+  private size: number;
+  private day: string;
+  private queue: string[] = [];
+  private draining: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(opts: RotatingFileOptions) {
+    this.path = path.resolve(opts.path);
+    this.maxBytes = opts.maxBytes ?? 50 * 1024 * 1024;
+    this.daily = opts.daily ?? true;
+    this.maxFiles = opts.maxFiles ?? 30;
+    this.now = opts.now ?? Date.now;
+    this.onError = opts.onError ?? ((err) => { process.emitWarning(err); });
+    fs.mkdirSync(path.dirname(this.path), { recursive: true });
+    this.fd = fs.openSync(this.path, 'a', 0o600);
+    const st = fs.fstatSync(this.fd);
+    this.size = st.size;
+    // A file left from an earlier run belongs to the day it was last written.
+    this.day = utcDay(st.size > 0 ? st.mtimeMs : this.now());
+  }
+
+  /** Queues whole lines (one or more, each ending in `\n`). Never blocks, never throws. */
+  write(chunk: string): boolean {
+    if (this.closed || chunk.length === 0) return true;
+    this.queue.push(chunk);
+    this.draining ??= this.drain().finally(() => { this.draining = undefined; });
+    return true;
+  }
+
+  /** Resolves when everything queued so far is on disk (written to the OS). */
+  async flush(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  /**
+   * Writes what is still queued synchronously: for `process.on('exit')`, where no async work
+   * runs. A batch already handed to an async write is not written twice (both take chunks off the
+   * same queue head), though on this last-gasp path it may land after the chunks written here.
+   */
+  flushSync(): void {
+    if (this.closed) return;
+    while (this.queue.length > 0) {
+      const chunk = this.queue.shift() ?? '';
+      this.writeChunkSync(chunk);
+    }
+  }
+
+  /** Flushes and closes the file. Later writes are dropped. */
+  async close(): Promise<void> {
+    await this.flush();
+    if (this.closed) return;
+    this.closed = true;
+    fs.closeSync(this.fd);
+  }
+
+  private needsRotation(bytes: number): boolean {
+    if (this.daily && utcDay(this.now()) !== this.day) return this.size > 0 || this.resetDay();
+    return this.size > 0 && this.size + bytes > this.maxBytes;
+  }
+
+  /** An empty file simply moves to the new day; nothing to rotate. */
+  private resetDay(): false {
+    this.day = utcDay(this.now());
+    return false;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0 && !this.closed) {
+      // Gather chunks up to 64 KiB into one write, stopping where a rotation is due.
+      let batch = '';
+      let bytes = 0;
+      while (this.queue.length > 0) {
+        const next = this.queue[0] ?? '';
+        const nb = Buffer.byteLength(next);
+        if (batch.length > 0 && (bytes + nb > 65_536 || this.size + bytes + nb > this.maxBytes)) break;
+        if (batch.length === 0 && this.needsRotation(nb)) this.rotate();
+        batch += next;
+        bytes += nb;
+        this.queue.shift();
+      }
+      try {
+        await writeAll(this.fd, Buffer.from(batch));
+        this.size += bytes;
+      } catch (err) {
+        this.onError(err as Error);
+      }
+    }
+  }
+
+  private writeChunkSync(chunk: string): void {
+    const nb = Buffer.byteLength(chunk);
+    try {
+      if (this.needsRotation(nb)) this.rotate();
+      fs.writeSync(this.fd, chunk);
+      this.size += nb;
+    } catch (err) {
+      this.onError(err as Error);
+    }
+  }
+
+  private rotate(): void {
+    try {
+      fs.closeSync(this.fd);
+      fs.renameSync(this.path, this.nextRotatedName());
+    } catch (err) {
+      this.onError(err as Error);
+    }
+    this.fd = fs.openSync(this.path, 'a', 0o600);
+    this.size = fs.fstatSync(this.fd).size;
+    this.day = utcDay(this.now());
+    this.prune();
+  }
+
+  /** Rotated files of this log, oldest first (by day, then N). */
+  rotatedFiles(): string[] {
+    const dir = path.dirname(this.path);
+    const re = new RegExp(`^${escapeRe(path.basename(this.path))}\\.(\\d{4}-\\d{2}-\\d{2})\\.(\\d+)$`);
+    const found: Array<{ name: string; day: string; n: number }> = [];
+    for (const name of fs.readdirSync(dir)) {
+      const m = re.exec(name);
+      if (m) found.push({ name: path.join(dir, name), day: m[1] ?? '', n: Number(m[2]) });
+    }
+    found.sort((a, b) => (a.day === b.day ? a.n - b.n : a.day < b.day ? -1 : 1));
+    return found.map((f) => f.name);
+  }
+
+  private nextRotatedName(): string {
+    const prefix = `${this.path}.${this.day}.`;
+    let n = 1;
+    for (const f of this.rotatedFiles()) {
+      if (f.startsWith(prefix)) n = Math.max(n, Number(f.slice(prefix.length)) + 1);
+    }
+    return `${prefix}${n}`;
+  }
+
+  private prune(): void {
+    if (this.maxFiles <= 0) return;
+    const files = this.rotatedFiles();
+    for (const f of files.slice(0, Math.max(0, files.length - this.maxFiles))) {
+      try { fs.unlinkSync(f); } catch { /* already gone */ }
+    }
+  }
+}
+
+function writeAll(fd: number, buf: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (offset: number): void => {
+      fs.write(fd, buf, offset, buf.length - offset, null, (err, written) => {
+        if (err) { reject(err); return; }
+        if (offset + written < buf.length) step(offset + written);
+        else resolve();
+      });
+    };
+    step(0);
+  });
+}

@@ -1,0 +1,187 @@
+/**
+ * Logging (issue #5, SPEC §3 / §7): one pino logger for ordinary lines, plus the structured
+ * interception lines, written to the same sinks in order.
+ *
+ * - Default: ordinary lines human-readable on stderr.
+ * - `--log-json PATH`: every line in PATH is a JSON object (ordinary ones too); PATH rotates daily
+ *   and by size (src/gateway/log-file.ts). `/dev/stderr` / `/dev/stdout` give JSON on that stream
+ *   instead of the human form; other `/dev/…` paths are appended to without rotation. With a file
+ *   PATH, stderr keeps the human form of ordinary lines.
+ * - Structured logging on: each finished record becomes its SPEC §7 lines, written in one chunk
+ *   (start first, end last) by the same serializer export uses (src/gateway/record/log-lines.ts),
+ *   to the JSON sink when there is one, else to stderr as JSON lines.
+ *
+ * Secrets: interception lines are built from records, which never hold keys or tokens; ordinary
+ * lines also pass pino `redact` for header and key fields, as defence in depth.
+ */
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { Interception } from './record/types.js';
+import { formatInterceptionLines } from './record/log-lines.js';
+import { RotatingFile } from './log-file.js';
+
+export type { Logger } from 'pino';
+
+/** Options for {@link createLogger}. */
+export interface LoggerOptions {
+  /** `--log-json`: a file path, `/dev/stderr` or `/dev/stdout`; undefined = human stderr only. */
+  logJson?: string;
+  /** `--structured-logging`; a function is read at every record, so a settings change applies live. */
+  structured: boolean | (() => boolean);
+  /** pino level for ordinary lines; default `info`. */
+  level?: string;
+  /** Rotation of the JSON log file. */
+  rotation?: { maxBytes?: number; daily?: boolean; maxFiles?: number };
+  /** Clock for ordinary line timestamps and daily rotation; defaults to Date.now. */
+  now?: () => number;
+  /** Where human lines go; defaults to process.stderr (tests pass a collector). */
+  stderr?: { write(s: string): unknown };
+}
+
+/** Writes the SPEC §7 lines of finished records. */
+export interface RecordLog {
+  /** Emits all lines of a finished record, in order, when structured logging is on. Never throws. */
+  emit(rec: Interception): void;
+}
+
+export interface Logging {
+  /** For ordinary log lines. */
+  logger: Logger;
+  recordLog: RecordLog;
+  /** The rotating JSON log file, when `logJson` is a regular path (tests, diagnostics). */
+  file?: RotatingFile;
+  /** Resolves when everything written so far has reached the sinks. */
+  flush(): Promise<void>;
+  /** Flushes and closes the JSON sink. */
+  close(): Promise<void>;
+}
+
+/**
+ * Field paths pino blanks in ordinary lines. Interception lines never carry these; this covers a
+ * careless `logger.info({ headers })` or a config object logged whole.
+ */
+export const REDACT_PATHS: readonly string[] = [
+  'headers.authorization', 'headers["x-api-key"]', 'headers["proxy-authorization"]', 'headers.cookie',
+  '*.headers.authorization', '*.headers["x-api-key"]', '*.headers["proxy-authorization"]', '*.headers.cookie',
+  'authorization', 'apiKey', 'api_key', 'key', 'token', 'secret', 'password', 'adminToken', 'accessKeySecret',
+  '*.authorization', '*.apiKey', '*.api_key', '*.key', '*.token', '*.secret', '*.password', '*.adminToken',
+  '*.accessKeySecret', 'openaiKey', 'anthropicKey', 'bedrockAccessKey', 'bedrockAccessKeySecret',
+  '*.openaiKey', '*.anthropicKey', '*.bedrockAccessKey', '*.bedrockAccessKeySecret',
+];
+
+interface Sink { write(s: string): unknown; flush?(): Promise<void>; close?(): Promise<void> }
+
+const LEVEL_TAG: Readonly<Record<string, string>> = {
+  trace: 'TRACE', debug: 'DEBUG', info: 'INFO ', warn: 'WARN ', error: 'ERROR', fatal: 'FATAL',
+};
+
+/** Renders one pino JSON line for a human: `TIME LEVEL msg key=value …`. */
+export function humanLine(json: string): string {
+  let obj: Record<string, unknown>;
+  try {
+    obj = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json.endsWith('\n') ? json : `${json}\n`;
+  }
+  const { time, level, msg, pid: _pid, hostname: _host, err, ...rest } = obj;
+  let out = `${String(time ?? '')} ${LEVEL_TAG[String(level)] ?? String(level)} ${String(msg ?? '')}`;
+  for (const [k, v] of Object.entries(rest)) out += ` ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`;
+  if (err && typeof err === 'object') {
+    const e = err as { message?: unknown; stack?: unknown };
+    out += ` err=${JSON.stringify(e.message ?? '')}`;
+    if (typeof e.stack === 'string') out += `\n    ${e.stack.split('\n').slice(1).join('\n    ').trim()}`;
+  }
+  return `${out}\n`;
+}
+
+function jsonSink(target: string, opts: LoggerOptions): { sink: Sink; file?: RotatingFile; replacesStderr: boolean } {
+  if (target === '/dev/stderr' || target === '/dev/stdout' || target === '-') {
+    const fd = target === '/dev/stdout' ? 1 : 2;
+    const dest = pino.destination({ dest: fd, sync: true });
+    return { sink: { write: (s) => dest.write(s) }, replacesStderr: fd === 2 };
+  }
+  if (target.startsWith('/dev/')) {
+    const dest = pino.destination({ dest: target, append: true, sync: false });
+    return {
+      sink: {
+        write: (s) => dest.write(s),
+        flush: () => new Promise<void>((resolve) => { dest.flush(() => resolve()); }),
+        close: () => new Promise<void>((resolve) => { dest.once('close', () => resolve()); dest.end(); }),
+      },
+      replacesStderr: false,
+    };
+  }
+  const file = new RotatingFile({
+    path: target,
+    ...opts.rotation,
+    now: opts.now,
+    onError: (err) => { (opts.stderr ?? process.stderr).write(`aibridge: cannot write ${target}: ${err.message}\n`); },
+  });
+  return { sink: { write: (s) => file.write(s), flush: () => file.flush(), close: () => file.close() }, file, replacesStderr: false };
+}
+
+/**
+ * Sets up logging. Throws if the JSON log file cannot be opened (a startup error naming the path).
+ */
+export function createLogger(opts: LoggerOptions): Logging {
+  const stderr = opts.stderr ?? process.stderr;
+  const now = opts.now ?? Date.now;
+  const structured = typeof opts.structured === 'function' ? opts.structured : () => opts.structured as boolean;
+
+  let json: ReturnType<typeof jsonSink> | undefined;
+  try {
+    json = opts.logJson ? jsonSink(opts.logJson, opts) : undefined;
+  } catch (err) {
+    throw new Error(`log-json: cannot open "${opts.logJson}": ${(err as Error).message}`, { cause: err });
+  }
+  const human = json?.replacesStderr ? undefined : stderr;
+
+  const destination: DestinationStream = {
+    write(line: string): void {
+      json?.sink.write(line);
+      if (human) human.write(humanLine(line.endsWith('\n') ? line.slice(0, -1) : line));
+    },
+  };
+
+  const logger = pino({
+    level: opts.level ?? 'info',
+    // ISO-8601 UTC like the interception lines, so a SIEM parses one time format.
+    timestamp: () => `,"time":"${new Date(now()).toISOString()}"`,
+    formatters: { level: (label) => ({ level: label }) },
+    redact: { paths: [...REDACT_PATHS], censor: '[REDACTED]' },
+  }, destination);
+
+  // Interception lines: JSON file if any, else stderr (as JSON: they are for machines).
+  const structuredSink: { write(s: string): unknown } = json?.sink ?? stderr;
+  const recordLog: RecordLog = {
+    emit(rec) {
+      try {
+        if (!structured()) return;
+        structuredSink.write(formatInterceptionLines(rec));
+      } catch (err) {
+        logger.warn({ err, interception_id: rec.id }, 'could not write interception log lines');
+      }
+    },
+  };
+
+  const onExit = (): void => { json?.file?.flushSync(); };
+  process.on('exit', onExit);
+  let closed = false;
+
+  return {
+    logger,
+    recordLog,
+    file: json?.file,
+    async flush() {
+      logger.flush();
+      await json?.sink.flush?.();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      logger.flush();
+      await json?.sink.flush?.();
+      await json?.sink.close?.();
+      process.off('exit', onExit);
+    },
+  };
+}

@@ -1,0 +1,213 @@
+/**
+ * The structured log lines of one interception (SPEC §7), built from the record alone.
+ *
+ * Line identity: the live log (src/gateway/log.ts, written when a record finishes) and
+ * `aibridge export --format jsonl` (src/store/export.ts) both call {@link interceptionLogLines}
+ * and {@link formatLogLine} on the same stored record, so they produce byte-identical lines.
+ * That is why nothing here depends on the writing process: `time` is the part's own timestamp
+ * (started_at / created_at / ended_at), and pino's `pid` / `hostname` are left out. `level` is
+ * kept (always `"info"`) so every line of the JSON log file has the same leading shape.
+ */
+import type { Interception, Metadata } from './types.js';
+
+/** The `msg` every interception line carries. */
+export const INTERCEPTION_LOG_MSG = 'interception log';
+
+export type RecordType =
+  | 'interception_start'
+  | 'prompt_usage'
+  | 'token_usage'
+  | 'tool_usage'
+  | 'model_thought'
+  | 'interception_end';
+
+interface LineHead {
+  level: 'info';
+  /** ISO-8601 UTC, from the part's own timestamp. */
+  time: string;
+  msg: typeof INTERCEPTION_LOG_MSG;
+  record_type: RecordType;
+  interception_id: string;
+}
+
+/** `interception_start`: who, what, which client. */
+export interface StartLine extends LineHead {
+  record_type: 'interception_start';
+  initiator_id: string;
+  initiator_name: string;
+  provider: string;
+  provider_name: string;
+  model: string;
+  api: string;
+  streaming: boolean;
+  client: string;
+  client_session_id: string | null;
+  user_agent: string | null;
+  started_at: string;
+  metadata: Metadata;
+}
+
+/** `prompt_usage`: the user prompt sent. */
+export interface PromptLine extends LineHead {
+  record_type: 'prompt_usage';
+  msg_id: string;
+  prompt: string;
+  created_at: string;
+  metadata: Metadata;
+}
+
+/** `token_usage`: one row per upstream response. */
+export interface TokenLine extends LineHead {
+  record_type: 'token_usage';
+  msg_id: string;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens: number;
+  cache_write_input_tokens: number;
+  created_at: string;
+  metadata: Metadata;
+}
+
+/** `tool_usage`: one tool call the model made. */
+export interface ToolLine extends LineHead {
+  record_type: 'tool_usage';
+  msg_id: string;
+  tool_call_id: string;
+  tool: string;
+  input: unknown;
+  server_url: string | null;
+  injected: boolean;
+  invocation_error: string | null;
+  created_at: string;
+  metadata: Metadata;
+}
+
+/** `model_thought`: one thinking block / reasoning summary. */
+export interface ThoughtLine extends LineHead {
+  record_type: 'model_thought';
+  content: string;
+  created_at: string;
+  metadata: Metadata;
+}
+
+/** `interception_end`: how it ended. */
+export interface EndLine extends LineHead {
+  record_type: 'interception_end';
+  ended_at: string;
+  status: string;
+  http_status: number | null;
+  error: string | null;
+}
+
+/** Any structured interception log line. */
+export type InterceptionLogLine = StartLine | PromptLine | TokenLine | ToolLine | ThoughtLine | EndLine;
+
+/** Normalises an RFC 3339 timestamp to ISO-8601 UTC (`…Z`); leaves unparsable text as is. */
+export function isoUtc(ts: string): string {
+  const ms = Date.parse(ts);
+  return Number.isNaN(ms) ? ts : new Date(ms).toISOString();
+}
+
+function head<T extends RecordType>(type: T, time: string, rec: Interception) {
+  return {
+    level: 'info' as const,
+    time: isoUtc(time),
+    msg: INTERCEPTION_LOG_MSG as typeof INTERCEPTION_LOG_MSG,
+    record_type: type,
+    interception_id: rec.id,
+  };
+}
+
+/**
+ * The SPEC §7 lines of a record, in order: interception_start, prompt_usage*, token_usage*,
+ * tool_usage*, model_thought*, interception_end (the end line only once the record has ended).
+ * Field names and order are fixed here; keys are never added conditionally.
+ */
+export function interceptionLogLines(rec: Interception): InterceptionLogLine[] {
+  const lines: InterceptionLogLine[] = [];
+  lines.push({
+    ...head('interception_start', rec.started_at, rec),
+    initiator_id: rec.initiator.id,
+    initiator_name: rec.initiator.name,
+    provider: rec.provider,
+    provider_name: rec.provider_name,
+    model: rec.model,
+    api: rec.api,
+    streaming: rec.streaming,
+    client: rec.client,
+    client_session_id: rec.client_session_id ?? null,
+    user_agent: rec.user_agent ?? null,
+    started_at: rec.started_at,
+    metadata: rec.metadata ?? {},
+  });
+  for (const p of rec.user_prompts) {
+    lines.push({
+      ...head('prompt_usage', p.created_at, rec),
+      msg_id: p.provider_response_id,
+      prompt: p.prompt,
+      created_at: p.created_at,
+      metadata: p.metadata ?? {},
+    });
+  }
+  for (const t of rec.token_usages) {
+    lines.push({
+      ...head('token_usage', t.created_at, rec),
+      msg_id: t.provider_response_id,
+      input_tokens: t.input_tokens,
+      output_tokens: t.output_tokens,
+      cache_read_input_tokens: t.cache_read_input_tokens,
+      cache_write_input_tokens: t.cache_write_input_tokens,
+      created_at: t.created_at,
+      metadata: t.metadata ?? {},
+    });
+  }
+  for (const t of rec.tool_usages) {
+    lines.push({
+      ...head('tool_usage', t.created_at, rec),
+      msg_id: t.provider_response_id,
+      tool_call_id: t.tool_call_id,
+      tool: t.tool,
+      // `input` may legitimately be undefined in a hand-built record; JSON would drop the key.
+      input: t.input === undefined ? null : t.input,
+      server_url: t.server_url ?? null,
+      injected: t.injected,
+      invocation_error: t.invocation_error ?? null,
+      created_at: t.created_at,
+      metadata: t.metadata ?? {},
+    });
+  }
+  for (const m of rec.model_thoughts) {
+    lines.push({
+      ...head('model_thought', m.created_at, rec),
+      content: m.content,
+      created_at: m.created_at,
+      metadata: m.metadata ?? {},
+    });
+  }
+  if (rec.status !== 'in_flight') {
+    const endedAt = rec.ended_at ?? rec.started_at;
+    lines.push({
+      ...head('interception_end', endedAt, rec),
+      ended_at: endedAt,
+      status: rec.status,
+      http_status: rec.http_status ?? null,
+      error: rec.error ?? null,
+    });
+  }
+  return lines;
+}
+
+/**
+ * The one serializer for structured lines, used by the live log and by export: compact JSON plus
+ * a newline. Values JSON cannot hold (undefined, functions) drop out the same way in both places.
+ */
+export function formatLogLine(line: object): string {
+  return `${JSON.stringify(line)}\n`;
+}
+
+/** All lines of a record, serialized and concatenated (one write per record). */
+export function formatInterceptionLines(rec: Interception): string {
+  let out = '';
+  for (const l of interceptionLogLines(rec)) out += formatLogLine(l);
+  return out;
+}

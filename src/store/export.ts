@@ -1,0 +1,125 @@
+/**
+ * `aibridge export` and `GET /api/v1/export` (SPEC §5, §7): stored records as log lines.
+ *
+ * `jsonl` writes exactly what the live structured log wrote for the same records (both go through
+ * src/gateway/record/log-lines.ts); `ecs` maps each of those lines onto Elastic Common Schema
+ * (src/store/ecs.ts). Records stream one at a time from the store and every write waits for the
+ * sink to drain, so memory stays flat however many records there are.
+ */
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import type { ExportOptions } from '../app-types.js';
+import type { Interception } from '../gateway/record/types.js';
+import { formatLogLine, interceptionLogLines } from '../gateway/record/log-lines.js';
+import type { InterceptionReader } from './interceptions/types.js';
+import { toEcs } from './ecs.js';
+
+/** Options for {@link exportRecords}. */
+export interface ExportRecordsOptions extends ExportOptions {
+  /**
+   * Records that started before this (ms since epoch) are expired (SPEC §8) and never exported,
+   * even if the purge has not removed them yet. See `visibleCutoff` in src/store/retention.ts.
+   */
+  retentionCutoff?: number;
+}
+
+/** The serialized lines of one record in the chosen format, concatenated. */
+export function exportLines(rec: Interception, format: ExportOptions['format']): { text: string; count: number } {
+  const lines = interceptionLogLines(rec);
+  let text = '';
+  for (const l of lines) text += format === 'ecs' ? formatLogLine(toEcs(l, rec)) : formatLogLine(l);
+  return { text, count: lines.length };
+}
+
+/**
+ * Streams stored, ended records whose `started_at` lies in [since, until) (and not before the
+ * retention cutoff) to `out` as log lines, oldest first. Does not end `out`. Resolves with the
+ * number of lines written; rejects if `out` errors or closes early.
+ */
+export async function exportRecords(
+  reader: InterceptionReader,
+  opts: ExportRecordsOptions,
+  out: Writable,
+): Promise<number> {
+  const since = opts.retentionCutoff === undefined ? opts.since
+    : Math.max(opts.since ?? Number.NEGATIVE_INFINITY, opts.retentionCutoff);
+  if (opts.until !== undefined && since !== undefined && since >= opts.until) return 0;
+
+  let failure: Error | undefined;
+  const onError = (err: Error): void => { failure ??= err; };
+  const onClose = (): void => { failure ??= new Error('export destination closed early'); };
+  out.on('error', onError);
+  out.on('close', onClose);
+  let count = 0;
+  try {
+    for await (const rec of reader.iterate({ since: Number.isFinite(since) ? since : undefined, until: opts.until })) {
+      // The store already filters by range; check again so a cutoff is never crossed by accident.
+      const started = Date.parse(rec.started_at);
+      if (since !== undefined && started < since) continue;
+      if (opts.until !== undefined && started >= opts.until) continue;
+      if (rec.status === 'in_flight') continue;
+      if (failure) throw failure;
+      const { text, count: n } = exportLines(rec, opts.format);
+      count += n;
+      if (!out.write(text)) await waitDrain(out, () => failure);
+    }
+    if (failure) throw failure;
+    return count;
+  } finally {
+    out.off('error', onError);
+    out.off('close', onClose);
+  }
+}
+
+async function waitDrain(out: Writable, failed: () => Error | undefined): Promise<void> {
+  const err = failed();
+  if (err) throw err;
+  const ac = new AbortController();
+  try {
+    await Promise.race([
+      once(out, 'drain', { signal: ac.signal }),
+      once(out, 'close', { signal: ac.signal }).then(() => { throw failed() ?? new Error('export destination closed early'); }),
+      // `once(…, 'error')` rejects with the error itself.
+      once(out, 'error', { signal: ac.signal }),
+    ]);
+  } finally {
+    ac.abort();
+  }
+}
+
+/** Mirrors the Go-style duration units of SPEC §3 (`90d`, `1h30m`, `2w`). */
+const UNIT_MS: Readonly<Record<string, number>> = {
+  ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000,
+};
+
+/**
+ * Parses a SPEC §3 duration (`0`, `90d`, `1h30m`, `1.5h`) into ms; undefined if it is not one.
+ */
+export function parseDurationMs(text: string): number | undefined {
+  const s = text.trim();
+  if (s === '0') return 0;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
+  let total = 0;
+  let matched = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(s)) !== null) {
+    total += Number(m[1]) * (UNIT_MS[m[2] ?? ''] ?? Number.NaN);
+    matched = re.lastIndex;
+  }
+  if (matched === 0 || matched !== s.length || !Number.isFinite(total)) return undefined;
+  return Math.round(total);
+}
+
+/**
+ * Parses an export bound (`--since`, `--until`, `?since=`): a duration counts back from `now`
+ * (`1h` = an hour ago), anything else must be an RFC 3339 / ISO-8601 time or ms since epoch.
+ * Throws an Error naming the value when it is neither.
+ */
+export function parseTimeBound(value: string, now: number): number {
+  const d = parseDurationMs(value);
+  if (d !== undefined) return now - d;
+  if (/^\d{10,}$/.test(value.trim())) return Number(value.trim());
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new Error(`invalid time "${value}": use a duration such as 1h or 7d, or an RFC 3339 time`);
+  return t;
+}
