@@ -3,8 +3,8 @@
  * failure, written in the provider's error shape by src/gateway/middleware/errors.ts (SPEC §4).
  */
 
-/** Which error shape a route speaks. */
-export type ErrorShape = 'anthropic' | 'openai';
+/** Which error shape a route speaks (Bedrock-native routes answer as Bedrock does). */
+export type ErrorShape = 'anthropic' | 'openai' | 'bedrock';
 
 export class GatewayError extends Error {
   /** Anthropic-style error type, e.g. `authentication_error`. */
@@ -130,5 +130,29 @@ function describeCause(cause: unknown): string {
 /** The body a route returns for an error, in its provider's shape (SPEC §4). */
 export function errorBody(shape: ErrorShape, err: GatewayError): unknown {
   if (shape === 'anthropic') return { type: 'error', error: { type: err.anthropicType, message: err.message } };
+  if (shape === 'bedrock') return { message: err.message };
   return { error: { message: err.message, type: err.openaiType, code: err.code } };
+}
+
+/** Bedrock's `x-amzn-errortype` for a gateway error. */
+export function bedrockErrorType(err: GatewayError): string {
+  switch (err.status) {
+    case 400:
+    case 413:
+      return 'ValidationException';
+    case 401:
+      return 'UnrecognizedClientException';
+    case 403:
+      return 'AccessDeniedException';
+    case 404:
+      return 'ResourceNotFoundException';
+    case 429:
+      return 'ThrottlingException';
+    case 503:
+      return 'ServiceUnavailableException';
+    case 504:
+      return 'ModelTimeoutException';
+    default:
+      return 'InternalServerException';
+  }
 }

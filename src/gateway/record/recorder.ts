@@ -1,0 +1,137 @@
+/**
+ * Turns what the pipeline saw (request facts + the reducer's outcome) into the SPEC §6 record.
+ * Pure: no I/O; the pipeline hands the result to the store and the log.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ApiOutcome, RequestFacts } from '../providers/types.js';
+import type { Api, EndStatus, Initiator, Interception, ProviderKind } from './types.js';
+
+export interface StartFacts {
+  initiator: Initiator;
+  provider: ProviderKind;
+  providerName: string;
+  api: Api;
+  facts: RequestFacts;
+  client: string;
+  clientSessionId: string | null;
+  userAgent: string | null;
+  startedAt: number;
+}
+
+/** The in-flight record written when a call starts. */
+export function startRecord(s: StartFacts): Interception {
+  return {
+    id: randomUUID(),
+    initiator: s.initiator,
+    provider: s.provider,
+    provider_name: s.providerName,
+    model: s.facts.model,
+    api: s.api,
+    streaming: s.facts.streaming,
+    client: s.client,
+    client_session_id: s.clientSessionId,
+    user_agent: s.userAgent,
+    started_at: new Date(s.startedAt).toISOString(),
+    ended_at: null,
+    status: 'in_flight',
+    http_status: null,
+    error: null,
+    metadata: {},
+    token_usages: [],
+    user_prompts: [],
+    tool_usages: [],
+    model_thoughts: [],
+  };
+}
+
+export interface EndFacts {
+  status: EndStatus;
+  httpStatus: number | null;
+  error: string | null;
+  endedAt: number;
+  prompt: string | null;
+  outcome: ApiOutcome | null;
+  /** The model actually used, when the adapter replaced the client's. */
+  model?: string;
+}
+
+/** The finished record: whole, with every part (SPEC §6). */
+export function endRecord(rec: Interception, e: EndFacts): Interception & { status: EndStatus } {
+  const id = rec.id;
+  const ended = new Date(e.endedAt).toISOString();
+  const responses = e.outcome?.responses ?? [];
+  const firstResponseId = responses[0]?.provider_response_id ?? '';
+  const out: Interception & { status: EndStatus } = {
+    ...rec,
+    model: e.model ?? rec.model,
+    ended_at: ended,
+    status: e.status,
+    http_status: e.httpStatus,
+    error: e.error,
+    token_usages: [],
+    user_prompts: [],
+    tool_usages: [],
+    model_thoughts: [],
+  };
+  if (e.prompt !== null) {
+    out.user_prompts.push({
+      id: randomUUID(),
+      interception_id: id,
+      provider_response_id: firstResponseId,
+      prompt: e.prompt,
+      metadata: {},
+      created_at: rec.started_at,
+    });
+  }
+  for (const r of responses) {
+    if (r.usage) {
+      out.token_usages.push({
+        id: randomUUID(),
+        interception_id: id,
+        provider_response_id: r.provider_response_id,
+        input_tokens: r.usage.input_tokens,
+        output_tokens: r.usage.output_tokens,
+        cache_read_input_tokens: r.usage.cache_read_input_tokens,
+        cache_write_input_tokens: r.usage.cache_write_input_tokens,
+        metadata: r.usage.metadata,
+        created_at: ended,
+      });
+    }
+    for (const t of r.tool_calls) {
+      out.tool_usages.push({
+        id: randomUUID(),
+        interception_id: id,
+        provider_response_id: r.provider_response_id,
+        tool_call_id: t.tool_call_id,
+        tool: t.tool,
+        input: t.input,
+        server_url: null,
+        injected: false,
+        invocation_error: null,
+        metadata: {},
+        created_at: ended,
+      });
+    }
+    for (const content of r.thoughts) {
+      out.model_thoughts.push({ id: randomUUID(), interception_id: id, content, metadata: {}, created_at: ended });
+    }
+  }
+  return out;
+}
+
+/** A short, readable error text from an upstream error body (either provider's shape, or text). */
+export function upstreamErrorText(status: number, body: string): string {
+  let message = body.trim().slice(0, 2000);
+  try {
+    const j: unknown = JSON.parse(body);
+    if (typeof j === 'object' && j !== null) {
+      const o = j as { error?: { message?: unknown; type?: unknown } | string; message?: unknown };
+      if (typeof o.error === 'object' && o.error && typeof o.error.message === 'string') message = o.error.message;
+      else if (typeof o.error === 'string') message = o.error;
+      else if (typeof o.message === 'string') message = o.message;
+    }
+  } catch {
+    // not JSON: keep the text
+  }
+  return `upstream answered ${status}${message ? `: ${message}` : ''}`;
+}

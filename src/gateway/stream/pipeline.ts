@@ -1,0 +1,243 @@
+/**
+ * The intercepted call, start to end (ARCHITECTURE.md): adapter → upstream → tee → recorder.
+ * Bytes go to the client as they arrive (never re-ordered, never held back); the recorder watches
+ * a parsed copy (STYLE.md §6). A recorder fault never breaks the client's stream, a client that
+ * goes away aborts the upstream call at once, and every call that got here leaves a record.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import type { ProviderAdapter, ProviderReply } from '../providers/adapter.js';
+import type { ApiOutcome, RequestFacts, StreamReducer } from '../providers/types.js';
+import type { EndStatus, Initiator, Interception } from '../record/types.js';
+import { endRecord, startRecord, upstreamErrorText } from '../record/recorder.js';
+import { detectClient } from '../record/client.js';
+import { createSseParser } from '../sse/parser.js';
+import { GatewayError, UpstreamUnreachableError, bedrockErrorType, errorBody } from '../errors.js';
+
+/** Where finished and started records go (store, structured log, metrics, live view). */
+export interface RecordSink {
+  begin(rec: Interception): void;
+  finish(rec: Interception & { status: EndStatus }): void;
+}
+
+export interface PipelineContext {
+  sink: RecordSink;
+  now: () => number;
+  /** Logs recorder faults; never thrown to the client. */
+  warn: (obj: object, msg: string) => void;
+}
+
+export interface InterceptedCall {
+  req: IncomingMessage;
+  res: ServerResponse;
+  adapter: ProviderAdapter;
+  initiator: Initiator;
+  /** Path after the provider prefix (`/v1/messages`, `/model/x/invoke`). */
+  path: string;
+  search: string;
+  rawBody: Buffer;
+  /** Undefined when the body was not a JSON object: then `bodyError` says why. */
+  json: Record<string, unknown> | undefined;
+  bodyError?: GatewayError;
+}
+
+/** Most of an upstream error body we keep for the record. */
+const MAX_ERROR_BODY = 64 * 1024;
+
+export async function runInterception(ctx: PipelineContext, call: InterceptedCall): Promise<void> {
+  const { req, res, adapter } = call;
+  const startedAt = ctx.now();
+  const facts: RequestFacts = call.json
+    ? safe(ctx, () => adapter.requestFacts?.(call.path, call.json ?? {}) ?? adapter.codec.requestFacts(call.json), fallbackFacts)
+    : fallbackFacts();
+  const client = detectClient(req.headers);
+  const rec = startRecord({
+    initiator: call.initiator,
+    provider: adapter.kind,
+    providerName: adapter.name,
+    api: adapter.codec.api,
+    facts,
+    client: client.client,
+    clientSessionId: client.client_session_id,
+    userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null,
+    startedAt,
+  });
+  ctx.sink.begin(rec);
+
+  let finished = false;
+  const finish = (status: EndStatus, httpStatus: number | null, error: string | null, outcome: ApiOutcome | null, model?: string) => {
+    if (finished) return;
+    finished = true;
+    const done = endRecord(rec, { status, httpStatus, error, endedAt: ctx.now(), prompt: facts.prompt, outcome, model });
+    ctx.sink.finish(done);
+  };
+
+  if (call.bodyError || !call.json) {
+    const err = call.bodyError ?? new GatewayError(400, 'invalid_request', 'request body must be a JSON object');
+    sendError(res, adapter.errorShape, err);
+    finish('failed', err.status, err.message, null);
+    return;
+  }
+
+  const controller = new AbortController();
+  let clientGone = false;
+  const onClose = () => {
+    if (!res.writableFinished) {
+      clientGone = true;
+      controller.abort(new Error('client disconnected'));
+    }
+  };
+  res.on('close', onClose);
+
+  let reply: ProviderReply;
+  try {
+    reply = await adapter.send({
+      rawBody: call.rawBody,
+      json: call.json,
+      path: call.path,
+      search: call.search,
+      headers: req.headers,
+      signal: controller.signal,
+      facts,
+    });
+  } catch (err) {
+    if (clientGone) return finish('cancelled', null, 'client disconnected before the upstream answered', null);
+    const gerr = err instanceof GatewayError ? err : new UpstreamUnreachableError(adapter.name, err);
+    sendError(res, adapter.errorShape, gerr);
+    return finish('failed', gerr.status, gerr.message, null);
+  }
+
+  const reducer: StreamReducer | undefined =
+    reply.status < 300 && reply.mode !== 'json' ? safe(ctx, () => adapter.codec.createStreamReducer(), () => undefined) : undefined;
+  let reducerBroken = false;
+  const feed = (fn: () => void) => {
+    if (reducerBroken) return;
+    try {
+      fn();
+    } catch (err) {
+      reducerBroken = true;
+      ctx.warn({ err, interception_id: rec.id }, 'recorder fault: stream keeps flowing, record may be incomplete');
+    }
+  };
+  const parser = reducer && reply.mode === 'sse' ? createSseParser((ev) => feed(() => reducer.event(ev))) : undefined;
+  if (reducer && reply.mode === 'events') reply.observer = { event: (ev) => feed(() => reducer.event(ev)) };
+
+  const keep: Buffer[] = [];
+  let kept = 0;
+  const keepBody = reply.mode === 'json' || reply.status >= 300;
+  const keepLimit = reply.status >= 300 ? MAX_ERROR_BODY : Number.POSITIVE_INFINITY;
+
+  res.writeHead(reply.status, reply.headers);
+  if (reply.mode !== 'json') res.flushHeaders();
+
+  let streamError: unknown;
+  try {
+    for await (const chunk of reply.body) {
+      if (clientGone) break;
+      if (!res.write(chunk)) await drainOrClose(res);
+      if (parser) feed(() => parser.push(chunk));
+      if (keepBody && kept < keepLimit) {
+        keep.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        kept += chunk.byteLength;
+      }
+    }
+  } catch (err) {
+    streamError = err;
+  }
+  res.off('close', onClose);
+
+  if (clientGone || controller.signal.aborted) {
+    destroyBody(reply);
+    const outcome = reducer ? finishReducer(ctx, reducer) : null;
+    return finish('cancelled', reply.status, 'client disconnected mid-response; upstream call aborted', outcome, reply.model);
+  }
+  if (streamError) {
+    // Headers are out: the honest signal to the client is a broken connection, not a clean end.
+    res.destroy(streamError instanceof Error ? streamError : undefined);
+    const outcome = reducer ? (feed(() => parser?.end()), finishReducer(ctx, reducer)) : null;
+    const why = streamError instanceof GatewayError ? streamError.message : describe(streamError);
+    return finish('failed', reply.status, `upstream stream broke off: ${why}`, outcome, reply.model);
+  }
+  res.end();
+
+  const body = keepBody ? Buffer.concat(keep, Math.min(kept, keepLimit)) : undefined;
+  if (reply.status >= 300) {
+    return finish('failed', reply.status, upstreamErrorText(reply.status, body?.toString('utf8') ?? ''), null, reply.model);
+  }
+  let outcome: ApiOutcome | null;
+  if (reducer) {
+    if (parser) feed(() => parser.end());
+    outcome = finishReducer(ctx, reducer);
+  } else {
+    outcome = parseBlockingBody(ctx, adapter, body ?? Buffer.alloc(0));
+  }
+  if (outcome?.error) return finish('failed', reply.status, outcome.error, outcome, reply.model);
+  if (outcome && outcome.complete === false) {
+    return finish('failed', reply.status, 'upstream stream ended before its final event', outcome, reply.model);
+  }
+  finish('completed', reply.status, null, outcome, reply.model);
+}
+
+function parseBlockingBody(ctx: PipelineContext, adapter: ProviderAdapter, body: Buffer): ApiOutcome {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    return { responses: [], error: `upstream answered 200 with a body that is not JSON (${body.length} bytes)` };
+  }
+  return safe(ctx, () => adapter.codec.parseBlocking(json), () => ({ responses: [], error: null }));
+}
+
+function finishReducer(ctx: PipelineContext, reducer: StreamReducer): ApiOutcome | null {
+  return safe(ctx, () => reducer.finish(), () => null);
+}
+
+function destroyBody(reply: ProviderReply): void {
+  const b = reply.body as { destroy?: (err?: Error) => void };
+  b.destroy?.();
+}
+
+/** Waits for the client to take more, or to go away (backpressure reaches upstream meanwhile). */
+async function drainOrClose(res: ServerResponse): Promise<void> {
+  if (res.destroyed) return;
+  const ac = new AbortController();
+  try {
+    await Promise.race([once(res, 'drain', { signal: ac.signal }), once(res, 'close', { signal: ac.signal })]);
+  } finally {
+    ac.abort();
+  }
+}
+
+function safe<T>(ctx: PipelineContext, fn: () => T, fallback: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    ctx.warn({ err }, 'recorder fault');
+    return fallback();
+  }
+}
+
+function fallbackFacts(): RequestFacts {
+  return { model: '', streaming: false, prompt: null };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: string }).code;
+    return code ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}
+
+/** Writes a gateway error in the route's provider shape (headers may already be out: then just end). */
+export function sendError(res: ServerResponse, shape: ProviderAdapter['errorShape'], err: GatewayError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...err.headers };
+  if (shape === 'bedrock') headers['x-amzn-errortype'] = bedrockErrorType(err);
+  res.writeHead(err.status, headers);
+  res.end(JSON.stringify(errorBody(shape, err)));
+}
+

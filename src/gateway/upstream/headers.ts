@@ -1,0 +1,74 @@
+/**
+ * Header hygiene (issue #3): what crosses the gateway. Client → upstream: everything but auth,
+ * cookies, hop-by-hop and framing headers (the provider key is added by the adapter).
+ * Upstream → client: everything but hop-by-hop/framing headers and cookies, so `request-id`,
+ * `retry-after` and rate-limit headers arrive as sent.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+const NEVER_UPSTREAM = new Set([
+  ...HOP_BY_HOP,
+  'host',
+  'content-length',
+  // Identity encoding keeps the tee readable; upstream compression would be forwarded opaque.
+  'accept-encoding',
+  'authorization',
+  'x-api-key',
+  'api-key',
+  'x-goog-api-key',
+  'cookie',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-real-ip',
+  'origin',
+  'referer',
+]);
+
+const NEVER_DOWNSTREAM = new Set([...HOP_BY_HOP, 'content-length', 'set-cookie', 'set-cookie2', 'alt-svc', 'date', 'server']);
+
+/** Client headers safe to send upstream, plus the headers a `connection:` header names. */
+export function upstreamRequestHeaders(h: IncomingHttpHeaders): Record<string, string> {
+  const named = listed(h['connection']);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined || NEVER_UPSTREAM.has(k) || named.has(k) || k.startsWith('proxy-')) continue;
+    out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+/** Upstream response headers to give the client. */
+export function downstreamHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const named = listed(h['connection']);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) {
+    const key = k.toLowerCase();
+    if (v === undefined || NEVER_DOWNSTREAM.has(key) || named.has(key)) continue;
+    out[key] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+function listed(v: string | string[] | undefined): Set<string> {
+  if (!v) return new Set();
+  return new Set(
+    (Array.isArray(v) ? v.join(',') : v)
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}

@@ -1,0 +1,68 @@
+/**
+ * Every upstream HTTP call goes through undici here, on one keep-alive pool per gateway.
+ * Timeouts are per request (settings can change at runtime): `headersTimeout` → 504 before the
+ * answer starts, `bodyTimeout` = the idle time allowed between two chunks of a stream.
+ * Network failures become GatewayErrors (502/504); an abort by the client is passed through as is.
+ */
+import { Agent, request, errors as undiciErrors, type Dispatcher } from 'undici';
+import { GatewayError, UpstreamTimeoutError, UpstreamUnreachableError } from '../errors.js';
+
+export interface UpstreamPool {
+  readonly dispatcher: Dispatcher;
+  close(): Promise<void>;
+}
+
+export function createUpstreamPool(): UpstreamPool {
+  const agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256 });
+  return { dispatcher: agent, close: () => agent.close() };
+}
+
+export interface UpstreamRequest {
+  provider: string;
+  url: string;
+  method: 'GET' | 'POST' | 'DELETE' | 'HEAD';
+  headers: Record<string, string>;
+  body?: Buffer;
+  signal: AbortSignal;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+}
+
+export interface UpstreamAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: AsyncIterable<Uint8Array> & { destroy(err?: Error): void };
+}
+
+export async function upstreamRequest(pool: UpstreamPool, r: UpstreamRequest): Promise<UpstreamAnswer> {
+  try {
+    const res = await request(r.url, {
+      method: r.method,
+      headers: r.body ? { ...r.headers, 'content-length': String(r.body.length) } : r.headers,
+      body: r.body,
+      signal: r.signal,
+      dispatcher: pool.dispatcher,
+      headersTimeout: r.headersTimeoutMs,
+      bodyTimeout: r.bodyTimeoutMs,
+    });
+    return { status: res.statusCode, headers: res.headers, body: res.body };
+  } catch (err) {
+    throw mapUpstreamError(r.provider, err, r.headersTimeoutMs, r.signal);
+  }
+}
+
+/** Turns an undici failure into the gateway's error family; aborts stay aborts. */
+export function mapUpstreamError(provider: string, err: unknown, timeoutMs: number, signal?: AbortSignal): unknown {
+  if (signal?.aborted) return signal.reason ?? err;
+  if (err instanceof GatewayError) return err;
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+    return new UpstreamTimeoutError(provider, timeoutMs);
+  }
+  if (err instanceof undiciErrors.ConnectTimeoutError) return new UpstreamTimeoutError(provider, timeoutMs);
+  return new UpstreamUnreachableError(provider, err);
+}
+
+/** Joins a configured base URL and a path the way users expect (`https://x/v1/` + `/chat` → `https://x/v1/chat`). */
+export function joinUrl(base: string, path: string, search = ''): string {
+  return base.replace(/\/+$/, '') + '/' + path.replace(/^\/+/, '') + search;
+}

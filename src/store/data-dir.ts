@@ -1,0 +1,36 @@
+/**
+ * Where the data lives: `--data-dir`, else AIBRIDGE_DATA_DIR, else the OS's per-user app-data
+ * folder (the same folder Electron's `app.getPath('userData')` uses for "AI Bridge Desktop").
+ */
+import { mkdirSync, chmodSync } from 'node:fs';
+import { homedir, platform } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const APP_FOLDER = 'AI Bridge Desktop';
+
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  switch (platform()) {
+    case 'darwin':
+      return join(homedir(), 'Library', 'Application Support', APP_FOLDER);
+    case 'win32':
+      return join(env['APPDATA'] ?? join(homedir(), 'AppData', 'Roaming'), APP_FOLDER);
+    default:
+      return join(env['XDG_CONFIG_HOME'] ?? join(homedir(), '.config'), APP_FOLDER);
+  }
+}
+
+export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = flag ?? (env['AIBRIDGE_DATA_DIR'] || undefined) ?? defaultDataDir(env);
+  return resolve(dir);
+}
+
+/** Creates the data dir (0700: it holds keys and audit records). */
+export function ensureDataDir(dir: string): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    chmodSync(dir, 0o700);
+  } catch {
+    // Not ours to change (e.g. a shared mount): keep going, the files inside are 0600.
+  }
+  return dir;
+}
