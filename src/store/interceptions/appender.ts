@@ -1,0 +1,117 @@
+/**
+ * Appends batches of lines to one segment's data file (durably) and index file (best effort).
+ * Keeps the byte size it knows is good, so a failed, partial write (ENOSPC) is cut off before the
+ * next attempt instead of gluing half a line onto the next record.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { dataPath, indexPath } from './segment-files.js';
+
+export class SegmentAppender {
+  private data: FileHandle | null = null;
+  private index: FileHandle | null = null;
+  /** End of the last complete, durable data line. */
+  private goodSize: number;
+  /** When a partial write could not be cut off, the next batch starts with a newline. */
+  private needsNewline = false;
+  /** The index stops being appended after any failure: a gap would make later lines useless. */
+  private indexBroken = false;
+
+  constructor(
+    private readonly dir: string,
+    readonly day: string,
+    knownSize: number,
+  ) {
+    this.goodSize = knownSize;
+  }
+
+  /** Offset the next line will get (meaningful only after a successful {@link write}). */
+  get size(): number {
+    return this.goodSize;
+  }
+
+  /**
+   * Writes all lines as one append and fdatasyncs. Returns the offset of each line.
+   * On failure nothing is considered written; the handle is dropped so the retry reopens the path.
+   */
+  async write(lines: readonly Buffer[]): Promise<number[]> {
+    try {
+      const fh = await this.openData();
+      const prefix = this.needsNewline ? [Buffer.from('\n')] : [];
+      const buf = Buffer.concat([...prefix, ...lines]);
+      let done = 0;
+      while (done < buf.length) {
+        const { bytesWritten } = await fh.write(buf, done, buf.length - done);
+        done += bytesWritten;
+      }
+      await fh.datasync();
+      let off = this.goodSize + prefix.length;
+      if (prefix.length) this.noteGap(); // the index cannot describe the stray bytes we skipped
+      this.needsNewline = false;
+      const offsets = lines.map((l) => {
+        const at = off;
+        off += l.length;
+        return at;
+      });
+      this.goodSize = off;
+      return offsets;
+    } catch (err) {
+      await this.drop();
+      throw err;
+    }
+  }
+
+  /** Appends index lines for data just written; a failure only costs a re-parse at next open. */
+  async writeIndex(text: string): Promise<void> {
+    if (this.indexBroken || text.length === 0) return;
+    try {
+      this.index ??= await open(indexPath(this.dir, this.day), 'a');
+      await this.index.write(text);
+    } catch {
+      this.noteGap();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.drop();
+    const idx = this.index;
+    this.index = null;
+    await idx?.close().catch(() => undefined);
+  }
+
+  private noteGap(): void {
+    this.indexBroken = true;
+  }
+
+  private async openData(): Promise<FileHandle> {
+    if (this.data) return this.data;
+    const fh = await open(dataPath(this.dir, this.day), 'a');
+    try {
+      const { size } = await fh.stat();
+      if (size > this.goodSize) {
+        // A previous attempt wrote part of a batch: cut it off, or fence it with a newline.
+        try {
+          await fh.truncate(this.goodSize);
+        } catch {
+          this.needsNewline = true;
+          this.goodSize = size;
+        }
+      } else if (size < this.goodSize) {
+        // Someone replaced the file under us; our offsets for it are void from here on.
+        this.goodSize = size;
+        this.needsNewline = size > 0;
+        this.noteGap();
+      }
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw err;
+    }
+    this.data = fh;
+    return fh;
+  }
+
+  private async drop(): Promise<void> {
+    const fh = this.data;
+    this.data = null;
+    await fh?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The in-memory index entry: the small filterable fields of one interception plus where its latest
+ * line lives on disk. Whole records stay on disk (issue #2: 300k records must not sit in RAM).
+ */
+import type { Interception, InterceptionStatus } from '../../gateway/record/types.js';
+
+/** One interception as the index knows it. Mutated in place when its line moves (rewrite). */
+export interface Entry {
+  id: string;
+  /** started_at in ms since epoch (0 when unparsable, so the record still sorts somewhere). */
+  startedMs: number;
+  provider: string;
+  model: string;
+  initiatorId: string;
+  initiatorName: string;
+  client: string;
+  status: InterceptionStatus;
+  /** true once stripContent removed its prompt/tool/thought text. */
+  stripped: boolean;
+  /** Segment day (`YYYY-MM-DD`) holding the latest line; null while only in memory. */
+  seg: string | null;
+  /** Byte offset and length (newline included) of the latest line in `seg`. */
+  off: number;
+  len: number;
+  /** The record while it waits for (or failed) its disk write; null once on disk. */
+  pending: Interception | null;
+  /** Set when purge removed it, so readers holding a snapshot skip it. */
+  deleted: boolean;
+}
+
+/**
+ * Interns the low-cardinality strings (provider, model, client, names) so 300k entries share a few
+ * hundred string objects instead of holding 300k copies each.
+ */
+export class StringPool {
+  private readonly pool = new Map<string, string>();
+
+  intern(s: string): string {
+    const hit = this.pool.get(s);
+    if (hit !== undefined) return hit;
+    // Keep the pool from growing without bound on high-cardinality values (e.g. random models).
+    if (this.pool.size < 100_000) this.pool.set(s, s);
+    return s;
+  }
+}
+
+/** Parses RFC 3339 into ms; 0 for garbage so a bad timestamp never throws in the index. */
+export function parseTime(s: string | null | undefined): number {
+  if (typeof s !== 'string') return 0;
+  const ms = Date.parse(s);
+  return Number.isFinite(ms) ? ms : 0;
+}
+
+/** Segment file day (UTC) for a started_at in ms. */
+export function segmentDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** Builds the index entry for a record (not yet placed on disk). */
+export function entryFromRecord(rec: Interception, pool: StringPool): Entry {
+  return {
+    id: rec.id,
+    startedMs: parseTime(rec.started_at),
+    provider: pool.intern(String(rec.provider)),
+    model: pool.intern(String(rec.model)),
+    initiatorId: pool.intern(String(rec.initiator?.id ?? '')),
+    initiatorName: pool.intern(String(rec.initiator?.name ?? '')),
+    client: pool.intern(String(rec.client)),
+    status: rec.status,
+    stripped: rec.metadata?.['content_stripped'] === true,
+    seg: null,
+    off: 0,
+    len: 0,
+    pending: null,
+    deleted: false,
+  };
+}
+
+/** Total order of the list: ascending here, the list walks it backwards (started_at desc, id desc). */
+export function compareKey(aMs: number, aId: string, bMs: number, bId: string): number {
+  if (aMs !== bMs) return aMs < bMs ? -1 : 1;
+  return aId < bId ? -1 : aId > bId ? 1 : 0;
+}
+
+export function compareEntries(a: Entry, b: Entry): number {
+  return compareKey(a.startedMs, a.id, b.startedMs, b.id);
+}

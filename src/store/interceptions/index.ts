@@ -1,0 +1,25 @@
+/**
+ * The interception store (issue #2 / #5 / #8): day-segmented append-only JSON lines with an
+ * in-memory index. Layout, durability and recovery: README.md in this folder.
+ */
+import type { InterceptionStore } from './types.js';
+import { FileInterceptionStore, type StoreOptions } from './store.js';
+
+export type { StoreLogger, StoreOptions } from './store.js';
+export type * from './types.js';
+export { stripRecord } from './maintenance.js';
+
+/**
+ * Opens (and in writer mode recovers) the store in `<dir>/interceptions/`.
+ * Writer mode takes a lock file so only one process writes; `readOnly` opens never write.
+ */
+export async function openInterceptionStore(opts: StoreOptions): Promise<InterceptionStore> {
+  const store = new FileInterceptionStore(opts);
+  try {
+    await store.open();
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+  return store;
+}

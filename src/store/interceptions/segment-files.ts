@@ -1,0 +1,273 @@
+/**
+ * On-disk format of one day segment:
+ * - `<day>.jsonl`: one Interception JSON per line, append-only. A `begin` writes the in-flight
+ *   record, `finish` the whole record; a later line for the same id supersedes an earlier one.
+ * - `<day>.idx`: one compact JSON array per data line, appended after the data line is durable.
+ *   It is a cache: open trusts the longest valid, contiguous prefix and re-parses the data tail.
+ */
+import { open, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Interception, InterceptionStatus } from '../../gateway/record/types.js';
+import { entryFromRecord, type Entry, type StringPool } from './entry.js';
+
+export const DATA_EXT = '.jsonl';
+export const INDEX_EXT = '.idx';
+export const TMP_EXT = '.tmp';
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+export const dataPath = (dir: string, day: string): string => join(dir, day + DATA_EXT);
+export const indexPath = (dir: string, day: string): string => join(dir, day + INDEX_EXT);
+
+/** Day of a segment data file name, or null for anything else in the folder. */
+export function segmentOfFile(name: string): string | null {
+  if (!name.endsWith(DATA_EXT)) return null;
+  const day = name.slice(0, -DATA_EXT.length);
+  return DAY_RE.test(day) ? day : null;
+}
+
+/** Index line for a record line: [off, len, id, startedMs, provider, model, initId, initName, client, status, stripped]. */
+export function indexLine(e: Entry, off: number, len: number): string {
+  return (
+    JSON.stringify([
+      off, len, e.id, e.startedMs, e.provider, e.model, e.initiatorId, e.initiatorName, e.client,
+      e.status, e.stripped ? 1 : 0,
+    ]) + '\n'
+  );
+}
+
+/** Index line for a data line that is not a record (torn garbage), so the index stays contiguous. */
+export function skipLine(off: number, len: number): string {
+  return JSON.stringify([off, len]) + '\n';
+}
+
+type IndexItem = [number, number, ...unknown[]];
+
+function isItem(v: unknown): v is IndexItem {
+  return Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'number' && (v.length === 2 || v.length === 11);
+}
+
+function entryFromItem(item: IndexItem, day: string, pool: StringPool): Entry | null {
+  if (item.length === 2) return null;
+  const [off, len, id, ms, provider, model, initId, initName, client, status, stripped] = item;
+  return {
+    id: String(id),
+    startedMs: Number(ms),
+    provider: pool.intern(String(provider)),
+    model: pool.intern(String(model)),
+    initiatorId: pool.intern(String(initId)),
+    initiatorName: pool.intern(String(initName)),
+    client: pool.intern(String(client)),
+    status: String(status) as InterceptionStatus,
+    stripped: stripped === 1,
+    seg: day,
+    off,
+    len,
+    pending: null,
+    deleted: false,
+  };
+}
+
+/** What loading a segment found. */
+export interface SegmentLoad {
+  /** One entry per record line, in file order (later ones supersede earlier ones). */
+  entries: Entry[];
+  /** Byte position right after the last complete data line. */
+  scannedEnd: number;
+  /** Data file size and inode at load (read-only mode notices rewrites by the inode). */
+  size: number;
+  ino: number;
+  /** Bytes after the last newline: a torn write. */
+  tornBytes: number;
+  /** Complete data lines that were not valid records. */
+  badLines: number;
+  /** Bytes of `<day>.idx` that are valid; anything after is garbage or stale. */
+  indexValidBytes: number;
+  /** Index lines for the data the index did not cover (the writer appends them). */
+  missingIndex: string[];
+}
+
+/** Parses the index file into items, stopping at the first bad line. */
+async function readIndex(path: string): Promise<{ items: IndexItem[]; raw: Buffer }> {
+  let raw: Buffer;
+  try {
+    raw = await readFile(path);
+  } catch {
+    return { items: [], raw: Buffer.alloc(0) };
+  }
+  const end = raw.lastIndexOf(10);
+  if (end < 0) return { items: [], raw };
+  const body = raw.toString('utf8', 0, end);
+  // Fast path: one JSON.parse for the whole file (open of 300k records must stay under 2 s).
+  try {
+    const all: unknown = JSON.parse('[' + body.replaceAll('\n', ',') + ']');
+    if (Array.isArray(all) && all.every(isItem)) return { items: all, raw };
+  } catch {
+    // fall through to the line-by-line path, which finds where the damage starts
+  }
+  const items: IndexItem[] = [];
+  for (const line of body.split('\n')) {
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch {
+      break;
+    }
+    if (!isItem(v)) break;
+    items.push(v);
+  }
+  return { items, raw };
+}
+
+/** Byte position right after the n-th newline of `buf` (0 for n = 0). */
+function afterNthNewline(buf: Buffer, n: number): number {
+  let pos = 0;
+  for (let i = 0; i < n; i++) pos = buf.indexOf(10, pos) + 1;
+  return pos;
+}
+
+/** Reads `len` bytes at `off` of an open file. */
+async function readAt(fh: import('node:fs/promises').FileHandle, off: number, len: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(len);
+  let got = 0;
+  while (got < len) {
+    const { bytesRead } = await fh.read(buf, got, len - got, off + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got === len ? buf : buf.subarray(0, got);
+}
+
+/** Parses one data line into a record, or null when it is not one. */
+export function parseRecordLine(line: string): Interception | null {
+  try {
+    const v: unknown = JSON.parse(line);
+    if (v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string') return v as Interception;
+  } catch {
+    // not a record: torn or garbage
+  }
+  return null;
+}
+
+/**
+ * Scans data lines from `from` to EOF, calling `onLine` for every complete line.
+ * Returns the position after the last complete line and the torn byte count after it.
+ */
+export async function scanData(
+  path: string,
+  from: number,
+  onLine: (line: Buffer, off: number) => void,
+): Promise<{ end: number; torn: number }> {
+  const fh = await open(path, 'r');
+  try {
+    const chunk = 1 << 20;
+    let carry: Buffer = Buffer.alloc(0);
+    let pos = from;
+    let lineStart = from;
+    for (;;) {
+      const buf = await readAt(fh, pos, chunk);
+      if (buf.length === 0) break;
+      pos += buf.length;
+      const data = carry.length ? Buffer.concat([carry, buf]) : buf;
+      let start = 0;
+      for (let nl = data.indexOf(10, start); nl >= 0; nl = data.indexOf(10, start)) {
+        onLine(data.subarray(start, nl + 1), lineStart);
+        lineStart += nl + 1 - start;
+        start = nl + 1;
+      }
+      carry = Buffer.from(data.subarray(start));
+    }
+    return { end: lineStart, torn: carry.length };
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Loads one segment: trusts the index's valid contiguous prefix (spot-checking its last record
+ * against the data, which catches an index left from before a rewrite) and parses the rest.
+ */
+export async function loadSegment(dir: string, day: string, pool: StringPool): Promise<SegmentLoad> {
+  const path = dataPath(dir, day);
+  const st = await stat(path);
+  const { items, raw } = await readIndex(indexPath(dir, day));
+  const entries: Entry[] = [];
+  let covered = 0;
+  let used = 0;
+  let lastRecord: Entry | null = null;
+  for (const item of items) {
+    const [off, len] = item;
+    // Contiguity from 0 proves the index describes every byte before `covered`.
+    if (off !== covered || len <= 0 || off + len > st.size) break;
+    const e = entryFromItem(item, day, pool);
+    if (e) {
+      entries.push(e);
+      lastRecord = e;
+    }
+    covered = off + len;
+    used++;
+  }
+  let indexValidBytes = afterNthNewline(raw, used);
+  if (lastRecord && !(await spotCheck(path, lastRecord))) {
+    // The index belongs to another version of the data (crash mid-rewrite): rebuild it.
+    entries.length = 0;
+    covered = 0;
+    indexValidBytes = 0;
+  }
+  const missingIndex: string[] = [];
+  let badLines = 0;
+  const { end, torn } = await scanData(path, covered, (line, off) => {
+    const rec = parseRecordLine(line.toString('utf8'));
+    if (!rec) {
+      badLines++;
+      missingIndex.push(skipLine(off, line.length));
+      return;
+    }
+    const e = entryFromRecord(rec, pool);
+    e.seg = day;
+    e.off = off;
+    e.len = line.length;
+    entries.push(e);
+    missingIndex.push(indexLine(e, off, line.length));
+  });
+  return { entries, scannedEnd: end, size: st.size, ino: st.ino, tornBytes: torn, badLines, indexValidBytes, missingIndex };
+}
+
+/** Scans only the data appended after `from` (read-only refresh while a server writes). */
+export async function loadTail(
+  dir: string,
+  day: string,
+  from: number,
+  pool: StringPool,
+): Promise<{ entries: Entry[]; scannedEnd: number }> {
+  const entries: Entry[] = [];
+  const { end } = await scanData(dataPath(dir, day), from, (line, off) => {
+    const rec = parseRecordLine(line.toString('utf8'));
+    if (!rec) return;
+    const e = entryFromRecord(rec, pool);
+    e.seg = day;
+    e.off = off;
+    e.len = line.length;
+    entries.push(e);
+  });
+  return { entries, scannedEnd: end };
+}
+
+async function spotCheck(path: string, e: Entry): Promise<boolean> {
+  const [line] = await readLines(path, [e]);
+  return line !== undefined && line.endsWith('\n') && parseRecordLine(line)?.id === e.id;
+}
+
+/** Reads the lines at the given locations of one data file (one open, positional reads). */
+export async function readLines(path: string, locs: readonly { off: number; len: number }[]): Promise<(string | undefined)[]> {
+  const fh = await open(path, 'r');
+  try {
+    const out: (string | undefined)[] = [];
+    for (const { off, len } of locs) {
+      const buf = await readAt(fh, off, len);
+      out.push(buf.length === len ? buf.toString('utf8') : undefined);
+    }
+    return out;
+  } finally {
+    await fh.close();
+  }
+}

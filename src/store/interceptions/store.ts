@@ -1,0 +1,447 @@
+/**
+ * The file-backed interception store: day-segmented append-only JSON lines, an in-memory index of
+ * the filterable fields, whole records read back by byte offset. See README.md in this folder.
+ */
+import { mkdir, readdir, stat, truncate, appendFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EndStatus, Interception } from '../../gateway/record/types.js';
+import type { InterceptionStore, ListQuery, ListResult } from './types.js';
+import { SegmentAppender } from './appender.js';
+import { entryFromRecord, segmentDay, StringPool, type Entry } from './entry.js';
+import { acquireWriterLock } from './lock.js';
+import { MemoryIndex } from './memory-index.js';
+import { purgeSegments, stripSegments, type MaintenanceHost } from './maintenance.js';
+import {
+  dataPath, INDEX_EXT, indexLine, indexPath, loadSegment, loadTail, parseRecordLine, readLines, segmentOfFile, TMP_EXT,
+} from './segment-files.js';
+
+/** Where the store logs; pino's `(obj, msg)` shape. */
+export interface StoreLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Options of {@link openInterceptionStore}. */
+export interface StoreOptions {
+  /** The data dir; the store lives in `<dir>/interceptions/`. */
+  dir: string;
+  now?: () => number;
+  logger?: StoreLogger;
+  /** For the CLI next to a running server: never writes, never marks anything interrupted. */
+  readOnly?: boolean;
+  /** Batching window for writes (default 150 ms; a finished record is on disk within 1 s). */
+  flushIntervalMs?: number;
+  /**
+   * Test seam for crash tests: called at named points of purge/stripContent (`batch`,
+   * `before-rename`, `after-data-rename`); a child process kills itself there.
+   */
+  testHook?: (point: string) => void;
+}
+
+const DEFAULT_FLUSH_MS = 150;
+/** Retry delay after a failed write: often enough to recover quickly, rare enough not to spin. */
+const RETRY_MS = 1000;
+const READ_CHUNK = 256;
+
+const silent: StoreLogger = { warn: () => undefined, error: () => undefined };
+
+function errText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e?.code ? `${e.code}: ${e.message}` : String(e?.message ?? err);
+}
+
+export class FileInterceptionStore implements InterceptionStore, MaintenanceHost {
+  readonly dir: string;
+  readonly index = new MemoryIndex();
+  readonly logger: StoreLogger;
+  readonly testHook: (point: string) => void;
+  private readonly pool = new StringPool();
+  private readonly now: () => number;
+  private readonly readOnly: boolean;
+  private readonly flushMs: number;
+  /** Entries whose record waits for its write (retried after failures). */
+  private readonly queue = new Set<Entry>();
+  private readonly appenders = new Map<string, SegmentAppender>();
+  /** Known data end and inode per segment: the writer's sizes, the reader's refresh baseline. */
+  private readonly segs = new Map<string, { end: number; ino: number }>();
+  private readonly listeners = new Set<(rec: Interception) => void>();
+  private mutex: Promise<unknown> = Promise.resolve();
+  private maintenance: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private healthError: string | null = null;
+  private releaseLock: (() => Promise<void>) | null = null;
+  private closed = false;
+
+  constructor(opts: StoreOptions) {
+    this.dir = join(opts.dir, 'interceptions');
+    this.now = opts.now ?? Date.now;
+    this.logger = opts.logger ?? silent;
+    this.readOnly = opts.readOnly === true;
+    this.flushMs = opts.flushIntervalMs ?? DEFAULT_FLUSH_MS;
+    this.testHook = opts.testHook ?? (() => undefined);
+  }
+
+  /** Loads every segment; in writer mode also repairs tails and marks unfinished calls interrupted. */
+  async open(): Promise<void> {
+    if (this.readOnly) {
+      await this.refresh();
+      return;
+    }
+    await mkdir(this.dir, { recursive: true });
+    this.releaseLock = await acquireWriterLock(this.dir);
+    const names = await readdir(this.dir);
+    for (const name of names) {
+      // Leftovers of a rewrite that crashed before its rename: the original is still in place.
+      if (name.endsWith(TMP_EXT)) await unlink(join(this.dir, name)).catch(() => undefined);
+    }
+    const days = names.map(segmentOfFile).filter((d): d is string => d !== null).sort();
+    for (const name of names) {
+      // An index whose data was dropped (crash between the two unlinks) must not meet a new file.
+      if (name.endsWith(INDEX_EXT) && !days.includes(name.slice(0, -INDEX_EXT.length))) {
+        await unlink(join(this.dir, name)).catch(() => undefined);
+      }
+    }
+    for (const day of days) await this.loadWriterSegment(day);
+    await this.markInterrupted();
+  }
+
+  private async loadWriterSegment(day: string): Promise<void> {
+    const load = await loadSegment(this.dir, day, this.pool);
+    for (const e of load.entries) this.putLoaded(e);
+    this.segs.set(day, { end: load.scannedEnd, ino: load.ino });
+    if (load.tornBytes > 0) {
+      this.logger.warn({ segment: day, bytes: load.tornBytes }, 'interception store: skipped a torn last line (interrupted write)');
+      await truncate(dataPath(this.dir, day), load.scannedEnd).catch((err: unknown) => {
+        this.logger.warn({ segment: day, err: errText(err) }, 'interception store: could not cut the torn line');
+      });
+    }
+    if (load.badLines > 0) {
+      this.logger.warn({ segment: day, lines: load.badLines }, 'interception store: skipped unreadable lines');
+    }
+    if (load.missingIndex.length > 0) {
+      // Bring the index up to date so the next open does not parse this tail again.
+      try {
+        await truncate(indexPath(this.dir, day), load.indexValidBytes).catch(() => undefined);
+        await appendFile(indexPath(this.dir, day), load.missingIndex.join(''));
+      } catch (err) {
+        this.logger.warn({ segment: day, err: errText(err) }, 'interception store: could not update the index');
+      }
+    }
+  }
+
+  /** A later line supersedes an earlier one, except that a begin never undoes a finish. */
+  private putLoaded(e: Entry): void {
+    const old = this.index.get(e.id);
+    if (old && e.status === 'in_flight' && old.status !== 'in_flight') return;
+    this.index.put(e, true);
+  }
+
+  private async markInterrupted(): Promise<void> {
+    const open = this.index.all().filter((e) => e.status === 'in_flight');
+    if (open.length === 0) return;
+    const endedAt = new Date(this.now()).toISOString();
+    for (let i = 0; i < open.length; i += READ_CHUNK) {
+      const recs = await this.readEntries(open.slice(i, i + READ_CHUNK));
+      for (const rec of recs) {
+        this.enqueue({ ...rec, status: 'interrupted', ended_at: endedAt });
+      }
+    }
+    this.logger.warn({ count: open.length }, 'interception store: marked unfinished calls interrupted');
+    // Durable before serving: a second crash must not lose the marking.
+    await this.flush().catch(() => undefined);
+  }
+
+  // ---- writer -------------------------------------------------------------------------------
+
+  begin(rec: Interception): void {
+    this.enqueue({ ...rec, status: 'in_flight' });
+  }
+
+  finish(rec: Interception & { status: EndStatus }): void {
+    this.enqueue(rec);
+    for (const l of this.listeners) {
+      try {
+        l(rec);
+      } catch (err) {
+        this.logger.warn({ err: errText(err) }, 'interception store: onFinish listener threw');
+      }
+    }
+  }
+
+  private enqueue(rec: Interception): void {
+    if (this.readOnly) throw new Error('interception store is open read-only');
+    if (this.closed) throw new Error('interception store is closed');
+    const e = entryFromRecord(rec, this.pool);
+    const old = this.index.get(rec.id);
+    if (old && old.startedMs === e.startedMs) {
+      // Same place in the order: keep the on-disk location so the line lands in the same segment.
+      e.seg = old.seg;
+      e.off = old.off;
+      e.len = old.len;
+    }
+    // A copy: callers may keep mutating their object after handing it in.
+    e.pending = structuredClone(rec);
+    this.queue.add(this.index.put(e));
+    this.schedule(this.flushMs);
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flush().catch(() => this.schedule(RETRY_MS));
+    }, ms);
+  }
+
+  /** Runs `fn` alone against writes and rewrites (the store's single write lock). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.mutex.then(fn, fn);
+    this.mutex = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Writes everything queued; rejects with the write error (records stay queued and retried). */
+  flush(): Promise<void> {
+    if (this.readOnly) return Promise.resolve();
+    return this.exclusive(() => this.flushOnce());
+  }
+
+  private async flushOnce(): Promise<void> {
+    if (this.queue.size === 0) return;
+    const bySeg = new Map<string, Entry[]>();
+    for (const e of this.queue) {
+      if (e.deleted || !e.pending) continue;
+      const day = e.seg ?? segmentDay(e.startedMs);
+      let list = bySeg.get(day);
+      if (!list) bySeg.set(day, (list = []));
+      list.push(e);
+    }
+    this.queue.clear();
+    let failure: unknown = null;
+    for (const [day, group] of bySeg) {
+      const recs = group.map((e) => e.pending!);
+      const lines = recs.map((r) => Buffer.from(JSON.stringify(r) + '\n'));
+      // Index lines describe the record written, captured before any await lets a newer one in.
+      const snapshot = group.map((e) => ({ ...e }));
+      try {
+        await mkdir(this.dir, { recursive: true });
+        const app = this.appender(day);
+        const offsets = await app.write(lines);
+        let idx = '';
+        group.forEach((e, i) => {
+          const off = offsets[i]!;
+          const len = lines[i]!.length;
+          idx += indexLine(snapshot[i]!, off, len);
+          if (e.deleted) return;
+          e.seg = day;
+          e.off = off;
+          e.len = len;
+          // A newer version handed in meanwhile is queued already; keep it pending.
+          if (e.pending === recs[i]) e.pending = null;
+        });
+        this.segs.set(day, { end: app.size, ino: this.segs.get(day)?.ino ?? 0 });
+        await app.writeIndex(idx);
+      } catch (err) {
+        failure = err;
+        for (const e of group) if (e.pending && !e.deleted) this.queue.add(e);
+      }
+    }
+    if (failure !== null) {
+      const text = errText(failure);
+      if (this.healthError === null) {
+        this.logger.error(
+          { err: text, queued: this.queue.size },
+          'interception store: write failed; records kept in memory and retried — the gateway keeps proxying',
+        );
+      }
+      this.healthError = text;
+      this.schedule(RETRY_MS);
+      throw failure;
+    }
+    if (this.healthError !== null) {
+      this.logger.warn({ previous: this.healthError }, 'interception store: writes work again');
+      this.healthError = null;
+    }
+  }
+
+  appender(day: string): SegmentAppender {
+    let app = this.appenders.get(day);
+    if (!app) {
+      app = new SegmentAppender(this.dir, day, this.segs.get(day)?.end ?? 0);
+      this.appenders.set(day, app);
+    }
+    return app;
+  }
+
+  /** After a rewrite or drop: forget the old handle; the next write reopens at `size`. */
+  async resetSegment(day: string, size: number | null): Promise<void> {
+    const app = this.appenders.get(day);
+    this.appenders.delete(day);
+    if (size === null) this.segs.delete(day);
+    else this.segs.set(day, { end: size, ino: 0 });
+    await app?.close();
+  }
+
+  health(): { ok: boolean; error: string | null } {
+    return { ok: this.healthError === null, error: this.healthError };
+  }
+
+  onFinish(listener: (rec: Interception) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---- reader -------------------------------------------------------------------------------
+
+  async list(q: ListQuery): Promise<ListResult> {
+    const limit = checkLimit(q.limit);
+    await this.refresh();
+    const { count, page } = this.index.select(q, limit, q.afterId);
+    return { count, results: await this.readEntries(page) };
+  }
+
+  async get(id: string): Promise<Interception | undefined> {
+    await this.refresh();
+    const e = this.index.get(id);
+    if (!e) return undefined;
+    const [rec] = await this.readEntries([e]);
+    return rec;
+  }
+
+  async *iterate(range: { since?: number; until?: number }): AsyncIterable<Interception> {
+    await this.refresh();
+    // A snapshot of pointers (8 bytes each); the records themselves are read a chunk at a time.
+    const snap = this.index.range(range.since, range.until);
+    for (let i = 0; i < snap.length; i += READ_CHUNK) {
+      const chunk = snap.slice(i, i + READ_CHUNK).filter((e) => !e.deleted && e.status !== 'in_flight');
+      for (const rec of await this.readEntries(chunk)) yield rec;
+    }
+  }
+
+  /**
+   * Reads whole records for entries, in the given order. A line that does not hold the expected
+   * id means it moved under us (a rewrite here or in the writer process): look it up again once.
+   */
+  private async readEntries(entries: readonly Entry[]): Promise<Interception[]> {
+    const out: (Interception | undefined)[] = await this.readOnce(entries);
+    const missed = entries.filter((_, i) => out[i] === undefined);
+    if (missed.length > 0) {
+      await this.refresh();
+      const again = missed.map((e) => this.index.get(e.id)).filter((e): e is Entry => e !== undefined);
+      const retry = await this.readOnce(again);
+      const byId = new Map(retry.filter((r): r is Interception => r !== undefined).map((r) => [r.id, r]));
+      entries.forEach((e, i) => {
+        if (out[i] === undefined) out[i] = byId.get(e.id);
+      });
+    }
+    return out.filter((r): r is Interception => r !== undefined);
+  }
+
+  private async readOnce(entries: readonly Entry[]): Promise<(Interception | undefined)[]> {
+    const out: (Interception | undefined)[] = new Array(entries.length);
+    const bySeg = new Map<string, number[]>();
+    entries.forEach((e, i) => {
+      if (e.pending) out[i] = structuredClone(e.pending);
+      else if (e.seg !== null) {
+        let list = bySeg.get(e.seg);
+        if (!list) bySeg.set(e.seg, (list = []));
+        list.push(i);
+      }
+    });
+    for (const [day, idxs] of bySeg) {
+      const locs = idxs.map((i) => ({ off: entries[i]!.off, len: entries[i]!.len }));
+      const lines = await readLines(dataPath(this.dir, day), locs).catch(() => []);
+      idxs.forEach((i, k) => {
+        const line = lines[k];
+        const rec = line === undefined ? null : parseRecordLine(line);
+        if (rec && rec.id === entries[i]!.id) out[i] = rec;
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Read-only mode: picks up what another process wrote since the last look — new segments, grown
+   * segments (tail only), rewritten or removed ones (reloaded / dropped). The writer knows already.
+   */
+  private async refresh(): Promise<void> {
+    if (!this.readOnly) return;
+    await (this.maintenance = this.maintenance.then(() => this.refreshOnce()));
+  }
+
+  private async refreshOnce(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      names = [];
+    }
+    const days = new Set(names.map(segmentOfFile).filter((d): d is string => d !== null));
+    for (const day of [...this.segs.keys()]) {
+      if (!days.has(day)) this.forgetSegment(day);
+    }
+    for (const day of [...days].sort()) {
+      const st = await stat(dataPath(this.dir, day)).catch(() => null);
+      if (!st) continue;
+      const known = this.segs.get(day);
+      if (known && known.ino === st.ino && st.size >= known.end) {
+        if (st.size === known.end) continue;
+        const tail = await loadTail(this.dir, day, known.end, this.pool);
+        for (const e of tail.entries) this.putLoaded(e);
+        known.end = tail.scannedEnd;
+        continue;
+      }
+      if (known) this.forgetSegment(day);
+      const load = await loadSegment(this.dir, day, this.pool).catch(() => null);
+      if (!load) continue;
+      for (const e of load.entries) this.putLoaded(e);
+      this.segs.set(day, { end: load.scannedEnd, ino: load.ino });
+    }
+  }
+
+  private forgetSegment(day: string): void {
+    this.index.removeWhere((e) => e.seg === day);
+    this.segs.delete(day);
+  }
+
+  // ---- maintenance --------------------------------------------------------------------------
+
+  purge(before: number, opts?: { batchSize?: number }): Promise<number> {
+    return this.serialMaintenance(() => purgeSegments(this, before, opts?.batchSize));
+  }
+
+  stripContent(before: number, opts?: { batchSize?: number }): Promise<number> {
+    return this.serialMaintenance(() => stripSegments(this, before, opts?.batchSize));
+  }
+
+  private serialMaintenance(fn: () => Promise<number>): Promise<number> {
+    if (this.readOnly) return Promise.reject(new Error('interception store is open read-only'));
+    const run = this.maintenance.then(fn, fn);
+    this.maintenance = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (!this.readOnly) {
+      await this.maintenance.catch(() => undefined);
+      await this.exclusive(() => this.flushOnce()).catch((err: unknown) => {
+        this.logger.error({ err: errText(err), lost: this.queue.size }, 'interception store: closed with unwritten records');
+      });
+      if (this.timer) clearTimeout(this.timer);
+      for (const app of this.appenders.values()) await app.close();
+      this.appenders.clear();
+      await this.releaseLock?.();
+    }
+  }
+}
+
+/** limit: default 100, 1–1000; above 1000 is clamped, anything not a positive integer rejected. */
+export function checkLimit(limit: number | undefined): number {
+  if (limit === undefined) return 100;
+  if (!Number.isInteger(limit) || limit < 1) throw new Error(`limit must be an integer from 1 to 1000, got ${String(limit)}`);
+  return Math.min(limit, 1000);
+}
