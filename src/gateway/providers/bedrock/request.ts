@@ -1,0 +1,158 @@
+/**
+ * Request-side rules for Anthropic-on-Bedrock (InvokeModel / InvokeModelWithResponseStream):
+ * which Bedrock model a call goes to, and how an Anthropic Messages body becomes a Bedrock body.
+ *
+ * Bedrock takes the Anthropic Messages body with these differences (AWS "Anthropic Claude Messages
+ * API" request/response page): the model is in the URL, not the body; streaming is chosen by the
+ * operation, not `stream`; `anthropic_version` must be `bedrock-2023-05-31`; betas go in the body as
+ * `anthropic_beta: [...]`; first-party-only fields and beta flags are rejected with a 400
+ * ("Extra inputs are not permitted", "invalid beta flag"). Everything else passes through as sent.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { BedrockConfig } from './config.js';
+
+/** The only `anthropic_version` Bedrock accepts. */
+export const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
+
+/**
+ * Top-level Anthropic Messages fields Bedrock rejects. `model`/`stream` are expressed by the URL;
+ * the rest are first-party API features absent from Bedrock's schema (Coder AI Bridge strips the
+ * same: metadata, service_tier, container, inference_geo). `betas` is an SDK-side parameter that
+ * some clients leak into the body.
+ */
+const REJECTED_FIELDS = ['model', 'stream', 'metadata', 'service_tier', 'container', 'inference_geo', 'mcp_servers', 'betas'];
+
+/**
+ * Beta flags Bedrock accepts for Claude (AWS request/response page; the same list Coder AI Bridge
+ * keeps). Others (claude-code-20250219, oauth-2025-04-20, prompt-caching-scope-2026-01-05, …)
+ * make Bedrock answer 400 "invalid beta flag", so they are dropped.
+ */
+const SUPPORTED_BETAS = new Set([
+  'computer-use-2024-10-22',
+  'computer-use-2025-01-24',
+  'token-efficient-tools-2025-02-19',
+  'interleaved-thinking-2025-05-14',
+  'output-128k-2025-02-19',
+  'dev-full-thinking-2025-05-14',
+  'context-1m-2025-08-07',
+  'context-management-2025-06-27',
+  'effort-2025-11-24',
+  'fine-grained-tool-streaming-2025-05-14',
+  'tool-search-tool-2025-10-19',
+  'tool-examples-2025-10-29',
+]);
+
+/** Model families where Bedrock takes context management (Claude 4.5 and later). */
+const CONTEXT_MANAGEMENT_MODELS = /claude-(sonnet|haiku|opus)-4-[5-9]/;
+/** Effort (`output_config`) needs the beta on Opus 4.5 and is native from the 4.6 family on. */
+const EFFORT_BETA_MODELS = /claude-opus-4-[5-9]/;
+const NATIVE_OUTPUT_CONFIG_MODELS = /claude-(opus|sonnet)-4-[6-9]/;
+
+/** True for names that want the small fast model (Claude Code's background calls use Haiku). */
+export function isSmallFastModel(clientModel: string): boolean {
+  return clientModel.toLowerCase().includes('haiku');
+}
+
+/**
+ * The Bedrock model for an Anthropic-route call: names containing `haiku` go to the small fast
+ * model, everything else to the model (SPEC §3, as Coder AI Bridge does).
+ */
+export function mapModel(clientModel: string, cfg: BedrockConfig): string {
+  const mapped = isSmallFastModel(clientModel) ? cfg.smallFastModel : cfg.model;
+  return mapped ?? cfg.model ?? clientModel;
+}
+
+/** True for first-party Anthropic model names (`claude-…`), which Bedrock does not know. */
+export function isAnthropicStyleModel(id: string): boolean {
+  return /^claude-/i.test(id);
+}
+
+/**
+ * The Bedrock model for a Bedrock-native call. A native client names a real Bedrock model id,
+ * inference profile or ARN in the URL and gets exactly that; only a first-party name such as
+ * `claude-3-5-haiku-20241022` (which Bedrock would reject) is mapped like on the Anthropic route.
+ */
+export function nativeModelId(pathModelId: string, cfg: BedrockConfig): string {
+  return isAnthropicStyleModel(pathModelId) ? mapModel(pathModelId, cfg) : pathModelId;
+}
+
+/** What a Bedrock-native path (`/model/{id}/invoke[-with-response-stream]`) asks for. */
+export interface NativePath {
+  /** URL-decoded model id as the client sent it. */
+  modelId: string;
+  streaming: boolean;
+}
+
+/** Parses `/model/{id}/invoke` and `/model/{id}/invoke-with-response-stream`; null for other paths. */
+export function parseNativePath(path: string): NativePath | null {
+  const m = /^\/model\/([^/]+)\/(invoke|invoke-with-response-stream)\/?$/.exec(path.split('?')[0] ?? '');
+  if (!m || m[1] === undefined) return null;
+  let modelId: string;
+  try {
+    modelId = decodeURIComponent(m[1]);
+  } catch {
+    modelId = m[1];
+  }
+  return { modelId, streaming: m[2] === 'invoke-with-response-stream' };
+}
+
+/** All `anthropic-beta` flags of a header (comma-separated and/or repeated), trimmed, no blanks. */
+export function betaHeaderValues(headers: IncomingHttpHeaders): string[] {
+  const raw = headers['anthropic-beta'];
+  const lines = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  return lines.flatMap((l) => l.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** Keeps the beta flags Bedrock accepts for this model, in order, without duplicates. */
+export function filterBetas(flags: readonly string[], model: string): string[] {
+  const out: string[] = [];
+  for (const flag of flags) {
+    if (!SUPPORTED_BETAS.has(flag) || out.includes(flag)) continue;
+    if (flag === 'context-management-2025-06-27' && !CONTEXT_MANAGEMENT_MODELS.test(model)) continue;
+    if (flag === 'effort-2025-11-24' && !EFFORT_BETA_MODELS.test(model)) continue;
+    out.push(flag);
+  }
+  return out;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Bedrock's `cache_control` takes `type` and `ttl`; `scope` (a first-party beta) is rejected. */
+function stripCacheScope(block: unknown): void {
+  if (isRecord(block) && isRecord(block['cache_control'])) delete block['cache_control']['scope'];
+}
+
+function stripCacheScopes(body: Record<string, unknown>): void {
+  const system = body['system'];
+  if (Array.isArray(system)) system.forEach(stripCacheScope);
+  const tools = body['tools'];
+  if (Array.isArray(tools)) tools.forEach(stripCacheScope);
+  const messages = body['messages'];
+  if (!Array.isArray(messages)) return;
+  for (const msg of messages) {
+    if (isRecord(msg) && Array.isArray(msg['content'])) msg['content'].forEach(stripCacheScope);
+  }
+}
+
+/**
+ * Turns an Anthropic Messages body (+ the client's headers) into the body Bedrock accepts for
+ * `model`. Never mutates `json`; unknown fields pass through.
+ */
+export function toBedrockBody(json: Record<string, unknown>, headers: IncomingHttpHeaders, model: string): Record<string, unknown> {
+  const body = structuredClone(json);
+  for (const field of REJECTED_FIELDS) delete body[field];
+  body['anthropic_version'] = BEDROCK_ANTHROPIC_VERSION;
+
+  const fromBody = Array.isArray(json['anthropic_beta']) ? json['anthropic_beta'].filter((v): v is string => typeof v === 'string') : [];
+  const betas = filterBetas([...fromBody, ...betaHeaderValues(headers)], model);
+  // An empty array is rejected by some models, so the field is left out entirely then.
+  if (betas.length > 0) body['anthropic_beta'] = betas;
+  else delete body['anthropic_beta'];
+
+  if (!betas.includes('context-management-2025-06-27')) delete body['context_management'];
+  if (!betas.includes('effort-2025-11-24') && !NATIVE_OUTPUT_CONFIG_MODELS.test(model)) delete body['output_config'];
+  stripCacheScopes(body);
+  return body;
+}

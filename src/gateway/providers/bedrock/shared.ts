@@ -1,0 +1,37 @@
+/** Small pieces both Bedrock adapters use. */
+import { GatewayError, ProviderNotConfiguredError } from '../../errors.js';
+import { bedrockConfigured, validateBedrockConfig, type BedrockConfig } from './config.js';
+import { describeBedrockError, isBedrockServiceError, type BedrockErrorInfo } from './errors.js';
+
+/** Options the gateway passes to the Bedrock adapter factories. */
+export interface BedrockAdapterOptions {
+  /** How long Bedrock may take to answer: the whole body when blocking, the headers when streaming. */
+  timeoutMs: number;
+}
+
+/** Throws a 503 naming the setting to fill when Bedrock cannot be called with these settings. */
+export function assertUsable(cfg: BedrockConfig): void {
+  if (!bedrockConfigured(cfg)) throw new ProviderNotConfiguredError('Bedrock', '--bedrock-region or --bedrock-base-url');
+  const problem = validateBedrockConfig(cfg);
+  if (problem) {
+    throw new GatewayError(503, 'provider_not_configured', `The Bedrock provider is not configured: ${problem}.`, {
+      anthropicType: 'api_error',
+      openaiType: 'service_unavailable',
+    });
+  }
+}
+
+/** `x-amzn-requestid` (and Anthropic's `request-id` for Anthropic clients) when Bedrock sent one. */
+export function requestIdHeaders(requestId: string | undefined, anthropic: boolean): Record<string, string> {
+  if (!requestId) return {};
+  return anthropic ? { 'request-id': requestId, 'x-amzn-requestid': requestId } : { 'x-amzn-requestid': requestId };
+}
+
+/** Describes a failure while reading a stream: a Bedrock exception frame or a broken connection. */
+export function midStreamError(err: unknown): BedrockErrorInfo {
+  if (isBedrockServiceError(err)) return describeBedrockError(err);
+  const e = err instanceof Error ? err : new Error(String(err));
+  const code = (e as { code?: unknown }).code;
+  const detail = typeof code === 'string' ? `${code} (${e.message})` : e.message;
+  return { name: 'InternalServerException', message: `Bedrock stream broke: ${detail}`, bedrockStatus: 500, requestId: undefined };
+}
