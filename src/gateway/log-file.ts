@@ -5,7 +5,8 @@
  * Rotation is rename-then-reopen: the live file always sits at PATH; a finished file is renamed
  * to `PATH.YYYY-MM-DD.N` (the UTC day its lines were written, N = 1, 2, … within that day) and a
  * fresh PATH is opened. Tailers that follow by inode keep reading the renamed file to its end and
- * pick up the new PATH. Writes are buffered and flushed asynchronously in whole chunks; rotation
+ * pick up the new PATH. Writes are queued and flushed once per event-loop turn with one
+ * synchronous write (cheap on a local file, and nothing is left half-written at exit); rotation
  * only ever happens between chunks, and every chunk the callers hand in is whole lines.
  */
 import fs from 'node:fs';
@@ -48,7 +49,7 @@ export class RotatingFile {
   private size: number;
   private day: string;
   private queue: string[] = [];
-  private draining: Promise<void> | undefined;
+  private scheduled: NodeJS.Immediate | undefined;
   private closed = false;
 
   constructor(opts: RotatingFileOptions) {
@@ -70,31 +71,47 @@ export class RotatingFile {
   write(chunk: string): boolean {
     if (this.closed || chunk.length === 0) return true;
     this.queue.push(chunk);
-    this.draining ??= this.drain().finally(() => { this.draining = undefined; });
+    this.scheduled ??= setImmediate(() => { this.scheduled = undefined; this.flushSync(); });
     return true;
   }
 
-  /** Resolves when everything queued so far is on disk (written to the OS). */
+  /** Resolves when everything queued so far is written to the OS. */
   async flush(): Promise<void> {
-    while (this.draining) await this.draining;
+    this.flushSync();
   }
 
   /**
-   * Writes what is still queued synchronously: for `process.on('exit')`, where no async work
-   * runs. A batch already handed to an async write is not written twice (both take chunks off the
-   * same queue head), though on this last-gasp path it may land after the chunks written here.
+   * Writes everything queued, synchronously. Also the `process.on('exit')` path: because writes
+   * are never handed to the thread pool, nothing can be half-written when the process exits.
    */
   flushSync(): void {
     if (this.closed) return;
+    if (this.scheduled) { clearImmediate(this.scheduled); this.scheduled = undefined; }
     while (this.queue.length > 0) {
-      const chunk = this.queue.shift() ?? '';
-      this.writeChunkSync(chunk);
+      // Gather chunks up to 64 KiB into one write, stopping where a rotation is due.
+      let batch = '';
+      let bytes = 0;
+      while (this.queue.length > 0) {
+        const next = this.queue[0] ?? '';
+        const nb = Buffer.byteLength(next);
+        if (batch.length > 0 && (bytes + nb > 65_536 || this.size + bytes + nb > this.maxBytes)) break;
+        if (batch.length === 0 && this.needsRotation(nb)) this.rotate();
+        batch += next;
+        bytes += nb;
+        this.queue.shift();
+      }
+      try {
+        writeAllSync(this.fd, Buffer.from(batch));
+        this.size += bytes;
+      } catch (err) {
+        this.onError(err as Error);
+      }
     }
   }
 
   /** Flushes and closes the file. Later writes are dropped. */
   async close(): Promise<void> {
-    await this.flush();
+    this.flushSync();
     if (this.closed) return;
     this.closed = true;
     fs.closeSync(this.fd);
@@ -109,40 +126,6 @@ export class RotatingFile {
   private resetDay(): false {
     this.day = utcDay(this.now());
     return false;
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0 && !this.closed) {
-      // Gather chunks up to 64 KiB into one write, stopping where a rotation is due.
-      let batch = '';
-      let bytes = 0;
-      while (this.queue.length > 0) {
-        const next = this.queue[0] ?? '';
-        const nb = Buffer.byteLength(next);
-        if (batch.length > 0 && (bytes + nb > 65_536 || this.size + bytes + nb > this.maxBytes)) break;
-        if (batch.length === 0 && this.needsRotation(nb)) this.rotate();
-        batch += next;
-        bytes += nb;
-        this.queue.shift();
-      }
-      try {
-        await writeAll(this.fd, Buffer.from(batch));
-        this.size += bytes;
-      } catch (err) {
-        this.onError(err as Error);
-      }
-    }
-  }
-
-  private writeChunkSync(chunk: string): void {
-    const nb = Buffer.byteLength(chunk);
-    try {
-      if (this.needsRotation(nb)) this.rotate();
-      fs.writeSync(this.fd, chunk);
-      this.size += nb;
-    } catch (err) {
-      this.onError(err as Error);
-    }
   }
 
   private rotate(): void {
@@ -189,15 +172,7 @@ export class RotatingFile {
   }
 }
 
-function writeAll(fd: number, buf: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const step = (offset: number): void => {
-      fs.write(fd, buf, offset, buf.length - offset, null, (err, written) => {
-        if (err) { reject(err); return; }
-        if (offset + written < buf.length) step(offset + written);
-        else resolve();
-      });
-    };
-    step(0);
-  });
+function writeAllSync(fd: number, buf: Buffer): void {
+  let offset = 0;
+  while (offset < buf.length) offset += fs.writeSync(fd, buf, offset, buf.length - offset);
 }

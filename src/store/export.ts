@@ -13,6 +13,7 @@ import type { Interception } from '../gateway/record/types.js';
 import { formatLogLine, interceptionLogLines } from '../gateway/record/log-lines.js';
 import type { InterceptionReader } from './interceptions/types.js';
 import { toEcs } from './ecs.js';
+import { parseDuration } from '../config/duration.js';
 
 /** Options for {@link exportRecords}. */
 export interface ExportRecordsOptions extends ExportOptions {
@@ -87,36 +88,13 @@ async function waitDrain(out: Writable, failed: () => Error | undefined): Promis
   }
 }
 
-/** Mirrors the Go-style duration units of SPEC §3 (`90d`, `1h30m`, `2w`). */
-const UNIT_MS: Readonly<Record<string, number>> = {
-  ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000,
-};
-
-/**
- * Parses a SPEC §3 duration (`0`, `90d`, `1h30m`, `1.5h`) into ms; undefined if it is not one.
- */
-export function parseDurationMs(text: string): number | undefined {
-  const s = text.trim();
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
-  let total = 0;
-  let matched = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(s)) !== null) {
-    total += Number(m[1]) * (UNIT_MS[m[2] ?? ''] ?? Number.NaN);
-    matched = re.lastIndex;
-  }
-  if (matched === 0 || matched !== s.length || !Number.isFinite(total)) return undefined;
-  return Math.round(total);
-}
-
 /**
  * Parses an export bound (`--since`, `--until`, `?since=`): a duration counts back from `now`
  * (`1h` = an hour ago), anything else must be an RFC 3339 / ISO-8601 time or ms since epoch.
  * Throws an Error naming the value when it is neither.
  */
 export function parseTimeBound(value: string, now: number): number {
-  const d = parseDurationMs(value);
+  const d = parseDuration(value);
   if (d !== undefined) return now - d;
   if (/^\d{10,}$/.test(value.trim())) return Number(value.trim());
   const t = Date.parse(value);
