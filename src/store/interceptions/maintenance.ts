@@ -30,17 +30,19 @@ const yieldLoop = (): Promise<void> => new Promise((resolve) => setImmediate(res
 
 /** Deletes every ended record with started_at < before. In-flight ones wait for their finish. */
 export async function purgeSegments(host: MaintenanceHost, before: number, batchSize?: number): Promise<number> {
+  const batch = checkBatch(batchSize);
   const old = (e: Entry): boolean => e.startedMs < before && e.status !== 'in_flight';
   // Records not yet on disk are simply forgotten; the flush skips deleted entries.
   let total = host.index.removeWhere((e) => e.seg === null && old(e));
   for (const day of segmentsWith(host.index, old)) {
-    total += await rewriteSegment(host, day, (e) => (old(e) ? 'drop' : 'keep'), checkBatch(batchSize));
+    total += await rewriteSegment(host, day, (e) => (old(e) ? 'drop' : 'keep'), batch);
   }
   return total;
 }
 
 /** Empties prompt text, tool inputs and thoughts of ended records with started_at < before. */
 export async function stripSegments(host: MaintenanceHost, before: number, batchSize?: number): Promise<number> {
+  const batch = checkBatch(batchSize);
   const targets = new Set(
     host.index.all().filter((e) => e.startedMs < before && e.status !== 'in_flight' && !e.stripped),
   );
@@ -49,7 +51,7 @@ export async function stripSegments(host: MaintenanceHost, before: number, batch
     if (e.seg === null) e.stripped = true;
   }
   for (const day of segmentsWith(host.index, (e) => targets.has(e))) {
-    await rewriteSegment(host, day, (e) => (targets.has(e) ? 'strip' : 'keep'), checkBatch(batchSize));
+    await rewriteSegment(host, day, (e) => (targets.has(e) ? 'strip' : 'keep'), batch);
   }
   let n = 0;
   for (const e of targets) if (e.stripped && !e.deleted) n++;
