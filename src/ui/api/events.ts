@@ -1,0 +1,90 @@
+import { createParser } from 'eventsource-parser';
+import { createStore } from '../lib/store';
+import { apiFetch } from './client';
+import type { Interception } from './types';
+
+/**
+ * The live feed: `GET /api/v1/events` read with fetch (EventSource cannot send the Authorization
+ * header) and parsed with eventsource-parser. One connection for the whole app; pages subscribe.
+ */
+export type LiveState = 'off' | 'connecting' | 'live' | 'retrying';
+
+export const liveState = createStore<LiveState>('off');
+/** Bridge on/off as last reported by the server (null until known). */
+export const bridgeEnabled = createStore<boolean | null>(null);
+
+type Listener = (rec: Interception) => void;
+const interceptionListeners = new Set<Listener>();
+
+/** Called for every finished interception the server announces. Returns unsubscribe. */
+export function onInterception(listener: Listener): () => void {
+  interceptionListeners.add(listener);
+  return () => interceptionListeners.delete(listener);
+}
+
+let controller: AbortController | null = null;
+
+function dispatch(event: string | undefined, data: string): void {
+  try {
+    if (event === 'interception') {
+      const rec = JSON.parse(data) as Interception;
+      for (const l of [...interceptionListeners]) l(rec);
+    } else if (event === 'bridge') {
+      const body = JSON.parse(data) as { enabled?: unknown };
+      if (typeof body.enabled === 'boolean') bridgeEnabled.set(body.enabled);
+    }
+  } catch {
+    // A malformed event must not end the feed.
+  }
+}
+
+async function readOnce(signal: AbortSignal): Promise<void> {
+  const res = await apiFetch('/events', { signal, headers: { Accept: 'text/event-stream' } });
+  if (!res.body) throw new Error('no body');
+  liveState.set('live');
+  const parser = createParser({ onEvent: (ev) => dispatch(ev.event, ev.data) });
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    parser.feed(value);
+  }
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = window.setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { window.clearTimeout(t); resolve(); }, { once: true });
+  });
+
+/** Opens the feed and keeps it open (with backoff) until `stopLive()`. */
+export function startLive(): void {
+  if (controller) return;
+  const c = new AbortController();
+  controller = c;
+  void (async () => {
+    let delay = 1000;
+    while (!c.signal.aborted) {
+      liveState.set('connecting');
+      const opened = Date.now();
+      try {
+        await readOnce(c.signal);
+      } catch (err) {
+        if (err instanceof Error && 'status' in err && err.status === 401) break;
+      }
+      if (c.signal.aborted) break;
+      liveState.set('retrying');
+      if (Date.now() - opened > 30_000) delay = 1000;
+      await sleep(delay, c.signal);
+      delay = Math.min(delay * 2, 15_000);
+    }
+    if (controller === c) controller = null;
+    liveState.set('off');
+  })();
+}
+
+export function stopLive(): void {
+  controller?.abort();
+  controller = null;
+  liveState.set('off');
+}

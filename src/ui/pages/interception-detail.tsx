@@ -1,0 +1,151 @@
+import type { ComponentChildren } from 'preact';
+import { api } from '../api/client';
+import type { Interception, Metadata } from '../api/types';
+import { CopyButton } from '../components/copy-button';
+import { Card, EmptyState, ErrorNotice, Loading, PageHeader, StatusBadge } from '../components/ui';
+import { duration, fullTime, int, prettyJson } from '../lib/format';
+import { useAsync } from '../lib/use-async';
+import { PROVIDER_LABEL } from './overview';
+import { lastListHash, totals } from './interceptions';
+
+function Facts({ items }: { items: [string, ComponentChildren][] }) {
+  return (
+    <dl class="facts">
+      {items.map(([k, v]) => (
+        <div key={k}><dt>{k}</dt><dd>{v ?? <span class="muted">—</span>}</dd></div>
+      ))}
+    </dl>
+  );
+}
+
+function Json({ value, label }: { value: unknown; label: string }) {
+  const text = prettyJson(value);
+  return (
+    <div class="code-block">
+      <pre tabIndex={0} aria-label={label} class="json"><code>{text}</code></pre>
+      <CopyButton text={text} label={`Copy ${label}`} />
+    </div>
+  );
+}
+
+const hasKeys = (m: Metadata | null | undefined) => Boolean(m && Object.keys(m).length);
+
+function Detail({ rec }: { rec: Interception }) {
+  const t = totals(rec);
+  const reasoning = rec.token_usages.reduce((n, u) => n + (typeof u.metadata?.reasoning_tokens === 'number' ? u.metadata.reasoning_tokens : 0), 0);
+  return (
+    <>
+      <div class="detail-grid">
+        <Card title="Call" id="call">
+          <Facts
+            items={[
+              ['Status', <><StatusBadge status={rec.status} />{rec.http_status !== null && <span class="muted"> HTTP {rec.http_status}</span>}</>],
+              ['Provider', `${PROVIDER_LABEL[rec.provider] ?? rec.provider}${rec.provider_name !== rec.provider ? ` (${rec.provider_name})` : ''}`],
+              ['Model', <code>{rec.model}</code>],
+              ['API', `${rec.api}${rec.streaming ? ', streaming' : ', blocking'}`],
+              ['Initiator', <>{rec.initiator.name} <span class="muted">({rec.initiator.id})</span></>],
+              ['Client', rec.client],
+              ['Client session', rec.client_session_id ? <code>{rec.client_session_id}</code> : null],
+              ['User agent', rec.user_agent ? <code class="wrap">{rec.user_agent}</code> : null],
+            ]}
+          />
+        </Card>
+        <Card title="Timing and tokens" id="timing">
+          <Facts
+            items={[
+              ['Started', fullTime(rec.started_at)],
+              ['Ended', rec.ended_at ? fullTime(rec.ended_at) : 'still running'],
+              ['Duration', duration(rec.started_at, rec.ended_at)],
+              ['Input tokens', int(t.input)],
+              ['Output tokens', int(t.output)],
+              ['Cache tokens', int(t.cache)],
+              ['Reasoning tokens', reasoning ? int(reasoning) : null],
+              ['Tool calls', int(rec.tool_usages.length)],
+            ]}
+          />
+        </Card>
+      </div>
+      {rec.error && (
+        <div class="notice notice-error" role="note">
+          <span class="notice-icon" aria-hidden="true">!</span>
+          <div class="notice-body"><strong>Error</strong><pre class="error-text">{rec.error}</pre></div>
+        </div>
+      )}
+      <Card title={`Prompt${rec.user_prompts.length > 1 ? `s (${rec.user_prompts.length})` : ''}`} id="prompts">
+        {rec.user_prompts.length === 0 && <p class="muted">No user prompt in this call (for example a turn that only returned tool results), or its text was removed by content retention.</p>}
+        {rec.user_prompts.map((p) => (
+          <div class="code-block prompt" key={p.id}>
+            <pre tabIndex={0} aria-label="Prompt" class="prose-pre">{p.prompt}</pre>
+            <CopyButton text={p.prompt} label="Copy prompt" />
+          </div>
+        ))}
+      </Card>
+      <Card title={`Tool calls (${rec.tool_usages.length})`} id="tools">
+        {rec.tool_usages.length === 0 && <p class="muted">The model called no tools.</p>}
+        {rec.tool_usages.map((u) => (
+          <details class="tool" key={u.id} open={rec.tool_usages.length <= 5}>
+            <summary>
+              <code class="tool-name">{u.tool}</code>
+              <span class="muted"> {u.tool_call_id}</span>
+              {u.injected && <span class="pill pill-muted">injected</span>}
+              {u.invocation_error && <span class="pill pill-bad">error</span>}
+            </summary>
+            <Json value={u.input} label={`${u.tool} arguments`} />
+            {u.server_url && <p class="muted">Server: <code>{u.server_url}</code></p>}
+            {u.invocation_error && <p class="text-bad">{u.invocation_error}</p>}
+            {hasKeys(u.metadata) && <Json value={u.metadata} label={`${u.tool} metadata`} />}
+          </details>
+        ))}
+      </Card>
+      {rec.model_thoughts.length > 0 && (
+        <Card title={`Thoughts (${rec.model_thoughts.length})`} id="thoughts">
+          {rec.model_thoughts.map((m) => <pre key={m.id} class="prose-pre thought" tabIndex={0} aria-label="Model thought">{m.content}</pre>)}
+        </Card>
+      )}
+      <Card title={`Token usage (${rec.token_usages.length} response${rec.token_usages.length === 1 ? '' : 's'})`} id="usage-rows">
+        {rec.token_usages.length === 0 ? <p class="muted">The provider reported no usage for this call.</p> : (
+          <div class="table-wrap">
+            <table class="table">
+              <thead><tr><th scope="col">Response</th><th scope="col" class="num">Input</th><th scope="col" class="num">Output</th><th scope="col" class="num">Cache read</th><th scope="col" class="num">Cache write</th><th scope="col">Metadata</th><th scope="col">At</th></tr></thead>
+              <tbody>
+                {rec.token_usages.map((u) => (
+                  <tr key={u.id}>
+                    <td><code>{u.provider_response_id || '—'}</code></td>
+                    <td class="num">{int(u.input_tokens)}</td>
+                    <td class="num">{int(u.output_tokens)}</td>
+                    <td class="num">{int(u.cache_read_input_tokens)}</td>
+                    <td class="num">{int(u.cache_write_input_tokens)}</td>
+                    <td>{hasKeys(u.metadata) ? <code class="wrap">{JSON.stringify(u.metadata)}</code> : <span class="muted">—</span>}</td>
+                    <td class="nowrap">{fullTime(u.created_at)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Card>
+      {hasKeys(rec.metadata) && (
+        <Card title="Metadata" id="metadata"><Json value={rec.metadata} label="metadata" /></Card>
+      )}
+    </>
+  );
+}
+
+export function InterceptionDetailPage({ id }: { id: string }) {
+  const rec = useAsync((signal) => api.get<Interception>(`/interceptions/${encodeURIComponent(id)}`, signal), [id]);
+  const back = <a class="btn btn-small btn-ghost" href={lastListHash()}>← All interceptions</a>;
+  return (
+    <>
+      <PageHeader
+        title={rec.data ? `${rec.data.model}` : 'Interception'}
+        description={<code class="muted">{id}</code>}
+        actions={<>{back}{rec.data && <CopyButton text={JSON.stringify(rec.data, null, 2)} label="Copy the whole record as JSON" />}</>}
+      />
+      {rec.error && (rec.errorStatus === 404
+        ? <EmptyState title="No such interception">It may have expired under the retention setting. <a href="#/interceptions">Back to the list</a>.</EmptyState>
+        : <ErrorNotice error={rec.error} onRetry={rec.reload} />)}
+      {rec.loading && !rec.data && <Loading />}
+      {rec.data && <Detail rec={rec.data} />}
+    </>
+  );
+}

@@ -1,0 +1,203 @@
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { api, query } from '../api/client';
+import { liveState, onInterception } from '../api/events';
+import type { Interception, InterceptionPage } from '../api/types';
+import { EmptyState, ErrorNotice, Loading, PageHeader, StatusBadge } from '../components/ui';
+import { compact, duration, fullTime, int, preview, shortTime } from '../lib/format';
+import { href, navigate, type Route } from '../lib/router';
+import { useStore } from '../lib/store';
+import { useAsync } from '../lib/use-async';
+import { apiQuery, FILTER_KEYS, FilterBar, filtersFrom, hasFilters, matches, type Filters } from './interception-filters';
+
+const PAGE_SIZES = [25, 50, 100, 200];
+
+/** Cursors of the pages before the current one, per filter set (survives opening a detail). */
+const cursorStacks = new Map<string, string[]>();
+let lastList = '#/interceptions';
+/** The list view last shown (with its filters and page), for the detail view's back link. */
+export const lastListHash = (): string => lastList;
+
+export function totals(rec: Interception) {
+  let input = 0, output = 0, cache = 0;
+  for (const u of rec.token_usages) {
+    input += u.input_tokens;
+    output += u.output_tokens;
+    cache += u.cache_read_input_tokens + u.cache_write_input_tokens;
+  }
+  return { input, output, cache };
+}
+
+function Row({ rec, fresh, onKey }: { rec: Interception; fresh: boolean; onKey: (e: KeyboardEvent) => void }) {
+  const t = totals(rec);
+  const prompt = rec.user_prompts[rec.user_prompts.length - 1]?.prompt;
+  const link = href(`interceptions/${encodeURIComponent(rec.id)}`);
+  const open = (e: MouseEvent) => {
+    const target = e.target as HTMLElement;
+    if (target.closest('a') || window.getSelection()?.toString()) return;
+    navigate(link);
+  };
+  return (
+    <tr class={`row-link ${fresh ? 'is-new' : ''}`} onClick={open} data-id={rec.id}>
+      <td class="nowrap">
+        <a href={link} class="row-anchor" onKeyDown={onKey} title={fullTime(rec.started_at)} aria-label={`Open interception from ${fullTime(rec.started_at)}, ${rec.model}`}>
+          {shortTime(rec.started_at)}
+        </a>
+      </td>
+      <td>{rec.initiator.name}</td>
+      <td>{rec.client}</td>
+      <td><span class="provider-tag">{rec.provider}</span> <span class="model">{rec.model}</span></td>
+      <td class="prompt-cell" title={preview(prompt, 400)}>{prompt ? preview(prompt, 90) : <span class="muted">—</span>}</td>
+      <td class="num nowrap" title={`${int(t.input)} in, ${int(t.output)} out, ${int(t.cache)} cache`}>
+        {compact(t.input)} <span class="muted">/</span> {compact(t.output)} <span class="muted">/</span> {compact(t.cache)}
+      </td>
+      <td class="num">{rec.tool_usages.length || <span class="muted">0</span>}</td>
+      <td><StatusBadge status={rec.status} /></td>
+      <td class="num nowrap">{duration(rec.started_at, rec.ended_at)}</td>
+    </tr>
+  );
+}
+
+/** Arrow keys move between rows; the links themselves open with Enter. */
+function moveFocus(e: KeyboardEvent) {
+  if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+  const row = (e.currentTarget as HTMLElement).closest('tr');
+  const next = e.key === 'ArrowDown' ? row?.nextElementSibling : row?.previousElementSibling;
+  const a = next?.querySelector<HTMLAnchorElement>('a.row-anchor');
+  if (a) {
+    e.preventDefault();
+    a.focus();
+  }
+}
+
+export function InterceptionsPage({ route }: { route: Route }) {
+  const filters = filtersFrom(route.query);
+  lastList = location.hash || '#/interceptions';
+  const after = route.query.get('after') ?? '';
+  const limit = Number(route.query.get('limit')) || 50;
+  const filterKey = FILTER_KEYS.map((k) => filters[k]).join('\u0000') + `\u0000${limit}`;
+  const stack = cursorStacks.get(filterKey) ?? [];
+
+  const page = useAsync(
+    (signal) => api.get<InterceptionPage>(`/interceptions${query({ ...apiQuery(filters), limit, after_id: after })}`, signal),
+    [filterKey, after],
+  );
+  const [rows, setRows] = useState<Interception[]>([]);
+  const [count, setCount] = useState(0);
+  const [fresh, setFresh] = useState<Set<string>>(new Set());
+  const [missed, setMissed] = useState(0);
+  const live = useStore(liveState);
+  const state = useRef({ filters, after, limit });
+  state.current = { filters, after, limit };
+
+  useEffect(() => {
+    if (!page.data) return;
+    setRows(page.data.results);
+    setCount(page.data.count);
+    setFresh(new Set());
+    setMissed(0);
+  }, [page.data]);
+
+  // Live rows: prepend on the first page when they match; elsewhere just say that there are new ones.
+  useEffect(() => onInterception((rec) => {
+    const { filters: f, after: cursor, limit: lim } = state.current;
+    if (rec.status === 'in_flight' || !matches(f, rec)) return;
+    if (cursor) { setMissed((n) => n + 1); return; }
+    setRows((prev) => {
+      if (prev.some((r) => r.id === rec.id)) return prev;
+      setCount((c) => c + 1);
+      setFresh((s) => new Set(s).add(rec.id));
+      return [rec, ...prev].slice(0, lim);
+    });
+  }), []);
+
+  const setQuery = (f: Filters, extra: Record<string, string> = {}) => {
+    const params: Record<string, string> = {};
+    for (const k of FILTER_KEYS) if (f[k]) params[k] = f[k];
+    if (limit !== 50) params.limit = String(limit);
+    navigate(href('interceptions', { ...params, ...extra }), true);
+  };
+
+  const older = () => {
+    const last = rows[rows.length - 1];
+    if (!last) return;
+    cursorStacks.set(filterKey, [...stack, after]);
+    setQuery(filters, { after: last.id });
+  };
+  const newer = () => {
+    const prev = stack.slice(0, -1);
+    const cursor = stack[stack.length - 1] ?? '';
+    cursorStacks.set(filterKey, prev);
+    setQuery(filters, cursor ? { after: cursor } : {});
+  };
+  const newest = () => { cursorStacks.set(filterKey, []); setQuery(filters); };
+
+  const pageNo = after ? stack.length + 1 : 1;
+  const firstIndex = (pageNo - 1) * limit + 1;
+  const hasOlder = rows.length === limit && firstIndex + rows.length - 1 < count;
+  const filtered = hasFilters(filters);
+  const summary = useMemo(() => {
+    if (!page.data) return '';
+    if (count === 0) return filtered ? 'No matches' : 'No interceptions';
+    return `${int(count)} interception${count === 1 ? '' : 's'}${filtered ? ' match' : ''} · showing ${int(firstIndex)}–${int(firstIndex + rows.length - 1)}`;
+  }, [page.data, count, rows.length, firstIndex, filtered]);
+
+  return (
+    <>
+      <PageHeader
+        title="Interceptions"
+        description="Every call your tools made through the bridge, newest first."
+        actions={<span class={`live live-${live}`}><span class="live-dot" aria-hidden="true" />{live === 'live' ? (after ? 'Live (on the newest page)' : 'Live') : 'Reconnecting…'}</span>}
+      />
+      <FilterBar filters={filters} onChange={(f) => setQuery(f)} />
+      <ErrorNotice error={page.error} onRetry={page.reload} />
+      {missed > 0 && (
+        <div class="notice notice-info" role="status">
+          <span class="notice-icon" aria-hidden="true">i</span>
+          <div class="notice-body">{missed} new interception{missed === 1 ? '' : 's'} since you opened this page.</div>
+          <button type="button" class="btn btn-small" onClick={newest}>Show newest</button>
+        </div>
+      )}
+      <div class="list-bar">
+        <p class="muted" role="status" aria-live="polite">{page.loading && !page.data ? '' : summary}</p>
+        <label class="inline-label">
+          Rows per page
+          <select value={String(limit)} onChange={(e) => { cursorStacks.clear(); const p: Record<string, string> = {}; for (const k of FILTER_KEYS) if (filters[k]) p[k] = filters[k]; p.limit = e.currentTarget.value; navigate(href('interceptions', p), true); }}>
+            {PAGE_SIZES.map((n) => <option key={n} value={n}>{n}</option>)}
+          </select>
+        </label>
+      </div>
+      {page.loading && !page.data && <Loading />}
+      {page.data && rows.length === 0 && (
+        filtered
+          ? <EmptyState title="Nothing matches these filters">Widen the time range or <a href="#/interceptions">clear the filters</a>.</EmptyState>
+          : after
+            ? <EmptyState title="No older interceptions"><button type="button" class="btn btn-small" onClick={newest}>Back to the newest</button></EmptyState>
+            : <EmptyState title="No interceptions yet">Point a tool at the bridge with a bridge token — the <a href="#/">overview</a> has copy-ready setup for Claude Code and Codex. Calls appear here live as they finish.</EmptyState>
+      )}
+      {rows.length > 0 && (
+        <div class={`table-wrap ${page.loading ? 'is-loading' : ''}`}>
+          <table class="table interceptions" aria-describedby="page-title">
+            <thead>
+              <tr>
+                <th scope="col">Time</th><th scope="col">Initiator</th><th scope="col">Client</th><th scope="col">Provider / model</th>
+                <th scope="col">Prompt</th><th scope="col" class="num" title="input / output / cache tokens">Tokens in / out / cache</th>
+                <th scope="col" class="num">Tools</th><th scope="col">Status</th><th scope="col" class="num">Duration</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => <Row key={r.id} rec={r} fresh={fresh.has(r.id)} onKey={moveFocus} />)}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {(after || hasOlder) && (
+        <nav class="pager" aria-label="Pages">
+          <button type="button" class="btn btn-small" onClick={newest} disabled={!after}>« Newest</button>
+          <button type="button" class="btn btn-small" onClick={newer} disabled={!after}>‹ Newer</button>
+          <span class="muted">Page {pageNo}</span>
+          <button type="button" class="btn btn-small" onClick={older} disabled={!hasOlder}>Older ›</button>
+        </nav>
+      )}
+    </>
+  );
+}

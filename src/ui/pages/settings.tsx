@@ -1,0 +1,145 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, errorText } from '../api/client';
+import type { SettingsPatch, SettingsResponse } from '../api/types';
+import { Card, ErrorNotice, Loading, PageHeader } from '../components/ui';
+import { describeDuration, durationProblem } from '../lib/duration';
+import { useAsync } from '../lib/use-async';
+import { ExportCard } from './export-card';
+
+interface Draft {
+  retention: string;
+  content_retention: string;
+  structured_logging: boolean;
+  log_json: string;
+}
+
+const draftOf = (s: SettingsResponse): Draft => ({
+  retention: s.settings.retention,
+  content_retention: s.settings.content_retention,
+  structured_logging: s.settings.structured_logging,
+  log_json: s.settings.log_json ?? '',
+});
+
+function RetentionForm({ data, onSaved }: { data: SettingsResponse; onSaved: (s: SettingsResponse) => void }) {
+  const [draft, setDraft] = useState<Draft>(() => draftOf(data));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [touched, setTouched] = useState(false);
+  useEffect(() => setDraft(draftOf(data)), [data]);
+
+  const ro = data.read_only;
+  const base = draftOf(data);
+  const retentionProblem = durationProblem(draft.retention);
+  const contentProblem = durationProblem(draft.content_retention);
+  const patch: SettingsPatch = {};
+  if (draft.retention.trim() !== base.retention && !ro.retention) patch.retention = draft.retention.trim();
+  if (draft.content_retention.trim() !== base.content_retention && !ro.content_retention) patch.content_retention = draft.content_retention.trim();
+  if (draft.structured_logging !== base.structured_logging && !ro.structured_logging) patch.structured_logging = draft.structured_logging;
+  if (draft.log_json.trim() !== base.log_json && !ro.log_json) patch.log_json = draft.log_json.trim() || null;
+  const dirty = Object.keys(patch).length > 0;
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setTouched(true);
+    setSaved(null);
+    if ((patch.retention !== undefined && retentionProblem) || (patch.content_retention !== undefined && contentProblem)) {
+      setError('Fix the highlighted durations, then save again.');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      onSaved(await api.patch<SettingsResponse>('/settings', patch));
+      setSaved('Saved. Retention applies from the next purge (within 10 minutes); expired records are hidden at once.');
+      setTouched(false);
+    } catch (err) {
+      setError(`Not saved: ${errorText(err)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setDraft((d) => ({ ...d, [k]: v }));
+  const durationField = (key: 'retention' | 'content_retention', label: string, help: string, problem: string | null) => {
+    const show = (touched || draft[key] !== base[key]) && problem;
+    return (
+      <div class="field">
+        <label class="label" for={`f-${key}`}>{label}</label>
+        <input
+          id={`f-${key}`}
+          name={key}
+          type="text"
+          class="input-short"
+          value={draft[key]}
+          disabled={Boolean(ro[key]) || busy}
+          aria-invalid={show ? true : undefined}
+          aria-describedby={`f-${key}-hint`}
+          spellcheck={false}
+          onInput={(e) => set(key, e.currentTarget.value)}
+        />
+        <p class={`hint ${show ? 'text-bad' : ''}`} id={`f-${key}-hint`}>
+          {ro[key] ? <span class="readonly-reason">Read-only: {ro[key]}.</span> : show ? problem : <>{help} {describeDuration(draft[key]) && <strong>Now: {describeDuration(draft[key])}.</strong>}</>}
+        </p>
+      </div>
+    );
+  };
+
+  return (
+    <form class="form" onSubmit={submit} aria-label="Retention and logging" noValidate>
+      <Card title="Retention" id="retention">
+        {durationField('retention', 'Keep interceptions for', 'Whole records older than this are deleted. Units s, m, h, d, w (e.g. 60d, 2w); 0 keeps them forever.', retentionProblem)}
+        {durationField('content_retention', 'Keep prompt text, tool arguments and thoughts for', 'After this, the text is removed but the record and its token usage stay. 0 keeps the text as long as the record.', contentProblem)}
+      </Card>
+      <Card title="Structured logging" id="logging">
+        <div class="field">
+          <label class="check">
+            <input
+              type="checkbox"
+              name="structured_logging"
+              checked={draft.structured_logging}
+              disabled={Boolean(ro.structured_logging) || busy}
+              onChange={(e) => set('structured_logging', e.currentTarget.checked)}
+            />
+            Write every interception as JSON log lines (<code>"msg":"interception log"</code>) for a SIEM
+          </label>
+          {ro.structured_logging && <p class="hint readonly-reason">Read-only: {ro.structured_logging}.</p>}
+        </div>
+        <div class="field">
+          <label class="label" for="f-log_json">JSON log file</label>
+          <input
+            id="f-log_json"
+            name="log_json"
+            type="text"
+            value={draft.log_json}
+            placeholder="none — human-readable logs go to stderr"
+            disabled={Boolean(ro.log_json) || busy}
+            aria-describedby="f-log_json-hint"
+            spellcheck={false}
+            onInput={(e) => set('log_json', e.currentTarget.value)}
+          />
+          <p class="hint" id="f-log_json-hint">{ro.log_json ? <span class="readonly-reason">Read-only: {ro.log_json}.</span> : 'An absolute path on the gateway’s machine; every line in it is a JSON object. Leave empty for none.'}</p>
+        </div>
+      </Card>
+      <ErrorNotice error={error} />
+      <div class="form-actions sticky-actions">
+        <button type="submit" class="btn btn-primary" disabled={!dirty || busy}>{busy ? 'Saving…' : 'Save changes'}</button>
+        {dirty && <button type="button" class="btn btn-ghost" onClick={() => { setDraft(base); setTouched(false); setError(null); }} disabled={busy}>Discard</button>}
+        <span class="text-ok" role="status">{saved}</span>
+      </div>
+    </form>
+  );
+}
+
+export function SettingsPage() {
+  const settings = useAsync((signal) => api.get<SettingsResponse>('/settings', signal), []);
+  return (
+    <>
+      <PageHeader title="Retention & logs" description="How long records are kept, where structured logs go, and exports for your SIEM." />
+      <ErrorNotice error={settings.error} onRetry={settings.reload} />
+      {settings.loading && !settings.data && <Loading />}
+      {settings.data && <RetentionForm data={settings.data} onSaved={settings.setData} />}
+      <ExportCard />
+    </>
+  );
+}
