@@ -1,0 +1,276 @@
+/**
+ * `startApp()`: the whole product in one call, used by `aibridge serve` and by the desktop app.
+ * Reads as a list (STYLE.md §2): paths → configuration → stores → logging/metrics → providers →
+ * gateway → retention.
+ */
+import { EventEmitter } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import type { AppOptions, RunningApp } from './app-types.js';
+import { PortInUseError } from './app-types.js';
+import { parseServeFlags } from './config/flags.js';
+import { loadFixedLayer } from './config/layers.js';
+import { ConfigService } from './config/config.js';
+import { ensureDataDir, resolveDataDir } from './store/data-dir.js';
+import { fileSecretStore } from './store/secrets-file.js';
+import { TokenStore } from './store/tokens.js';
+import { loadAdminToken } from './store/admin-token.js';
+import { openInterceptionStore } from './store/interceptions/index.js';
+import { exportRecords } from './store/export.js';
+import { startRetention, visibleCutoff } from './store/retention.js';
+import { createLogger } from './gateway/log.js';
+import { createMetrics } from './gateway/metrics.js';
+import { createUpstreamPool } from './gateway/upstream/http.js';
+import { createAnthropicAdapter } from './gateway/providers/anthropic/adapter.js';
+import { createOpenAIAdapters } from './gateway/providers/openai/adapter.js';
+import {
+  bedrockConfigured,
+  createBedrockMessagesAdapter,
+  createBedrockNativeAdapter,
+  validateBedrockConfig,
+  type BedrockConfig,
+} from './gateway/providers/bedrock/index.js';
+import type { HttpProviderConfig } from './gateway/providers/http-adapter.js';
+import { createGateway } from './gateway/server.js';
+import type { RecordSink } from './gateway/stream/pipeline.js';
+import type { Interception } from './gateway/record/types.js';
+import type { Settings } from './config/schema.js';
+import { addUsage } from './gateway/routes/usage.js';
+import { testProvider } from './gateway/providers/test-connection.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** dist/src/app.js → dist/ui; src/app.ts (tsx) → dist/ui too. */
+const UI_DIR = join(here, '..', here.endsWith(join('dist', 'src')) ? 'ui' : join('dist', 'ui'));
+
+export function appVersion(): string {
+  for (const p of [join(here, '..', 'package.json'), join(here, '..', '..', 'package.json')]) {
+    try {
+      const v = (JSON.parse(readFileSync(p, 'utf8')) as { version?: string }).version;
+      if (v) return v;
+    } catch {
+      // try the next layout
+    }
+  }
+  return '0.0.0';
+}
+
+export function bedrockSettings(s: Settings): BedrockConfig {
+  return {
+    region: s.bedrock_region,
+    accessKey: s.bedrock_access_key,
+    accessKeySecret: s.bedrock_access_key_secret,
+    model: s.bedrock_model,
+    smallFastModel: s.bedrock_small_fast_model,
+    baseUrl: s.bedrock_base_url,
+  };
+}
+
+export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
+  const env = opts.env ?? process.env;
+  const now = opts.now ?? Date.now;
+  const flags = parseServeFlags(opts.argv ?? []);
+  const dataDir = ensureDataDir(opts.dataDir ?? resolveDataDir(flags.dataDir, env));
+
+  const fixed = loadFixedLayer({ flags: flags.settings, env, configFile: flags.config ?? (env['AIBRIDGE_CONFIG'] || undefined) });
+  const secrets = opts.secrets ?? fileSecretStore(dataDir);
+  const early: string[] = [];
+  const config = new ConfigService(dataDir, fixed, secrets, [(s) => validateBedrockConfig(bedrockSettings(s))], (m) => early.push(m));
+  const settings = () => config.get();
+  const initial = settings();
+
+  const logging = createLogger({ logJson: initial.log_json, structured: () => settings().structured_logging, now });
+  const log = logging.logger;
+  for (const m of early) log.warn(m);
+
+  const store = await openInterceptionStore({ dir: dataDir, now, logger: log });
+  const tokens = new TokenStore(dataDir, { now, watch: true });
+  const adminToken = loadAdminToken(dataDir, env);
+  const metrics = createMetrics();
+  const events = new EventEmitter();
+  events.setMaxListeners(0);
+
+  let inFlight = 0;
+  const today = { day: '', requests: 0, usage: { requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_write_input_tokens: 0, reasoning_tokens: 0 } };
+  const rollDay = () => {
+    const d = new Date(now()).toISOString().slice(0, 10);
+    if (d !== today.day) {
+      today.day = d;
+      today.usage = { requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_write_input_tokens: 0, reasoning_tokens: 0 };
+    }
+  };
+  // Seed today's figures from the store so the tray and overview survive a restart.
+  rollDay();
+  for await (const rec of store.iterate({ since: Date.parse(today.day + 'T00:00:00Z') })) addUsage(today.usage, rec);
+
+  const sink: RecordSink = {
+    begin(rec) {
+      inFlight++;
+      store.begin(rec);
+      metrics.started(rec);
+    },
+    finish(rec: Interception) {
+      inFlight--;
+      store.finish(rec as Interception & { status: Exclude<Interception['status'], 'in_flight'> });
+      logging.recordLog.emit(rec);
+      metrics.finished(rec);
+      rollDay();
+      addUsage(today.usage, rec);
+      events.emit('interception', rec);
+      events.emit('change');
+    },
+  };
+
+  const pool = createUpstreamPool();
+  const http = (provider: 'anthropic' | 'openai'): HttpProviderConfig => {
+    const s = settings();
+    return {
+      baseUrl: provider === 'anthropic' ? s.anthropic_base_url : s.openai_base_url,
+      key: provider === 'anthropic' ? s.anthropic_key : s.openai_key,
+      headersTimeoutMs: s.upstream_timeout,
+      bodyTimeoutMs: s.stream_idle_timeout,
+    };
+  };
+  const anthropic = createAnthropicAdapter(pool, () => http('anthropic'));
+  const openai = createOpenAIAdapters(pool, () => http('openai'));
+  const bedrockCfg = () => bedrockSettings(settings());
+  const bedrockOpts = { get timeoutMs() { return settings().upstream_timeout; } };
+  const bedrockMessages = createBedrockMessagesAdapter(bedrockCfg, bedrockOpts);
+  const bedrockNative = createBedrockNativeAdapter(bedrockCfg, bedrockOpts);
+
+  let listenUrl = '';
+  const setEnabled = async (on: boolean) => {
+    config.setEnabled(on);
+    log.info({ enabled: on }, on ? 'bridge enabled' : 'bridge disabled');
+    events.emit('bridge', on);
+    events.emit('change');
+  };
+  const storeHealth = () => store.health();
+  const status = () => {
+    const s = settings();
+    rollDay();
+    const anthropicVia = s.anthropic_key ? 'anthropic' : bedrockConfigured(bedrockCfg()) ? 'bedrock' : null;
+    return {
+      enabled: s.enabled,
+      version: appVersion(),
+      listen: listenUrl,
+      health: { ok: storeHealth().ok, store: storeHealth() },
+      providers: [
+        { name: 'anthropic', type: 'anthropic', configured: anthropicVia !== null, via: anthropicVia },
+        { name: 'openai', type: 'openai', configured: Boolean(s.openai_key) },
+        { name: 'bedrock', type: 'bedrock', configured: bedrockConfigured(bedrockCfg()) },
+      ],
+      endpoints: { anthropic: `${listenUrl}/anthropic`, openai: `${listenUrl}/openai/v1`, bedrock: `${listenUrl}/bedrock` },
+      today: today.usage,
+      in_flight: inFlight,
+      secret_storage: secrets.kind,
+    };
+  };
+  const visibleAfter = () => visibleCutoff(now(), settings().retention);
+
+  const gateway = createGateway({
+    settings,
+    uiDir: UI_DIR,
+    health: () => {
+      const h = storeHealth();
+      return h.ok ? { ok: true } : { ok: false, status: 'degraded', error: `recording fails: ${h.error}` };
+    },
+    onError: (err) => log.error({ err }, 'unexpected gateway error'),
+    providers: {
+      settings,
+      tokens,
+      pool,
+      adapters: {
+        messages: () => (settings().anthropic_key || !bedrockConfigured(bedrockCfg()) ? anthropic : bedrockMessages),
+        openaiChat: openai.chat,
+        openaiResponses: openai.responses,
+        bedrockNative,
+        http,
+      },
+      pipeline: { sink, now, warn: (obj, msg) => log.warn(obj, msg) },
+      rejected: (reason) => metrics.rejected(reason),
+    },
+    admin: {
+      adminToken,
+      status,
+      setEnabled,
+      config,
+      tokens,
+      store,
+      metrics,
+      events,
+      now,
+      visibleAfter,
+      testProvider: (name) => testProvider(name, { http, bedrock: bedrockCfg, pool }),
+    },
+  });
+
+  const s0 = settings();
+  const port = opts.port ?? s0.port;
+  let bound: { port: number; host: string };
+  try {
+    bound = await gateway.listen(port, s0.host);
+  } catch (err) {
+    tokens.close();
+    await store.close();
+    await logging.close();
+    await pool.close();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(s0.host, port);
+    throw err;
+  }
+  const hostForUrl = bound.host.includes(':') ? `[${bound.host}]` : bound.host;
+  listenUrl = `http://${hostForUrl}:${bound.port}`;
+
+  const retention = startRetention({
+    store,
+    retentionMs: () => settings().retention,
+    contentRetentionMs: () => settings().content_retention,
+    now,
+    logger: log,
+    metrics,
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: listenUrl,
+    port: bound.port,
+    adminToken,
+    loginUrl: `${listenUrl}/ui/#token=${adminToken}`,
+    isEnabled: () => settings().enabled,
+    setEnabled,
+    onChange(listener) {
+      events.on('change', listener);
+      return () => events.off('change', listener);
+    },
+    stats: () => {
+      rollDay();
+      return { requestsToday: today.usage.requests, inFlight };
+    },
+    async exportTo(file, o) {
+      const out = createWriteStream(file, { mode: 0o600 });
+      await once(out, 'open');
+      try {
+        const n = await exportRecords(store, { ...o, retentionCutoff: visibleAfter() }, out);
+        out.end();
+        await once(out, 'finish');
+        return n;
+      } catch (err) {
+        out.destroy();
+        throw err;
+      }
+    },
+    close() {
+      closing ??= (async () => {
+        await retention.stop();
+        await gateway.close();
+        tokens.close();
+        await store.close();
+        await pool.close();
+        await logging.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+/**
+ * `aibridge` (SPEC §2). Every command takes `--data-dir`; the read commands work whether or not a
+ * server is running on the same data dir (they open the store read-only).
+ */
+import { Command, CommanderError } from 'commander';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { startApp, appVersion } from './app.js';
+import { PortInUseError } from './app-types.js';
+import { addSettingOptions, foldCoderFlags } from './config/flags.js';
+import { ConfigError } from './config/schema.js';
+import { loadFixedLayer } from './config/layers.js';
+import { ConfigService } from './config/config.js';
+import { ensureDataDir, resolveDataDir } from './store/data-dir.js';
+import { fileSecretStore } from './store/secrets-file.js';
+import { TokenError, TokenStore } from './store/tokens.js';
+import { loadAdminToken } from './store/admin-token.js';
+import { openInterceptionStore } from './store/interceptions/index.js';
+import { exportRecords, parseTimeBound } from './store/export.js';
+import { visibleCutoff } from './store/retention.js';
+import { listQuery } from './gateway/routes/admin.js';
+
+class UsageError extends Error {}
+
+function dataDirOf(cmd: Command): string {
+  const o = cmd.optsWithGlobals<{ dataDir?: string }>();
+  return ensureDataDir(resolveDataDir(o.dataDir));
+}
+
+/** Retention as configured (flags are not given to read commands: env, file, dashboard, default). */
+function retentionCutoff(dataDir: string, cmd: Command): number | undefined {
+  const o = cmd.optsWithGlobals<{ config?: string }>();
+  const fixed = loadFixedLayer({ flags: {}, env: process.env, configFile: o.config ?? (process.env['AIBRIDGE_CONFIG'] || undefined) });
+  const cfg = new ConfigService(dataDir, fixed, fileSecretStore(dataDir));
+  return visibleCutoff(Date.now(), cfg.get().retention);
+}
+
+const program = new Command('aibridge')
+  .description('AI Bridge: a local gateway that records what AI coding tools send to OpenAI, Anthropic and Bedrock')
+  .version(appVersion())
+  .option('--data-dir <dir>', 'data folder (env AIBRIDGE_DATA_DIR; default: the OS app-data folder)')
+  .option('--config <file>', 'YAML config file with settings under "aibridge:" (env AIBRIDGE_CONFIG)')
+  .showHelpAfterError()
+  .exitOverride();
+
+addSettingOptions(program.command('serve').description('run the gateway and the dashboard')).action(async (_opts, cmd: Command) => {
+  const argv = process.argv.slice(process.argv.indexOf('serve') + 1);
+  const app = await startApp({ argv: withGlobals(argv, cmd) });
+  process.stdout.write(`listening on ${app.url}\n`);
+  process.stdout.write(`dashboard: ${app.loginUrl}\n`);
+  process.stdout.write(app.isEnabled() ? 'bridge is enabled\n' : 'bridge is disabled: enable it in the dashboard or restart with --enabled\n');
+  let stopping = false;
+  const stop = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${sig}: stopping, flushing records…\n`);
+    void app.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+});
+
+/** `--data-dir`/`--config` given before `serve` belong to serve too. */
+function withGlobals(argv: string[], cmd: Command): string[] {
+  const o = cmd.optsWithGlobals<{ dataDir?: string; config?: string }>();
+  const out = [...argv];
+  if (o.dataDir && !argv.includes('--data-dir')) out.push('--data-dir', o.dataDir);
+  if (o.config && !argv.includes('--config')) out.push('--config', o.config);
+  return out;
+}
+
+const tokens = program.command('tokens').description('bridge tokens for your coding tools');
+tokens
+  .command('create')
+  .description('make a bridge token; the token is printed once, alone on the last line')
+  .requiredOption('--name <name>', 'who or what uses it (e.g. alice, ci)')
+  .action((o: { name: string }, cmd: Command) => {
+    const store = new TokenStore(dataDirOf(cmd));
+    const { info, token } = store.create(o.name);
+    process.stdout.write(`created token "${info.name}" (id ${info.id}); copy it now, it is not shown again:\n${token}\n`);
+  });
+tokens
+  .command('list')
+  .description('list bridge tokens (never the tokens themselves)')
+  .option('--json', 'print JSON')
+  .action((o: { json?: boolean }, cmd: Command) => {
+    const list = new TokenStore(dataDirOf(cmd)).list();
+    if (o.json) {
+      process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+      return;
+    }
+    if (!list.length) {
+      process.stdout.write('no tokens yet: aibridge tokens create --name NAME\n');
+      return;
+    }
+    for (const t of list) {
+      const state = t.revoked_at ? `revoked ${t.revoked_at}` : `last used ${t.last_used_at ?? 'never'}`;
+      process.stdout.write(`${t.id}  ${t.name.padEnd(20)} ${t.prefix}…  created ${t.created_at}  ${state}\n`);
+    }
+  });
+tokens
+  .command('revoke')
+  .argument('<id-or-name>')
+  .description('revoke a token; a running server refuses it within a second')
+  .action((idOrName: string, _o: unknown, cmd: Command) => {
+    const info = new TokenStore(dataDirOf(cmd)).revoke(idOrName);
+    process.stdout.write(`revoked token "${info.name}" (id ${info.id})\n`);
+  });
+
+program
+  .command('interceptions')
+  .description('recorded interceptions')
+  .command('list')
+  .description('print interceptions as a JSON array, newest first')
+  .option('--provider <p>')
+  .option('--model <m>')
+  .option('--initiator <name>')
+  .option('--client <c>')
+  .option('--status <s>')
+  .option('--started-after <time>', 'RFC 3339')
+  .option('--started-before <time>', 'RFC 3339')
+  .option('--limit <n>', '1–1000', '100')
+  .option('--after-id <id>', 'paging cursor')
+  .option('--include-in-flight')
+  .action(async (o: Record<string, string | boolean | undefined>, cmd: Command) => {
+    const dir = dataDirOf(cmd);
+    const store = await openInterceptionStore({ dir, readOnly: true });
+    try {
+      const q = listQuery(
+        {
+          provider: o['provider'],
+          model: o['model'],
+          initiator: o['initiator'],
+          client: o['client'],
+          status: o['status'],
+          started_after: o['startedAfter'],
+          started_before: o['startedBefore'],
+          limit: o['limit'],
+          after_id: o['afterId'],
+          include_in_flight: o['includeInFlight'] ? 'true' : undefined,
+        },
+        retentionCutoff(dir, cmd),
+      );
+      const page = await store.list(q);
+      process.stdout.write(JSON.stringify(page.results, null, 2) + '\n');
+    } finally {
+      await store.close();
+    }
+  });
+
+program
+  .command('export')
+  .description('write stored records as structured log lines (SPEC §7), for a SIEM')
+  .requiredOption('--out <file>', 'output file (- for stdout)')
+  .option('--since <dur-or-time>', 'e.g. 1h, 7d or an RFC 3339 time')
+  .option('--until <time>', 'RFC 3339 time or duration ago')
+  .option('--format <jsonl|ecs>', 'jsonl (the log lines as is) or ecs (Elastic Common Schema)', 'jsonl')
+  .action(async (o: { out: string; since?: string; until?: string; format: string }, cmd: Command) => {
+    if (o.format !== 'jsonl' && o.format !== 'ecs') throw new UsageError(`--format must be jsonl or ecs, not "${o.format}"`);
+    const now = Date.now();
+    const bound = (name: string, v?: string) => {
+      if (v === undefined) return undefined;
+      try {
+        return parseTimeBound(v, now);
+      } catch (err) {
+        throw new UsageError(`${name}: ${(err as Error).message}`);
+      }
+    };
+    const dir = dataDirOf(cmd);
+    const store = await openInterceptionStore({ dir, readOnly: true });
+    const out = o.out === '-' ? process.stdout : createWriteStream(o.out, { mode: 0o600 });
+    try {
+      const n = await exportRecords(store, { format: o.format, since: bound('--since', o.since), until: bound('--until', o.until), retentionCutoff: retentionCutoff(dir, cmd) }, out);
+      if (out !== process.stdout) {
+        out.end();
+        await once(out, 'finish');
+      }
+      process.stderr.write(`exported ${n} lines to ${o.out}\n`);
+    } finally {
+      await store.close();
+    }
+  });
+
+program
+  .command('admin-token')
+  .description('print the admin token (dashboard and admin API)')
+  .action((_o: unknown, cmd: Command) => {
+    process.stdout.write(loadAdminToken(dataDirOf(cmd), process.env) + '\n');
+  });
+
+try {
+  await program.parseAsync(foldCoderFlags(process.argv.slice(2)), { from: 'user' });
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  if (err instanceof ConfigError) {
+    process.stderr.write(`aibridge: configuration error: ${err.message}\n`);
+    process.exit(2);
+  }
+  if (err instanceof PortInUseError) {
+    process.stderr.write(`aibridge: ${err.message}; pick another with --port (or AIBRIDGE_PORT)\n`);
+    process.exit(1);
+  }
+  if (err instanceof TokenError || err instanceof UsageError) {
+    process.stderr.write(`aibridge: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`aibridge: ${(err as Error).message ?? String(err)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,28 @@
+/**
+ * DNS-rebinding guard (SPEC §4, STYLE.md §8): a web page on evil.example that resolves its name to
+ * 127.0.0.1 still sends `Host: evil.example`. Only loopback names, the bound host and configured
+ * allowed hosts pass.
+ */
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+/** The host part of a Host header, lower-cased, without the port (IPv6 brackets kept off). */
+export function hostName(header: string): string {
+  const h = header.trim().toLowerCase();
+  if (h.startsWith('[')) {
+    const end = h.indexOf(']');
+    return end > 0 ? h.slice(1, end) : h;
+  }
+  const colon = h.lastIndexOf(':');
+  return colon >= 0 && h.indexOf(':') === colon ? h.slice(0, colon) : h;
+}
+
+export function hostAllowed(header: string | undefined, bindHost: string, allowed: readonly string[]): boolean {
+  // HTTP/1.0 clients may omit Host; browsers (the attack vector) never do.
+  if (header === undefined || header === '') return true;
+  const name = hostName(header);
+  if (LOOPBACK.has(name) || name.endsWith('.localhost')) return true;
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name)) return true;
+  const bind = bindHost.toLowerCase();
+  if (name === bind && bind !== '0.0.0.0' && bind !== '::') return true;
+  return allowed.includes(name);
+}

@@ -1,0 +1,262 @@
+/**
+ * The admin API (SPEC §5, docs/admin-api.md): what the dashboard, the tray and scripts use.
+ * Every route needs the admin token; no CORS headers are ever sent, so other origins cannot read.
+ */
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { ConfigService } from '../../config/config.js';
+import { SettingsPatchError } from '../../config/config.js';
+import type { TokenStore } from '../../store/tokens.js';
+import { TokenError } from '../../store/tokens.js';
+import type { InterceptionStore, ListQuery } from '../../store/interceptions/types.js';
+import type { Interception } from '../record/types.js';
+import { tokenEquals } from '../../store/admin-token.js';
+import { exportRecords, parseTimeBound } from '../../store/export.js';
+import type { Metrics } from '../metrics.js';
+import { usageReport, type UsageGroup } from './usage.js';
+
+export interface AdminEvents {
+  on(event: 'interception', fn: (rec: Interception) => void): void;
+  on(event: 'bridge', fn: (enabled: boolean) => void): void;
+  off(event: 'interception', fn: (rec: Interception) => void): void;
+  off(event: 'bridge', fn: (enabled: boolean) => void): void;
+}
+
+export interface AdminDeps {
+  adminToken: string;
+  status(): unknown;
+  setEnabled(on: boolean): Promise<void>;
+  config: ConfigService;
+  tokens: TokenStore;
+  store: InterceptionStore;
+  metrics: Metrics;
+  events: AdminEvents;
+  now: () => number;
+  /** Records that started before this are expired and hidden (SPEC §8). */
+  visibleAfter(): number | undefined;
+  testProvider(name: string): Promise<{ ok: boolean; status: number | null; message: string; models: string[] }>;
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Express router mounted at `/api/v1`, plus the `/metrics` handler. */
+export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.RequestHandler } {
+  const requireAdmin = (req: Request, _res: Response, next: NextFunction) => {
+    const auth = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(auth);
+    if (!m?.[1] || !tokenEquals(m[1], deps.adminToken)) {
+      next(new ApiError(401, 'authentication_error', 'admin token required: send Authorization: Bearer <admin token> (see `aibridge admin-token`)'));
+      return;
+    }
+    next();
+  };
+
+  const api = express.Router();
+  api.use(requireAdmin);
+  api.use(express.json({ limit: '1mb' }));
+
+  api.get('/status', (_req, res) => {
+    res.json(deps.status());
+  });
+
+  api.put('/bridge', async (req, res) => {
+    const enabled: unknown = req.body?.enabled;
+    if (typeof enabled !== 'boolean') throw new ApiError(400, 'invalid_request_error', 'body must be {"enabled": true|false}');
+    await deps.setEnabled(enabled);
+    res.json({ enabled });
+  });
+
+  api.get('/settings', (_req, res) => {
+    res.json(deps.config.describe());
+  });
+
+  api.patch('/settings', async (req, res) => {
+    const body: unknown = req.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new ApiError(400, 'invalid_request_error', 'body must be a JSON object of settings');
+    }
+    const { enabled, ...rest } = body as Record<string, unknown>;
+    try {
+      if (Object.keys(rest).length) deps.config.patch(rest);
+    } catch (err) {
+      if (err instanceof SettingsPatchError) throw new ApiError(err.status, 'invalid_request_error', err.message);
+      throw err;
+    }
+    if (typeof enabled === 'boolean') await deps.setEnabled(enabled);
+    res.json(deps.config.describe());
+  });
+
+  api.post('/providers/:name/test', async (req, res) => {
+    const name = String(req.params['name']);
+    if (!['anthropic', 'openai', 'bedrock'].includes(name)) throw new ApiError(404, 'not_found', `unknown provider "${name}"`);
+    res.json(await deps.testProvider(name));
+  });
+
+  api.get('/tokens', (_req, res) => {
+    res.json({ results: deps.tokens.list() });
+  });
+
+  api.post('/tokens', (req, res) => {
+    const name: unknown = req.body?.name;
+    if (typeof name !== 'string') throw new ApiError(400, 'invalid_request_error', 'body must be {"name": "…"}');
+    const { info, token } = tokenCall(() => deps.tokens.create(name));
+    res.status(201).json({ ...info, token });
+  });
+
+  api.delete('/tokens/:id', (req, res) => {
+    tokenCall(() => deps.tokens.revoke(String(req.params['id'])));
+    res.status(204).end();
+  });
+
+  api.get('/interceptions', async (req, res) => {
+    const q = listQuery(req.query as Record<string, unknown>, deps.visibleAfter());
+    try {
+      res.json(await deps.store.list(q));
+    } catch (err) {
+      throw new ApiError(400, 'invalid_request_error', (err as Error).message);
+    }
+  });
+
+  api.get('/interceptions/:id', async (req, res) => {
+    const rec = await deps.store.get(String(req.params['id']));
+    const cutoff = deps.visibleAfter();
+    if (!rec || (cutoff !== undefined && Date.parse(rec.started_at) < cutoff)) {
+      throw new ApiError(404, 'not_found', `no interception with id "${req.params['id']}"`);
+    }
+    res.json(rec);
+  });
+
+  api.get('/events', (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+    res.write(': connected\n\n');
+    const onRec = (rec: Interception) => res.write(`event: interception\ndata: ${JSON.stringify(rec)}\n\n`);
+    const onBridge = (enabled: boolean) => res.write(`event: bridge\ndata: ${JSON.stringify({ enabled })}\n\n`);
+    deps.events.on('interception', onRec);
+    deps.events.on('bridge', onBridge);
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    req.on('close', () => {
+      clearInterval(ping);
+      deps.events.off('interception', onRec);
+      deps.events.off('bridge', onBridge);
+    });
+  });
+
+  api.get('/usage', async (req, res) => {
+    const group = String(req.query['group_by'] ?? 'model') as UsageGroup;
+    if (!['model', 'provider', 'initiator', 'client', 'day'].includes(group)) {
+      throw new ApiError(400, 'invalid_request_error', `group_by must be model, provider, initiator, client or day, not "${group}"`);
+    }
+    const { since, until } = range(req.query as Record<string, unknown>, deps.now(), 30 * 86_400_000);
+    const cutoff = deps.visibleAfter();
+    const from = cutoff === undefined ? since : Math.max(since ?? cutoff, cutoff);
+    res.json({ group_by: group, results: await usageReport(deps.store, group, { since: from, until }) });
+  });
+
+  api.get('/export', async (req, res) => {
+    const format = String(req.query['format'] ?? 'jsonl');
+    if (format !== 'jsonl' && format !== 'ecs') throw new ApiError(400, 'invalid_request_error', `format must be jsonl or ecs, not "${format}"`);
+    const { since, until } = range(req.query as Record<string, unknown>, deps.now(), undefined);
+    const day = new Date(deps.now()).toISOString().slice(0, 10);
+    res.writeHead(200, {
+      'content-type': 'application/x-ndjson',
+      'content-disposition': `attachment; filename="aibridge-${day}${format === 'ecs' ? '.ecs' : ''}.jsonl"`,
+    });
+    try {
+      await exportRecords(deps.store, { format, since, until, retentionCutoff: deps.visibleAfter() }, res);
+      res.end();
+    } catch {
+      res.destroy();
+    }
+  });
+
+  api.use((_req, _res, next) => next(new ApiError(404, 'not_found', 'no such admin route')));
+  api.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e =
+      err instanceof ApiError
+        ? err
+        : isBodyParserError(err)
+          ? new ApiError(400, 'invalid_request_error', `request body is not valid JSON: ${err.message}`)
+          : new ApiError(500, 'api_error', 'internal error');
+    res.status(e.status).json({ error: { message: e.message, type: e.type, code: e.type } });
+  });
+
+  const metrics: express.RequestHandler = async (req, res) => {
+    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (!m?.[1] || !tokenEquals(m[1], deps.adminToken)) {
+      res.status(401).json({ error: { message: 'admin token required', type: 'authentication_error', code: 'authentication_error' } });
+      return;
+    }
+    res.setHeader('content-type', deps.metrics.contentType);
+    res.end(await deps.metrics.render());
+  };
+  return { api, metrics };
+}
+
+function tokenCall<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof TokenError) throw new ApiError(err.status, err.status === 404 ? 'not_found' : 'invalid_request_error', err.message);
+    throw err;
+  }
+}
+
+function isBodyParserError(err: unknown): err is Error & { type: string } {
+  return err instanceof Error && typeof (err as { type?: unknown }).type === 'string';
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function time(name: string, v: unknown): number | undefined {
+  const s = str(v);
+  if (s === undefined) return undefined;
+  const t = Date.parse(s);
+  if (Number.isNaN(t)) throw new ApiError(400, 'invalid_request_error', `${name} must be an RFC 3339 time, not "${s}"`);
+  return t;
+}
+
+/** SPEC §5 query → store query; the retention cutoff hides expired records. */
+export function listQuery(q: Record<string, unknown>, cutoff: number | undefined): ListQuery {
+  let limit: number | undefined;
+  if (q['limit'] !== undefined) {
+    const n = Number(q['limit']);
+    if (!Number.isInteger(n) || n < 1 || n > 1000) throw new ApiError(400, 'invalid_request_error', `limit must be a whole number from 1 to 1000, not "${String(q['limit'])}"`);
+    limit = n;
+  }
+  const after = time('started_after', q['started_after']);
+  return {
+    provider: str(q['provider']),
+    model: str(q['model']),
+    initiator: str(q['initiator']),
+    client: str(q['client']),
+    status: str(q['status']),
+    startedAfter: cutoff === undefined ? after : Math.max(after ?? cutoff, cutoff),
+    startedBefore: time('started_before', q['started_before']),
+    includeInFlight: q['include_in_flight'] === 'true' || q['include_in_flight'] === '1',
+    limit,
+    afterId: str(q['after_id']),
+  };
+}
+
+function range(q: Record<string, unknown>, now: number, defaultBack: number | undefined): { since?: number; until?: number } {
+  const bound = (name: string, v: unknown) => {
+    const s = str(v);
+    if (s === undefined) return undefined;
+    try {
+      return parseTimeBound(s, now);
+    } catch (err) {
+      throw new ApiError(400, 'invalid_request_error', `${name}: ${(err as Error).message}`);
+    }
+  };
+  const since = bound('since', q['since']) ?? (defaultBack === undefined ? undefined : now - defaultBack);
+  return { since, until: bound('until', q['until']) };
+}

@@ -1,0 +1,165 @@
+/**
+ * The provider prefixes (SPEC §4), in the order the contract fixes:
+ * route (404) → Host guard (403) → bridge token (401) → bridge switch (503) → body (413/400) →
+ * provider adapter → pipeline. Passthrough routes forward untouched and are not recorded.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Settings } from '../../config/schema.js';
+import type { TokenStore } from '../../store/tokens.js';
+import type { ProviderAdapter } from '../providers/adapter.js';
+import type { Initiator } from '../record/types.js';
+import {
+  AuthError,
+  BridgeDisabledError,
+  ForbiddenHostError,
+  GatewayError,
+  NotFoundError,
+
+} from '../errors.js';
+import { hostAllowed } from '../middleware/host-check.js';
+import { bridgeTokenFrom } from '../middleware/auth.js';
+import { readJsonBody } from '../middleware/body.js';
+import { runInterception, sendError, type PipelineContext } from '../stream/pipeline.js';
+import { PREFIXES, matchRoute, type ProviderPrefix, type RouteMatch } from './provider-routes.js';
+import { prepareUpstream, type HttpAdapterSpec, type HttpProviderConfig } from '../providers/http-adapter.js';
+import { anthropicAuth } from '../providers/anthropic/adapter.js';
+import { openaiAuth } from '../providers/openai/adapter.js';
+import { mapUpstreamError, upstreamRequest, type UpstreamPool } from '../upstream/http.js';
+import { downstreamHeaders } from '../upstream/headers.js';
+
+export interface ProviderAdapters {
+  /** Anthropic Messages: Anthropic direct, or Bedrock when only Bedrock is configured. */
+  messages(): ProviderAdapter;
+  openaiChat: ProviderAdapter;
+  openaiResponses: ProviderAdapter;
+  bedrockNative: ProviderAdapter;
+  /** Upstream settings of the HTTP providers (passthrough routes). */
+  http(provider: 'anthropic' | 'openai'): HttpProviderConfig;
+}
+
+export interface ProviderRouteDeps {
+  settings: () => Settings;
+  tokens: Pick<TokenStore, 'verify'>;
+  adapters: ProviderAdapters;
+  pool: UpstreamPool;
+  pipeline: PipelineContext;
+  /** Counts requests refused before they became interceptions (metrics). */
+  rejected?: (reason: string) => void;
+}
+
+/** Returns a handler for one prefix, or undefined when the URL is not under a provider prefix. */
+export function providerHandler(deps: ProviderRouteDeps) {
+  return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
+    const prefix = PREFIXES.find((p) => url.pathname === p.prefix || url.pathname.startsWith(p.prefix + '/'));
+    if (!prefix) return false;
+    const path = url.pathname.slice(prefix.prefix.length) || '/';
+    const route = matchRoute(prefix, req.method ?? 'GET', path);
+    try {
+      if (!route) throw new NotFoundError(`no route ${req.method} ${url.pathname}; see the AI Bridge docs for the supported endpoints`);
+      const s = deps.settings();
+      const host = req.headers.host;
+      if (!hostAllowed(host, s.host, s.allowed_hosts)) throw new ForbiddenHostError(host ?? '');
+      const token = bridgeTokenFrom(req.headers, prefix.provider === 'bedrock');
+      if (!token) throw new AuthError('missing bridge token: send it as x-api-key or Authorization: Bearer');
+      const initiator = deps.tokens.verify(token);
+      if (!initiator) throw new AuthError('invalid or revoked bridge token');
+      if (!s.enabled) throw new BridgeDisabledError();
+      if (route.kind.type === 'pass') await passthrough(deps, req, res, prefix, route, url.search);
+      else await intercept(deps, req, res, route, url.search, initiator, s);
+    } catch (err) {
+      const gerr = err instanceof GatewayError ? err : new GatewayError(500, 'internal_error', 'internal gateway error', { cause: err });
+      if (!(err instanceof GatewayError)) deps.pipeline.warn({ err }, 'unexpected error on a provider route');
+      deps.rejected?.(gerr.code);
+      sendError(res, prefix.shape, gerr);
+    }
+    return true;
+  };
+}
+
+async function intercept(
+  deps: ProviderRouteDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: RouteMatch,
+  search: string,
+  initiator: Initiator,
+  s: Settings,
+): Promise<void> {
+  if (route.kind.type !== 'intercept') return;
+  const adapter =
+    route.kind.api === 'anthropic-messages'
+      ? deps.adapters.messages()
+      : route.kind.api === 'openai-chat'
+        ? deps.adapters.openaiChat
+        : route.kind.api === 'openai-responses'
+          ? deps.adapters.openaiResponses
+          : deps.adapters.bedrockNative;
+  const body = await readJsonBody(req, s.max_body_size);
+  await runInterception(deps.pipeline, {
+    req,
+    res,
+    adapter,
+    initiator,
+    path: route.path,
+    search,
+    rawBody: body.raw,
+    json: body.json,
+    bodyError: body.error,
+  });
+}
+
+const AUTH: Record<'anthropic' | 'openai', Pick<HttpAdapterSpec, 'name' | 'keySetting' | 'authorize'>> = {
+  anthropic: anthropicAuth,
+  openai: openaiAuth,
+};
+
+/** Upstream path for a passthrough route: Anthropic bases end before `/v1`, OpenAI bases include it. */
+function passPath(provider: 'anthropic' | 'openai', path: string): string {
+  return provider === 'openai' ? path.replace(/^\/v1/, '') : path;
+}
+
+async function passthrough(
+  deps: ProviderRouteDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  prefix: ProviderPrefix,
+  route: RouteMatch,
+  search: string,
+): Promise<void> {
+  if (prefix.provider === 'bedrock') throw new NotFoundError('no passthrough routes for Bedrock');
+  const cfg = deps.adapters.http(prefix.provider);
+  const { url, headers } = prepareUpstream(AUTH[prefix.provider], cfg, { headers: req.headers, search }, passPath(prefix.provider, route.path));
+  let body: Buffer | undefined;
+  if (req.method === 'POST') {
+    const read = await readJsonBody(req, deps.settings().max_body_size);
+    if (read.error) throw read.error;
+    body = read.raw;
+    headers['content-type'] ??= 'application/json';
+  }
+  const controller = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+  });
+  const answer = await upstreamRequest(deps.pool, {
+    provider: prefix.provider,
+    url,
+    method: req.method === 'DELETE' ? 'DELETE' : req.method === 'POST' ? 'POST' : 'GET',
+    headers,
+    body,
+    signal: controller.signal,
+    headersTimeoutMs: cfg.headersTimeoutMs,
+    bodyTimeoutMs: cfg.bodyTimeoutMs,
+  });
+  res.writeHead(answer.status, downstreamHeaders(answer.headers));
+  try {
+    for await (const chunk of answer.body) res.write(chunk);
+    res.end();
+  } catch (err) {
+    if (!controller.signal.aborted) {
+      const mapped = mapUpstreamError(prefix.provider, err, cfg.bodyTimeoutMs);
+      deps.pipeline.warn({ err: mapped instanceof Error ? mapped.message : String(mapped) }, 'passthrough broke off');
+    }
+    res.destroy();
+  }
+}
+

@@ -1,0 +1,58 @@
+/** Token sums for `GET /api/v1/usage` (SPEC §5), streamed over the store so memory stays flat. */
+import type { InterceptionReader } from '../../store/interceptions/types.js';
+import type { Interception } from '../record/types.js';
+
+export type UsageGroup = 'model' | 'provider' | 'initiator' | 'client' | 'day';
+
+export interface UsageRow {
+  key: string;
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens: number;
+  cache_write_input_tokens: number;
+  reasoning_tokens: number;
+}
+
+function keyOf(rec: Interception, group: UsageGroup): string {
+  switch (group) {
+    case 'model':
+      return rec.model;
+    case 'provider':
+      return rec.provider;
+    case 'initiator':
+      return rec.initiator.name;
+    case 'client':
+      return rec.client;
+    case 'day':
+      return rec.started_at.slice(0, 10);
+  }
+}
+
+export async function usageReport(reader: InterceptionReader, group: UsageGroup, range: { since?: number; until?: number }): Promise<UsageRow[]> {
+  const rows = new Map<string, UsageRow>();
+  for await (const rec of reader.iterate(range)) {
+    const key = keyOf(rec, group);
+    let row = rows.get(key);
+    if (!row) {
+      row = { key, requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_write_input_tokens: 0, reasoning_tokens: 0 };
+      rows.set(key, row);
+    }
+    addUsage(row, rec);
+  }
+  const out = [...rows.values()];
+  return group === 'day' ? out.sort((a, b) => a.key.localeCompare(b.key)) : out.sort((a, b) => b.input_tokens + b.output_tokens - (a.input_tokens + a.output_tokens));
+}
+
+/** Adds one record's tokens to a running sum. */
+export function addUsage(row: Omit<UsageRow, 'key'>, rec: Interception): void {
+  row.requests += 1;
+  for (const u of rec.token_usages) {
+    row.input_tokens += u.input_tokens;
+    row.output_tokens += u.output_tokens;
+    row.cache_read_input_tokens += u.cache_read_input_tokens;
+    row.cache_write_input_tokens += u.cache_write_input_tokens;
+    const r = u.metadata['reasoning_tokens'];
+    if (typeof r === 'number') row.reasoning_tokens += r;
+  }
+}

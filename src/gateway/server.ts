@@ -1,0 +1,133 @@
+/**
+ * The gateway's HTTP server (STYLE.md §2): `createGateway(deps)` → `{ listen(port), close() }`.
+ * Provider routes run on the raw node:http path (the hot path: no framework per chunk); the admin
+ * API, `/healthz`, `/metrics` and the dashboard's static files go through Express.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import express, { type Request, type Response, type NextFunction } from 'express';
+import type { Settings } from '../config/schema.js';
+import { providerHandler, type ProviderRouteDeps } from './routes/providers.js';
+import { adminRouter, type AdminDeps } from './routes/admin.js';
+import { hostAllowed } from './middleware/host-check.js';
+
+export interface GatewayDeps {
+  settings: () => Settings;
+  providers: ProviderRouteDeps;
+  admin: AdminDeps;
+  /** `{ ok, … }` for /healthz; `ok:false` when recording fails (the gateway still proxies). */
+  health(): { ok: boolean; [k: string]: unknown };
+  /** Built dashboard (dist/ui); the UI is served only when it exists. */
+  uiDir?: string;
+  /** Extra response headers for dashboard files (the desktop shell adds a CSP on its side too). */
+  onError?: (err: unknown) => void;
+}
+
+export interface Gateway {
+  readonly server: Server;
+  listen(port: number, host?: string): Promise<{ port: number; host: string }>;
+  close(): Promise<void>;
+}
+
+const UI_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+export function createGateway(deps: GatewayDeps): Gateway {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const s = deps.settings();
+    if (!hostAllowed(req.headers.host, s.host, s.allowed_hosts)) {
+      res.status(403).json({ error: { message: `Host header "${req.headers.host}" is not allowed (DNS rebinding guard)`, type: 'permission_error', code: 'forbidden_host' } });
+      return;
+    }
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    const h = deps.health();
+    res.status(200).json(h);
+  });
+  // Claude Code pre-connects with `HEAD /`; any status works, 200 is friendliest.
+  app.head('/', (_req, res) => res.status(200).end());
+  app.get('/', (_req, res) => res.redirect(302, '/ui/'));
+
+  const admin = adminRouter(deps.admin);
+  app.use('/api/v1', admin.api);
+  app.get('/metrics', admin.metrics);
+
+  const uiDir = deps.uiDir;
+  if (uiDir && existsSync(join(uiDir, 'index.html'))) {
+    app.get('/ui', (_req, res) => res.redirect(301, '/ui/'));
+    app.use(
+      '/ui',
+      (_req, res, next) => {
+        res.setHeader('content-security-policy', UI_CSP);
+        res.setHeader('x-content-type-options', 'nosniff');
+        res.setHeader('referrer-policy', 'no-referrer');
+        next();
+      },
+      express.static(uiDir, { index: 'index.html', fallthrough: true, maxAge: 0 }),
+      (_req, res) => res.sendFile(join(uiDir, 'index.html')),
+    );
+  } else {
+    app.get(/^\/ui(\/.*)?$/, (_req, res) => {
+      res.status(503).type('text/plain').send('The dashboard is not built. Run `npm run build` (or `npm start`).');
+    });
+  }
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: { message: 'not found', type: 'not_found', code: 'not_found' } });
+  });
+
+  const providers = providerHandler(deps.providers);
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://gateway.invalid');
+    } catch {
+      res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":{"message":"bad request URL","type":"invalid_request_error","code":"bad_url"}}');
+      return;
+    }
+    providers(req, res, url)
+      .then((handled) => {
+        if (!handled) app(req, res);
+      })
+      .catch((err: unknown) => {
+        deps.onError?.(err);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"internal error","type":"api_error"}}');
+        else res.destroy();
+      });
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+
+  return {
+    server,
+    listen(port, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        const onError = (err: Error) => reject(err);
+        server.once('error', onError);
+        server.listen(port, host, () => {
+          server.off('error', onError);
+          const a = server.address() as AddressInfo;
+          resolve({ port: a.port, host });
+        });
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Streams still open end now; their records become `cancelled` through the pipeline.
+        setTimeout(() => server.closeAllConnections(), 2000).unref();
+      });
+    },
+  };
+}
