@@ -69,6 +69,13 @@ export interface BedrockErrorInfo {
   bedrockStatus: number;
   /** `x-amzn-requestid`, when the SDK saw one. */
   requestId: string | undefined;
+  /** True when the gateway describes the failure itself (a broken connection), not Bedrock. */
+  local?: boolean;
+}
+
+/** The message clients see: Bedrock's exception name and message, or the gateway's own words. */
+export function errorText(info: Pick<BedrockErrorInfo, 'name' | 'message' | 'local'>): string {
+  return info.local ? info.message : `${info.name}: ${info.message}`;
 }
 
 /** `throttlingException` (frame header) or `ThrottlingException:http://…` (header) → `ThrottlingException`. */
@@ -116,7 +123,7 @@ export function anthropicMappingFor(info: Pick<BedrockErrorInfo, 'name' | 'bedro
 
 /** `{"type":"error","error":{"type":…,"message":…}}` for a Bedrock error. */
 export function anthropicErrorBody(info: BedrockErrorInfo): { type: 'error'; error: { type: string; message: string } } {
-  return { type: 'error', error: { type: anthropicMappingFor(info).type, message: `${info.name}: ${info.message}` } };
+  return { type: 'error', error: { type: anthropicMappingFor(info).type, message: errorText(info) } };
 }
 
 /** The `x-amzn-errortype` value Bedrock sends for an exception. */

@@ -7,7 +7,7 @@ import type { ProviderAdapter, ProviderCall, ProviderReply } from '../adapter.js
 import { messagesCodec } from '../anthropic/codec.js';
 import { createClientCache } from './client.js';
 import type { BedrockConfig } from './config.js';
-import { anthropicErrorBody, anthropicMappingFor, isAbortError, type BedrockErrorInfo } from './errors.js';
+import { anthropicErrorBody, anthropicMappingFor, errorText, isAbortError, type BedrockErrorInfo } from './errors.js';
 import { invokeBedrock, streamExceptionMember } from './invoke.js';
 import { mapModel, toBedrockBody } from './request.js';
 import { assertUsable, midStreamError, requestIdHeaders, type BedrockAdapterOptions } from './shared.js';
@@ -100,14 +100,14 @@ export async function* sseBody(events: AsyncIterable<ResponseStream>, signal: Ab
       const exc = streamExceptionMember(ev);
       if (exc) {
         const info = { name: exc.name, message: exc.message, bedrockStatus: 500, requestId: undefined };
-        yield encodeSse('error', anthropicErrorData(anthropicMappingFor(info).type, `${exc.name}: ${exc.message}`));
+        yield encodeSse('error', anthropicErrorData(anthropicMappingFor(info).type, errorText(exc)));
         return;
       }
     }
   } catch (err) {
     if (signal.aborted || isAbortError(err)) return;
     const info = midStreamError(err);
-    yield encodeSse('error', anthropicErrorData(anthropicMappingFor(info).type, `${info.name}: ${info.message}`));
+    yield encodeSse('error', anthropicErrorData(anthropicMappingFor(info).type, errorText(info)));
     return;
   }
   if (!stopped && !signal.aborted) {

@@ -18,7 +18,7 @@ import { messagesCodec } from '../anthropic/codec.js';
 import type { RequestFacts, SseEvent } from '../types.js';
 import { createClientCache } from './client.js';
 import type { BedrockConfig } from './config.js';
-import { amznErrorType, anthropicMappingFor, isAbortError, type BedrockErrorInfo } from './errors.js';
+import { amznErrorType, anthropicMappingFor, errorText, isAbortError, type BedrockErrorInfo } from './errors.js';
 import { invokeBedrock, streamExceptionMember } from './invoke.js';
 import { nativeModelId, parseNativePath } from './request.js';
 import { assertUsable, midStreamError, requestIdHeaders, type BedrockAdapterOptions } from './shared.js';
@@ -43,7 +43,7 @@ export function createBedrockNativeAdapter(getCfg: () => BedrockConfig, opts: Be
     kind: 'bedrock',
     name: 'bedrock',
     codec: messagesCodec,
-    errorShape: 'anthropic',
+    errorShape: 'bedrock',
     requestFacts: nativeRequestFacts,
     async send(call: ProviderCall): Promise<ProviderReply> {
       const parsed = parseNativePath(call.path);
@@ -120,7 +120,7 @@ export async function* frameBody(
     }
   };
   const fail = (info: BedrockErrorInfo): Uint8Array => {
-    report(sseEvent('error', anthropicErrorData(anthropicMappingFor(info).type, `${info.name}: ${info.message}`)));
+    report(sseEvent('error', anthropicErrorData(anthropicMappingFor(info).type, errorText(info))));
     return encodeExceptionFrame(info.name, info.message);
   };
   let stopped = false;
@@ -148,6 +148,6 @@ export async function* frameBody(
     return;
   }
   if (!stopped && !signal.aborted) {
-    yield fail({ name: 'InternalServerException', message: 'Bedrock stream ended before message_stop', bedrockStatus: 500, requestId: undefined });
+    yield fail({ name: 'InternalServerException', message: 'Bedrock stream ended before message_stop', bedrockStatus: 500, requestId: undefined, local: true });
   }
 }

@@ -33,5 +33,5 @@ export function midStreamError(err: unknown): BedrockErrorInfo {
   const e = err instanceof Error ? err : new Error(String(err));
   const code = (e as { code?: unknown }).code;
   const detail = typeof code === 'string' ? `${code} (${e.message})` : e.message;
-  return { name: 'InternalServerException', message: `Bedrock stream broke: ${detail}`, bedrockStatus: 500, requestId: undefined };
+  return { name: 'InternalServerException', message: `Bedrock stream broke: ${detail}`, bedrockStatus: 500, requestId: undefined, local: true };
 }
