@@ -1,0 +1,100 @@
+/**
+ * Provider keys through one door (STYLE.md §10): a {@link SecretStore} over Electron `safeStorage`.
+ *
+ * Each secret is encrypted by the OS (Keychain, DPAPI, libsecret/kwallet) and kept as base64
+ * ciphertext in `secrets.os-encrypted.json` (mode 0600) in the user-data folder. When the OS
+ * cannot encrypt — or on Linux only offers the `basic_text` backend, whose key is hard-coded —
+ * saving throws instead of writing the key in clear.
+ */
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { SecretStore } from '../src/app-types.js';
+import type { SafeStorageHandle } from './platform.js';
+
+/** File name inside the user-data folder (the headless store's `secrets.json` stays separate). */
+export const SECRETS_FILE = 'secrets.os-encrypted.json';
+
+interface SecretsFile {
+  version: 1;
+  /** name → base64 of the safeStorage ciphertext */
+  secrets: Record<string, string>;
+}
+
+/** Thrown when a secret would have to be stored without OS encryption. */
+export class SecretStorageUnavailableError extends Error {
+  constructor(reason: string) {
+    super(
+      `Cannot store the key safely: ${reason}. AI Bridge Desktop does not save provider keys in clear; ` +
+        'unlock or install the OS keyring (on Linux: GNOME Keyring or KWallet) and try again, ' +
+        'or set the key with an environment variable (AIBRIDGE_*_KEY).',
+    );
+    this.name = 'SecretStorageUnavailableError';
+  }
+}
+
+function whyUnavailable(safe: SafeStorageHandle): string | undefined {
+  if (!safe.isEncryptionAvailable()) return 'OS encryption (Electron safeStorage) is not available';
+  if (safe.selectedBackend() === 'basic_text') return 'no OS keyring was found (safeStorage fell back to a hard-coded key)';
+  return undefined;
+}
+
+function readFile(path: string): SecretsFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, secrets: {} };
+    throw err;
+  }
+  const parsed: unknown = JSON.parse(text);
+  if (typeof parsed !== 'object' || parsed === null || !('secrets' in parsed)) {
+    throw new Error(`${path} is not a secrets file; move it away to start with no stored keys.`);
+  }
+  const secrets: Record<string, string> = {};
+  const raw: unknown = parsed.secrets;
+  if (typeof raw === 'object' && raw !== null) {
+    for (const [name, value] of Object.entries(raw)) if (typeof value === 'string') secrets[name] = value;
+  }
+  return { version: 1, secrets };
+}
+
+function writeFile(path: string, file: SecretsFile): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(tmp, 0o600); // the umask may have widened mode on an existing tmp
+  renameSync(tmp, path);
+}
+
+/**
+ * The desktop {@link SecretStore} (`kind: 'os-encrypted'`).
+ * `get` decrypts on demand; `set` encrypts, or throws {@link SecretStorageUnavailableError}.
+ */
+export function createSafeStorageSecrets(safe: SafeStorageHandle, userDataDir: string): SecretStore {
+  const path = join(userDataDir, SECRETS_FILE);
+  let cache: SecretsFile | undefined;
+  const load = (): SecretsFile => (cache ??= readFile(path));
+  return {
+    kind: 'os-encrypted',
+    get(name) {
+      const cipher = load().secrets[name];
+      if (cipher === undefined) return undefined;
+      if (!safe.isEncryptionAvailable()) {
+        throw new SecretStorageUnavailableError(`the key "${name}" is encrypted but OS decryption is not available`);
+      }
+      return safe.decryptString(Buffer.from(cipher, 'base64'));
+    },
+    set(name, value) {
+      const next: SecretsFile = { version: 1, secrets: { ...load().secrets } };
+      if (value === undefined) {
+        delete next.secrets[name];
+      } else {
+        const reason = whyUnavailable(safe);
+        if (reason) throw new SecretStorageUnavailableError(reason);
+        next.secrets[name] = safe.encryptString(value).toString('base64');
+      }
+      writeFile(path, next);
+      cache = next;
+    },
+  };
+}
