@@ -32,10 +32,9 @@ function outcome(status: string): 'success' | 'failure' | 'unknown' {
   return 'unknown';
 }
 
-/** Arbitrary JSON (metadata, tool input) kept as-is but typed for the document. */
+/** Record values came from JSON (the store) or become JSON (the log): typed as such, not copied. */
 function asJson(v: unknown): Json {
-  if (v === undefined) return null;
-  return JSON.parse(JSON.stringify(v) ?? 'null') as Json;
+  return v === undefined ? null : (v as Json);
 }
 
 /**
