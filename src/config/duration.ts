@@ -16,8 +16,8 @@ export function parseDuration(text: string): number | undefined {
   return ms === null || ms === undefined || !Number.isFinite(ms) ? undefined : ms;
 }
 
+// Weeks are accepted but not written: `14d` reads plainer than `2w` next to `60d`.
 const UNITS: Array<[string, number]> = [
-  ['w', 7 * 86_400_000],
   ['d', 86_400_000],
   ['h', 3_600_000],
   ['m', 60_000],
@@ -30,7 +30,6 @@ export function formatDuration(ms: number): string {
   let rest = Math.round(ms);
   let out = '';
   for (const [unit, size] of UNITS) {
-    if (unit === 'w' && rest % size !== 0) continue; // `10d` reads better than `1w3d`
     const n = Math.floor(rest / size);
     if (n > 0) {
       out += `${n}${unit}`;
