@@ -2,7 +2,7 @@
  * The file-backed interception store: day-segmented append-only JSON lines, an in-memory index of
  * the filterable fields, whole records read back by byte offset. See README.md in this folder.
  */
-import { mkdir, readdir, stat, truncate, appendFile, unlink } from 'node:fs/promises';
+import { mkdir, readdir, truncate, appendFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EndStatus, Interception } from '../../gateway/record/types.js';
 import type { InterceptionStore, ListQuery, ListResult } from './types.js';
@@ -11,8 +11,9 @@ import { entryFromRecord, segmentDay, StringPool, type Entry } from './entry.js'
 import { acquireWriterLock } from './lock.js';
 import { MemoryIndex } from './memory-index.js';
 import { purgeSegments, stripSegments, type MaintenanceHost } from './maintenance.js';
+import { refreshSegments } from './refresh.js';
 import {
-  dataPath, INDEX_EXT, indexLine, indexPath, loadSegment, loadTail, parseRecordLine, readLines, segmentOfFile, TMP_EXT,
+  dataPath, INDEX_EXT, indexLine, indexPath, loadSegment, parseRecordLine, readLines, segmentOfFile, TMP_EXT,
 } from './segment-files.js';
 
 /** Where the store logs; pino's `(obj, msg)` shape. */
@@ -369,39 +370,8 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     await (this.maintenance = this.maintenance.then(() => this.refreshOnce()));
   }
 
-  private async refreshOnce(): Promise<void> {
-    let names: string[];
-    try {
-      names = await readdir(this.dir);
-    } catch {
-      names = [];
-    }
-    const days = new Set(names.map(segmentOfFile).filter((d): d is string => d !== null));
-    for (const day of [...this.segs.keys()]) {
-      if (!days.has(day)) this.forgetSegment(day);
-    }
-    for (const day of [...days].sort()) {
-      const st = await stat(dataPath(this.dir, day)).catch(() => null);
-      if (!st) continue;
-      const known = this.segs.get(day);
-      if (known && known.ino === st.ino && st.size >= known.end) {
-        if (st.size === known.end) continue;
-        const tail = await loadTail(this.dir, day, known.end, this.pool);
-        for (const e of tail.entries) this.putLoaded(e);
-        known.end = tail.scannedEnd;
-        continue;
-      }
-      if (known) this.forgetSegment(day);
-      const load = await loadSegment(this.dir, day, this.pool).catch(() => null);
-      if (!load) continue;
-      for (const e of load.entries) this.putLoaded(e);
-      this.segs.set(day, { end: load.scannedEnd, ino: load.ino });
-    }
-  }
-
-  private forgetSegment(day: string): void {
-    this.index.removeWhere((e) => e.seg === day);
-    this.segs.delete(day);
+  private refreshOnce(): Promise<void> {
+    return refreshSegments(this.dir, this.segs, this.pool, this.index, (e) => this.putLoaded(e));
   }
 
   // ---- maintenance --------------------------------------------------------------------------

@@ -1,0 +1,117 @@
+/**
+ * Interception store benchmark (issue #2 targets): append throughput, open time and list time with
+ * a filter over N stored records, and resident memory of an opened store.
+ * Run alone: `node --import tsx bench/store.ts [--records 300000] [--dir DIR]`.
+ * Open, list and memory are measured in a fresh child process so the writer's garbage does not
+ * count against them.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openInterceptionStore } from '../src/store/interceptions/index.js';
+import { finishedRecord, startedRecord } from '../test/helpers/store-records.js';
+
+/** Figures of one run. */
+export interface StoreBenchResult {
+  appendsPerSec: number;
+  listFilteredMs: number;
+  openMs: number;
+  rssMb: number;
+}
+
+const PROVIDERS = ['anthropic', 'openai', 'bedrock'] as const;
+const MODELS = ['claude-sonnet-4', 'claude-haiku-4', 'gpt-5', 'gpt-5-mini', 'claude-opus-4'];
+const PEOPLE = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
+const CLIENTS = ['Claude Code', 'Codex', 'Cursor', 'Roo Code', 'Unknown'];
+const DAYS = 60;
+
+/** Writes `records` interceptions (begin + finish each) into `dir`, then measures open and list. */
+export async function benchStore(opts: { records: number; dir: string }): Promise<StoreBenchResult> {
+  const start = Date.parse('2026-09-27T00:00:00Z');
+  const step = Math.floor((DAYS * 86_400_000) / opts.records);
+  const store = await openInterceptionStore({ dir: opts.dir });
+  const t0 = performance.now();
+  const batch = 1000;
+  for (let i = 0; i < opts.records; i += batch) {
+    for (let k = i; k < Math.min(opts.records, i + batch); k++) {
+      const spec = {
+        startedMs: start + k * step,
+        provider: PROVIDERS[k % 3]!,
+        model: MODELS[k % MODELS.length]!,
+        initiator: { id: `tok-${k % PEOPLE.length}`, name: PEOPLE[k % PEOPLE.length]! },
+        client: CLIENTS[k % CLIENTS.length]!,
+      };
+      const rec = startedRecord(spec);
+      store.begin(rec);
+      store.finish(finishedRecord({ ...spec, id: rec.id }));
+    }
+    await store.flush();
+  }
+  const appendsPerSec = opts.records / ((performance.now() - t0) / 1000);
+  await store.close();
+
+  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--measure-open', opts.dir], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  if (child.status !== 0) throw new Error(`open measurement failed: ${child.stderr}`);
+  const measured = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Omit<StoreBenchResult, 'appendsPerSec'>;
+  return { appendsPerSec, ...measured };
+}
+
+/** Child side: open the store as the server would, list with filters, report. */
+async function measureOpen(dir: string): Promise<void> {
+  const t0 = performance.now();
+  const store = await openInterceptionStore({ dir });
+  const openMs = performance.now() - t0;
+  const queries = [
+    { provider: 'openai', model: 'gpt-5' },
+    { initiator: 'alice' },
+    { client: 'Cursor', provider: 'anthropic' },
+    { model: 'claude-opus-4', status: 'completed' },
+  ];
+  // Warm once (first query sorts nothing but touches the page cache), then take the median.
+  await store.list(queries[0]!);
+  const times: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const q = queries[i % queries.length]!;
+    const t = performance.now();
+    const r = await store.list({ ...q, limit: 100 });
+    times.push(performance.now() - t);
+    if (r.results.length !== 100) throw new Error(`expected a full page, got ${r.results.length}`);
+  }
+  times.sort((a, b) => a - b);
+  const rssMb = process.memoryUsage().rss / 2 ** 20;
+  await store.close();
+  process.stdout.write(JSON.stringify({ openMs, listFilteredMs: times[times.length >> 1]!, rssMb }) + '\n');
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const openDir = arg('--measure-open');
+  if (openDir) {
+    await measureOpen(openDir);
+  } else {
+    const records = Number(arg('--records') ?? 300_000);
+    const given = arg('--dir');
+    const dir = given ?? (await mkdtemp(join(tmpdir(), 'aibridge-bench-store-')));
+    try {
+      const r = await benchStore({ records, dir });
+      console.table({
+        records: { value: records, target: '' },
+        'appends/s': { value: Math.round(r.appendsPerSec), target: '' },
+        'open ms': { value: Math.round(r.openMs), target: '<= 2000' },
+        'list 100 filtered ms (median)': { value: Number(r.listFilteredMs.toFixed(2)), target: '<= 50' },
+        'rss MB after open': { value: Math.round(r.rssMb), target: '' },
+      });
+    } finally {
+      if (!given) await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
