@@ -191,7 +191,9 @@ function bodyProblem(body: unknown): string | null {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'Malformed input request: body is not a JSON object';
   const b = body as Json;
   for (const field of ['model', 'stream']) if (field in b) return `extraneous key [${field}] is not permitted`;
-  if (b['anthropic_version'] !== 'bedrock-2023-05-31') return 'anthropic_version: bedrock-2023-05-31 is required';
+  // AWS documents `bedrock-2023-05-31`; @anthropic-ai/bedrock-sdk 1.x sends its own API version
+  // date here, so only presence is enforced.
+  if (typeof b['anthropic_version'] !== 'string' || b['anthropic_version'] === '') return 'anthropic_version: Field required';
   if ('anthropic_beta' in b && (!Array.isArray(b['anthropic_beta']) || b['anthropic_beta'].length === 0)) return 'invalid beta flag';
   return null;
 }
