@@ -4,10 +4,19 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'release/**'] },
   {
-    files: ['src/**/*.ts', 'src/**/*.tsx'],
+    files: ['src/**/*.ts', 'src/**/*.tsx', 'electron/**/*.ts'],
     extends: [tseslint.configs.base],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only electron/ may import electron (STYLE.md §1).' }] }],
+      'no-debugger': 'error',
+    },
+  },
+  {
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'Only electron/ may import electron (STYLE.md §1).' }], patterns: ['electron/*', '**/electron/**'] },
+      ],
     },
   },
 );
