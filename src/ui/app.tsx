@@ -4,6 +4,7 @@ import { bridgeEnabled, liveState, startLive, stopLive } from './api/events';
 import { auth, signOut } from './lib/auth';
 import { useRoute, type Route } from './lib/router';
 import { useStore } from './lib/store';
+import { Icon, type IconName } from './components/icons';
 import { Loading } from './components/ui';
 import { LoginPage } from './pages/login';
 import { OverviewPage } from './pages/overview';
@@ -13,15 +14,15 @@ import { InterceptionsPage } from './pages/interceptions';
 import { InterceptionDetailPage } from './pages/interception-detail';
 import { SettingsPage } from './pages/settings';
 
-interface NavItem { path: string; label: string; icon: string }
+interface NavItem { path: string; label: string; icon: IconName }
 
 const NAV: NavItem[] = [
-  { path: '', label: 'Overview', icon: '◎' },
-  { path: 'providers', label: 'Providers & keys', icon: '⚿' },
-  { path: 'tokens', label: 'Bridge tokens', icon: '⌘' },
-  { path: 'interceptions', label: 'Interceptions', icon: '☰' },
-  { path: 'usage', label: 'Usage', icon: '▤' },
-  { path: 'settings', label: 'Retention & logs', icon: '⛁' },
+  { path: '', label: 'Overview', icon: 'overview' },
+  { path: 'providers', label: 'Providers & keys', icon: 'providers' },
+  { path: 'tokens', label: 'Bridge tokens', icon: 'tokens' },
+  { path: 'interceptions', label: 'Interceptions', icon: 'interceptions' },
+  { path: 'usage', label: 'Usage', icon: 'usage' },
+  { path: 'settings', label: 'Retention & logs', icon: 'settings' },
 ];
 
 type UsageModule = { UsagePage: ComponentType };
@@ -110,7 +111,8 @@ function Shell() {
   return (
     <div class="shell">
       <a class="skip-link" href="#main" onClick={(e) => { e.preventDefault(); mainRef.current?.focus(); }}>Skip to content</a>
-      <aside class="sidebar">
+      <aside class="sidebar-col">
+      <div class="sidebar">
         <a class="brand" href="#/" aria-label="AI Bridge — overview">
           <img src={`${import.meta.env.BASE_URL}favicon.svg`} alt="" width={28} height={28} />
           <span>AI Bridge</span>
@@ -120,7 +122,7 @@ function Shell() {
             {NAV.map((item) => (
               <li key={item.path}>
                 <a href={`#/${item.path}`} class={current === item.path ? 'active' : ''} aria-current={current === item.path ? 'page' : undefined}>
-                  <span class="nav-icon" aria-hidden="true">{item.icon}</span>
+                  <Icon name={item.icon} />
                   {item.label}
                 </a>
               </li>
@@ -132,6 +134,7 @@ function Shell() {
           <LiveIndicator />
           <button type="button" class="btn btn-ghost btn-small" onClick={() => signOut(null)}>Sign out</button>
         </div>
+      </div>
       </aside>
       <main id="main" ref={mainRef} tabIndex={-1}>
         <View route={route} />

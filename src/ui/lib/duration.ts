@@ -30,11 +30,9 @@ export function describeDuration(text: string): string {
   if (ms === null) return '';
   if (ms === 0) return 'forever';
   const units: [number, string][] = [[604800e3, 'week'], [86400e3, 'day'], [3600e3, 'hour'], [60e3, 'minute'], [1e3, 'second']];
-  for (const [size, name] of units) {
-    if (ms % size === 0 || ms >= size * 2) {
-      const n = Math.round((ms / size) * 10) / 10;
-      return `${n} ${name}${n === 1 ? '' : 's'}`;
-    }
-  }
+  const plural = (n: number, name: string) => `${n} ${name}${n === 1 ? '' : 's'}`;
+  // The largest unit that divides it exactly ("60 days", "2 weeks"); else a rounded figure.
+  for (const [size, name] of units) if (ms % size === 0) return plural(ms / size, name);
+  for (const [size, name] of units) if (ms >= size * 2) return `about ${plural(Math.round(ms / size), name)}`;
   return `${ms / 1000} seconds`;
 }

@@ -43,9 +43,8 @@ function Row({ rec, fresh, onKey }: { rec: Interception; fresh: boolean; onKey: 
           {shortTime(rec.started_at)}
         </a>
       </td>
-      <td>{rec.initiator.name}</td>
-      <td>{rec.client}</td>
-      <td><span class="provider-tag">{rec.provider}</span> <span class="model">{rec.model}</span></td>
+      <td><span class="cell-main">{rec.initiator.name}</span><span class="cell-sub">{rec.client}</span></td>
+      <td><span class="cell-main model">{rec.model}</span><span class="cell-sub provider-tag">{rec.provider}</span></td>
       <td class="prompt-cell" title={preview(prompt, 400)}>{prompt ? preview(prompt, 90) : <span class="muted">—</span>}</td>
       <td class="num nowrap" title={`${int(t.input)} in, ${int(t.output)} out, ${int(t.cache)} cache`}>
         {compact(t.input)} <span class="muted">/</span> {compact(t.output)} <span class="muted">/</span> {compact(t.cache)}
@@ -177,10 +176,14 @@ export function InterceptionsPage({ route }: { route: Route }) {
       {rows.length > 0 && (
         <div class={`table-wrap ${page.loading ? 'is-loading' : ''}`}>
           <table class="table interceptions" aria-describedby="page-title">
+            <colgroup>
+              <col class="c-time" /><col class="c-who" /><col class="c-model" /><col class="c-prompt" />
+              <col class="c-tokens" /><col class="c-tools" /><col class="c-status" /><col class="c-dur" />
+            </colgroup>
             <thead>
               <tr>
-                <th scope="col">Time</th><th scope="col">Initiator</th><th scope="col">Client</th><th scope="col">Provider / model</th>
-                <th scope="col">Prompt</th><th scope="col" class="num" title="input / output / cache tokens">Tokens in / out / cache</th>
+                <th scope="col">Time</th><th scope="col">Initiator / client</th><th scope="col">Model / provider</th>
+                <th scope="col">Prompt</th><th scope="col" class="num" title="input / output / cache tokens">Tokens <span class="th-sub">in / out / cache</span></th>
                 <th scope="col" class="num">Tools</th><th scope="col">Status</th><th scope="col" class="num">Duration</th>
               </tr>
             </thead>

@@ -92,6 +92,12 @@ export function ProviderForm({ def, data, status, onSaved }: { def: ProviderDef;
           const current = data.settings[f.key];
           const source = data.sources[f.key];
           const placeholder = secret ? (current ? String(current) : 'Not set') : f.placeholder;
+          const fromElsewhere = !ro && source && source !== 'default' && source !== 'dashboard' ? ` Currently from the ${SOURCE_LABEL[source] ?? source}.` : '';
+          const hint = ro
+            ? <span class="readonly-reason">Read-only: {ro}.</span>
+            : secret
+              ? `${current ? `Saved (${String(current)}). Type a new value to replace it; the saved one is never shown.` : 'Write-only: once saved it is never shown again.'}${fromElsewhere}`
+              : f.hint || fromElsewhere ? `${f.hint ?? ''}${fromElsewhere}` : null;
           return (
             <div class="field" key={f.key}>
               <label class="label" for={id(f.key)}>{f.label}</label>
@@ -105,7 +111,7 @@ export function ProviderForm({ def, data, status, onSaved }: { def: ProviderDef;
                   value={values[f.key] ?? ''}
                   placeholder={placeholder}
                   disabled={Boolean(ro) || busy}
-                  aria-describedby={`${id(f.key)}-hint`}
+                  aria-describedby={hint ? `${id(f.key)}-hint` : undefined}
                   data-secret={secret ? 'true' : undefined}
                   onInput={(e) => { const v = e.currentTarget.value; setValues((s) => ({ ...s, [f.key]: v })); }}
                 />
@@ -113,10 +119,7 @@ export function ProviderForm({ def, data, status, onSaved }: { def: ProviderDef;
                   <button type="button" class="btn btn-small btn-ghost" onClick={() => setClearing(f)} disabled={busy}>Remove</button>
                 )}
               </div>
-              <p class="hint" id={`${id(f.key)}-hint`}>
-                {ro ? <span class="readonly-reason">Read-only: {ro}.</span> : secret ? (current ? `Saved (${String(current)}). Type a new value to replace it; the saved one is never shown.` : 'Write-only: once saved it is never shown again.') : f.hint}
-                {!ro && source && source !== 'default' && source !== 'dashboard' && <> Currently from the {SOURCE_LABEL[source] ?? source}.</>}
-              </p>
+              {hint && <p class="hint" id={`${id(f.key)}-hint`}>{hint}</p>}
             </div>
           );
         })}

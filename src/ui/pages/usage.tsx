@@ -67,8 +67,10 @@ function Breakdown({ rows, group }: { rows: UsageRow[]; group: UsageGroup }) {
               <td class="num">{int(r.cache_write_input_tokens)}</td>
               <td class="num">{int(r.reasoning_tokens ?? 0)}</td>
               <td class="bar-col">
-                <span class="bar" aria-hidden="true"><span class="bar-fill" style={{ width: `${(tokensOf(r) / max) * 100}%` }} /></span>
-                <span class="bar-label">{compact(tokensOf(r))}</span>
+                <div class="bar-cell">
+                  <span class="bar" aria-hidden="true"><span class="bar-fill" style={{ width: `${(tokensOf(r) / max) * 100}%` }} /></span>
+                  <span class="bar-label">{compact(tokensOf(r))}</span>
+                </div>
               </td>
             </tr>
           ))}
