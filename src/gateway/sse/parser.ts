@@ -39,9 +39,9 @@ export function createSseParser(onEvent: (ev: SseEvent) => void, onError?: (err:
     },
     end() {
       if (broken) return;
-      const rest = decoder.decode();
-      if (rest) parser.feed(rest);
-      parser.reset({ consume: true });
+      // eventsource-parser's reset({consume:true}) parses a pending line but never dispatches it;
+      // a blank line ends the last event as a server would have (a no-op if it already ended).
+      parser.feed(decoder.decode() + '\n\n');
     },
   };
 }
