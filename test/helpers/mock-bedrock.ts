@@ -187,7 +187,7 @@ function sendError(res: ServerResponse, status: number, type: string, message: s
 }
 
 /** Bedrock's body rules for Anthropic models; null when the body is acceptable. */
-function bodyProblem(body: unknown): string | null {
+function bodyProblem(body: unknown, modelId: string): string | null {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'Malformed input request: body is not a JSON object';
   const b = body as Json;
   for (const field of ['model', 'stream']) if (field in b) return `extraneous key [${field}] is not permitted`;
@@ -195,6 +195,9 @@ function bodyProblem(body: unknown): string | null {
   // date here, so only presence is enforced.
   if (typeof b['anthropic_version'] !== 'string' || b['anthropic_version'] === '') return 'anthropic_version: Field required';
   if ('anthropic_beta' in b && (!Array.isArray(b['anthropic_beta']) || b['anthropic_beta'].length === 0)) return 'invalid beta flag';
+  for (const field of ['service_tier', 'container', 'inference_geo']) if (field in b) return `${field}: Extra inputs are not permitted`;
+  const thinking = b['thinking'] as Json | undefined;
+  if (thinking?.['type'] === 'adaptive' && !/claude-(opus|sonnet)-4-[6-9]/.test(modelId)) return 'thinking.type: adaptive thinking is not supported on this model';
   return null;
 }
 
@@ -251,7 +254,7 @@ export async function startMockBedrock(): Promise<MockBedrock> {
       res.socket?.destroy();
       return;
     }
-    const problem = bodyProblem(rec.body);
+    const problem = bodyProblem(rec.body, rec.modelId);
     if (problem) return sendError(res, 400, 'ValidationException', problem);
     if (s in MOCK_ERRORS) {
       const e = MOCK_ERRORS[s as MockErrorName];

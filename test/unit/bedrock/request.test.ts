@@ -115,4 +115,18 @@ describe('Anthropic body → Bedrock body', () => {
     const none = toBedrockBody({ messages: [], anthropic_beta: [] }, { 'anthropic-beta': 'claude-code-20250219' }, 'm');
     expect('anthropic_beta' in none).toBe(false);
   });
+
+  it('fits the thinking shape to the Bedrock model', () => {
+    const adaptive = { max_tokens: 32000, thinking: { type: 'adaptive' }, messages: [] };
+    expect(toBedrockBody(adaptive, {}, 'us.anthropic.claude-sonnet-4-5-20250929-v1:0')['thinking']).toEqual({ type: 'enabled', budget_tokens: 25600 });
+    expect(toBedrockBody({ ...adaptive, output_config: { effort: 'low' } }, {}, 'anthropic.claude-sonnet-4-20250514-v1:0')['thinking']).toEqual({
+      type: 'enabled',
+      budget_tokens: 6400,
+    });
+    expect(toBedrockBody({ ...adaptive, max_tokens: 1000 }, {}, 'anthropic.claude-sonnet-4-20250514-v1:0')['thinking']).toEqual({ type: 'disabled' });
+    expect(toBedrockBody(adaptive, {}, 'global.anthropic.claude-sonnet-4-6')['thinking']).toEqual({ type: 'adaptive' });
+    const enabled = { max_tokens: 32000, thinking: { type: 'enabled', budget_tokens: 31999 }, messages: [] };
+    expect(toBedrockBody(enabled, {}, 'global.anthropic.claude-opus-4-7')['thinking']).toEqual({ type: 'adaptive' });
+    expect(toBedrockBody(enabled, {}, 'us.anthropic.claude-sonnet-4-5-20250929-v1:0')['thinking']).toEqual(enabled.thinking);
+  });
 });

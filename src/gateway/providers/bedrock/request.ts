@@ -47,6 +47,12 @@ const CONTEXT_MANAGEMENT_MODELS = /claude-(sonnet|haiku|opus)-4-[5-9]/;
 /** Effort (`output_config`) needs the beta on Opus 4.5 and is native from the 4.6 family on. */
 const EFFORT_BETA_MODELS = /claude-opus-4-[5-9]/;
 const NATIVE_OUTPUT_CONFIG_MODELS = /claude-(opus|sonnet)-4-[6-9]/;
+/** Bedrock models that take `thinking: {type: "adaptive"}` (AWS adaptive-thinking page: 4.6 on). */
+const ADAPTIVE_THINKING_MODELS = /claude-(opus|sonnet)-4-[6-9]|claude-(opus|sonnet|haiku)-[5-9]/;
+/** Bedrock models that take only adaptive thinking and reject `enabled` + budget (Opus 4.7 on). */
+const ADAPTIVE_ONLY_MODELS = /claude-opus-4-[7-9]/;
+/** Share of `max_tokens` given to thinking per effort when adaptive becomes a budget (as Coder AI Bridge). */
+const EFFORT_RATIO: Record<string, number> = { low: 0.2, medium: 0.5, high: 0.8, max: 0.95 };
 
 /** True for names that want the small fast model (Claude Code's background calls use Haiku). */
 export function isSmallFastModel(clientModel: string): boolean {
@@ -137,6 +143,26 @@ function stripCacheScopes(body: Record<string, unknown>): void {
 }
 
 /**
+ * Claude Code picks the thinking shape from the first-party model name it asked for, which may not
+ * suit the Bedrock model it is mapped to: `adaptive` becomes `enabled` with a budget derived from
+ * `max_tokens` and the effort (or `disabled` when that budget would be under the 1024 minimum) on
+ * models without adaptive thinking, and `enabled` becomes `adaptive` on adaptive-only models.
+ */
+function fitThinking(body: Record<string, unknown>, model: string): void {
+  const thinking = body['thinking'];
+  if (!isRecord(thinking)) return;
+  if (thinking['type'] === 'adaptive' && !ADAPTIVE_THINKING_MODELS.test(model)) {
+    const maxTokens = typeof body['max_tokens'] === 'number' ? body['max_tokens'] : 0;
+    const effort = isRecord(body['output_config']) ? body['output_config']['effort'] : undefined;
+    const ratio = (typeof effort === 'string' ? EFFORT_RATIO[effort] : undefined) ?? EFFORT_RATIO['high'] ?? 0.8;
+    const budget = Math.floor(maxTokens * ratio);
+    body['thinking'] = budget >= 1024 ? { type: 'enabled', budget_tokens: budget } : { type: 'disabled' };
+  } else if (thinking['type'] === 'enabled' && ADAPTIVE_ONLY_MODELS.test(model)) {
+    body['thinking'] = { type: 'adaptive' };
+  }
+}
+
+/**
  * Turns an Anthropic Messages body (+ the client's headers) into the body Bedrock accepts for
  * `model`. Never mutates `json`; unknown fields pass through.
  */
@@ -151,6 +177,7 @@ export function toBedrockBody(json: Record<string, unknown>, headers: IncomingHt
   if (betas.length > 0) body['anthropic_beta'] = betas;
   else delete body['anthropic_beta'];
 
+  fitThinking(body, model);
   if (!betas.includes('context-management-2025-06-27')) delete body['context_management'];
   if (!betas.includes('effort-2025-11-24') && !NATIVE_OUTPUT_CONFIG_MODELS.test(model)) delete body['output_config'];
   stripCacheScopes(body);
