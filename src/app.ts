@@ -35,6 +35,7 @@ import {
 } from './gateway/providers/bedrock/index.js';
 import type { HttpProviderConfig } from './gateway/providers/http-adapter.js';
 import { createGateway } from './gateway/server.js';
+import { createOverloadGuard } from './gateway/overload/index.js';
 import type { RecordSink } from './gateway/stream/pipeline.js';
 import type { Interception } from './gateway/record/types.js';
 import type { Settings } from './config/schema.js';
@@ -123,6 +124,18 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
     },
   };
 
+  const overload = createOverloadGuard({
+    settings,
+    now,
+    onCircuitState: (key, state) => {
+      metrics.setCircuitState(key, state);
+      const msg = `upstream circuit ${key} is ${state.replace('_', '-')}`;
+      if (state === 'open') log.warn({ circuit: key, state }, msg);
+      else log.info({ circuit: key, state }, msg);
+    },
+    onRejected: (reason) => metrics.rejected(reason),
+  });
+
   const pool = createUpstreamPool();
   const http = (provider: 'anthropic' | 'openai'): HttpProviderConfig => {
     const s = settings();
@@ -165,6 +178,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       endpoints: { anthropic: `${listenUrl}/anthropic`, openai: `${listenUrl}/openai/v1`, bedrock: `${listenUrl}/bedrock` },
       today: today.usage,
       in_flight: inFlight,
+      overload: overload.snapshot(),
       secret_storage: secrets.kind,
     };
   };
@@ -191,6 +205,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       },
       pipeline: { sink, now, warn: (obj, msg) => log.warn(obj, msg) },
       rejected: (reason) => metrics.rejected(reason),
+      overload,
     },
     admin: {
       adminToken,

@@ -14,8 +14,9 @@ import {
   ForbiddenHostError,
   GatewayError,
   NotFoundError,
-
+  TooManyRequestsError,
 } from '../errors.js';
+import type { OverloadGuard } from '../overload/index.js';
 import { hostAllowed } from '../middleware/host-check.js';
 import { bridgeTokenFrom } from '../middleware/auth.js';
 import { readJsonBody } from '../middleware/body.js';
@@ -45,6 +46,8 @@ export interface ProviderRouteDeps {
   pipeline: PipelineContext;
   /** Counts requests refused before they became interceptions (metrics). */
   rejected?: (reason: string) => void;
+  /** Concurrency limit and circuit breakers (src/gateway/overload); none = unlimited. */
+  overload?: OverloadGuard;
 }
 
 /** Returns a handler for one prefix, or undefined when the URL is not under a provider prefix. */
@@ -64,8 +67,22 @@ export function providerHandler(deps: ProviderRouteDeps) {
       const initiator = deps.tokens.verify(token);
       if (!initiator) throw new AuthError('invalid or revoked bridge token');
       if (!s.enabled) throw new BridgeDisabledError();
-      if (route.kind.type === 'pass') await passthrough(deps, req, res, prefix, route, url.search);
-      else await intercept(deps, req, res, route, url.search, initiator, s);
+      const overload = deps.overload;
+      if (overload && !overload.tryEnter()) {
+        const err = new TooManyRequestsError(overload.maxConcurrency());
+        // Passthrough calls are never recorded; an intercepted one leaves a `failed` record (SPEC §6).
+        if (route.kind.type === 'pass') throw err;
+        deps.rejected?.(err.code);
+        req.resume();
+        await intercept(deps, req, res, route, url.search, initiator, s, err);
+        return true;
+      }
+      try {
+        if (route.kind.type === 'pass') await passthrough(deps, req, res, prefix, route, url.search);
+        else await intercept(deps, req, res, route, url.search, initiator, s);
+      } finally {
+        overload?.leave();
+      }
     } catch (err) {
       const gerr = err instanceof GatewayError ? err : new GatewayError(500, 'internal_error', 'internal gateway error', { cause: err });
       if (!(err instanceof GatewayError)) deps.pipeline.warn({ err }, 'unexpected error on a provider route');
@@ -84,9 +101,10 @@ async function intercept(
   search: string,
   initiator: Initiator,
   s: Settings,
+  refused?: GatewayError,
 ): Promise<void> {
   if (route.kind.type !== 'intercept') return;
-  const adapter =
+  const chosen =
     route.kind.api === 'anthropic-messages'
       ? deps.adapters.messages()
       : route.kind.api === 'openai-chat'
@@ -94,6 +112,12 @@ async function intercept(
         : route.kind.api === 'openai-responses'
           ? deps.adapters.openaiResponses
           : deps.adapters.bedrockNative;
+  const adapter = deps.overload ? deps.overload.guard(chosen) : chosen;
+  if (refused) {
+    // Shed before the body is read: the record has no model or prompt, only who and when.
+    await runInterception(deps.pipeline, { req, res, adapter, initiator, path: route.path, search, rawBody: Buffer.alloc(0), json: undefined, bodyError: refused });
+    return;
+  }
   const body = await readJsonBody(req, s.max_body_size);
   await runInterception(deps.pipeline, {
     req,

@@ -1,0 +1,165 @@
+/**
+ * Overload protection for the provider routes (issue #8): a gateway-wide concurrency limit and a
+ * circuit breaker per provider+model. Both read their settings on every call, so a change from the
+ * dashboard applies at once.
+ *
+ * - Over `max_concurrency` calls in flight → 429 `too_many_concurrent_requests` with
+ *   `Retry-After: 1`, decided before the body is read (shedding must stay cheap).
+ * - Circuit open → 503 `circuit_open` with `Retry-After` = seconds until the next probe, decided
+ *   after the body is read (the key needs the model), without calling upstream.
+ * Both rejections of an intercepted call still leave a `failed` record (SPEC §6), see
+ * src/gateway/routes/providers.ts.
+ */
+import type { ProviderAdapter, ProviderCall, ProviderReply } from '../providers/adapter.js';
+import { CircuitOpenError, GatewayError } from '../errors.js';
+import { CircuitBreakers, FAILURE_STATUSES, circuitKey, type CallOutcome, type CircuitState } from './circuit-breaker.js';
+
+export { CircuitBreakers, circuitKey, FAILURE_STATUSES } from './circuit-breaker.js';
+export type { CircuitState, CallOutcome, CircuitTicket } from './circuit-breaker.js';
+
+export interface OverloadSettings {
+  max_concurrency: number;
+  circuit_failure_threshold: number;
+  circuit_open_duration: number;
+}
+
+export interface OverloadOptions {
+  settings: () => OverloadSettings;
+  now: () => number;
+  /** Circuit state changes (metrics.setCircuitState). */
+  onCircuitState?(key: string, state: CircuitState): void;
+  /** A call refused by a circuit (metrics.rejected); the limiter's refusals are counted by the route. */
+  onRejected?(reason: string): void;
+}
+
+/** `overload` in `GET /api/v1/status` (docs/admin-api.md). */
+export interface OverloadStatus {
+  in_flight: number;
+  max_concurrency: number;
+  circuits: { key: string; state: CircuitState; failures: number; retry_after_s: number }[];
+}
+
+export interface OverloadGuard {
+  /** Takes a concurrency slot; false when the limit is reached (the caller answers 429). */
+  tryEnter(): boolean;
+  /** Gives back a slot taken by {@link tryEnter}. */
+  leave(): void;
+  maxConcurrency(): number;
+  /** The same adapter with the circuit breaker in front of its upstream call. */
+  guard(adapter: ProviderAdapter): ProviderAdapter;
+  snapshot(): OverloadStatus;
+  readonly breakers: CircuitBreakers;
+}
+
+export function createOverloadGuard(opts: OverloadOptions): OverloadGuard {
+  let inFlight = 0;
+  const breakers = new CircuitBreakers({
+    threshold: () => opts.settings().circuit_failure_threshold,
+    openMs: () => opts.settings().circuit_open_duration,
+    now: opts.now,
+    onState: opts.onCircuitState,
+  });
+  const guarded = new WeakMap<ProviderAdapter, ProviderAdapter>();
+  const rejected = (reason: string) => {
+    try {
+      opts.onRejected?.(reason);
+    } catch {
+      // metrics must never break a request
+    }
+  };
+
+  const wrap = (adapter: ProviderAdapter): ProviderAdapter => ({
+    kind: adapter.kind,
+    name: adapter.name,
+    codec: adapter.codec,
+    errorShape: adapter.errorShape,
+    requestFacts: adapter.requestFacts?.bind(adapter),
+    async send(call: ProviderCall): Promise<ProviderReply> {
+      const key = circuitKey(adapter.name, call.facts.model);
+      const admission = breakers.admit(key);
+      if (!admission.ok) {
+        rejected('circuit_open');
+        throw new CircuitOpenError(key, admission.retryAfterS);
+      }
+      const { ticket } = admission;
+      let reply: ProviderReply;
+      try {
+        reply = await adapter.send(call);
+      } catch (err) {
+        ticket.report(call.signal.aborted ? 'neutral' : outcomeOfError(err));
+        throw err;
+      }
+      if (reply.status >= 300) ticket.report(FAILURE_STATUSES.has(reply.status) ? 'failure' : 'success');
+      else if (ticket.probe) {
+        // The probe's good answer closes the circuit now, not when its (maybe long) stream ends.
+        ticket.report('success');
+        watchBody(reply, call.signal, (outcome) => outcome === 'failure' && breakers.noteFailure(key));
+      } else {
+        // A 200 whose stream breaks off is a failure, so the verdict waits for the body's end.
+        watchBody(reply, call.signal, (outcome) => ticket.report(outcome));
+      }
+      return reply;
+    },
+  });
+
+  return {
+    breakers,
+    tryEnter() {
+      if (inFlight >= opts.settings().max_concurrency) return false;
+      inFlight++;
+      return true;
+    },
+    leave() {
+      if (inFlight > 0) inFlight--;
+    },
+    maxConcurrency: () => opts.settings().max_concurrency,
+    guard(adapter) {
+      let g = guarded.get(adapter);
+      if (!g) {
+        g = wrap(adapter);
+        guarded.set(adapter, g);
+      }
+      return g;
+    },
+    snapshot: () => ({ in_flight: inFlight, max_concurrency: opts.settings().max_concurrency, circuits: breakers.snapshot() }),
+  };
+}
+
+/** Upstream failed to answer (502/504 made by the gateway, or Bedrock's throttling statuses). */
+function outcomeOfError(err: unknown): CallOutcome {
+  if (!(err instanceof GatewayError)) return 'failure';
+  if (err.code === 'provider_not_configured') return 'neutral';
+  return err.status === 502 || FAILURE_STATUSES.has(err.status) ? 'failure' : 'neutral';
+}
+
+/**
+ * Reports how the body ended: read to the end → success, broke off → failure, the pipeline stopped
+ * reading (client gone) → neutral. The body is replaced in place (not copied) so an adapter that
+ * reads `reply.observer` later still sees the pipeline's.
+ */
+function watchBody(reply: ProviderReply, signal: AbortSignal, onEnd: (outcome: CallOutcome) => void): void {
+  const inner = reply.body as AsyncIterable<Uint8Array> & { destroy?: (err?: Error) => void };
+  reply.body = {
+    [Symbol.asyncIterator]() {
+      const it = inner[Symbol.asyncIterator]();
+      return {
+        next: () =>
+          it.next().then(
+            (r) => {
+              if (r.done) onEnd('success');
+              return r;
+            },
+            (err: unknown) => {
+              onEnd(signal.aborted ? 'neutral' : 'failure');
+              throw err;
+            },
+          ),
+        return: (value?: unknown) => {
+          onEnd('neutral');
+          return it.return ? it.return(value) : Promise.resolve({ done: true as const, value: undefined });
+        },
+      };
+    },
+    destroy: (err?: Error) => inner.destroy?.(err),
+  } as AsyncIterable<Uint8Array>;
+}
