@@ -80,7 +80,9 @@ describe('Bedrock messages adapter', () => {
 
   it.each(['tool-use', 'thinking'] as const)('passes the %s stream through unchanged', async (fixture) => {
     mock.setScenario(fixture);
-    const reply = await adapter().send(call(body({ stream: true })));
+    // A base URL with a trailing slash must not produce `//model/…`.
+    const slash = createBedrockMessagesAdapter(() => ({ ...cfg, baseUrl: `${mock.url}/` }), { timeoutMs: 5000 });
+    const reply = await slash.send(call(body({ stream: true })));
     expect(await text(reply)).toBe(fixtureText(fixture));
   });
 
@@ -143,6 +145,15 @@ describe('Bedrock messages adapter', () => {
     mock.setScenario('hang');
     const slow = createBedrockMessagesAdapter(() => cfg, { timeoutMs: 300 });
     await expect(slow.send(call(body({ stream: true })))).rejects.toBeInstanceOf(UpstreamTimeoutError);
+  });
+
+  it('gives up on a silent connection after the idle timeout: 504 before the answer, an error event mid-stream', async () => {
+    const idle = createBedrockMessagesAdapter(() => cfg, { timeoutMs: 10_000, idleTimeoutMs: 200 });
+    mock.setScenario('hang');
+    await expect(idle.send(call(body({ stream: true })))).rejects.toBeInstanceOf(UpstreamTimeoutError);
+    mock.setScenario('slow-stream', { intervalMs: 2000 });
+    const out = await text(await idle.send(call(body({ stream: true }))));
+    expect(out).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"Bedrock stream broke: .*inactivity/);
   });
 
   it('refuses with 503 naming the setting when Bedrock is not configured', async () => {

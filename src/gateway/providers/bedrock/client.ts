@@ -10,9 +10,16 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { DEFAULT_BEDROCK_REGION, type BedrockConfig } from './config.js';
 
+/** Transport options beside the Bedrock settings. */
+export interface ClientOptions {
+  /** Socket inactivity limit (a stalled stream, a blocking call that never answers); 0/undefined = none. */
+  idleTimeoutMs?: number;
+}
+
 /** Builds a client for one configuration (exported for tests; adapters use {@link createClientCache}). */
-export function createBedrockClient(cfg: BedrockConfig): BedrockRuntimeClient {
-  const baseUrl = cfg.baseUrl?.trim();
+export function createBedrockClient(cfg: BedrockConfig, opts: ClientOptions = {}): BedrockRuntimeClient {
+  // A path prefix (a proxy mounting Bedrock under /x) is kept; a trailing slash would double up.
+  const baseUrl = cfg.baseUrl?.trim().replace(/\/+$/, '');
   const accessKeyId = cfg.accessKey?.trim();
   const secretAccessKey = cfg.accessKeySecret?.trim();
   return new BedrockRuntimeClient({
@@ -25,13 +32,14 @@ export function createBedrockClient(cfg: BedrockConfig): BedrockRuntimeClient {
       httpAgent: new HttpAgent({ keepAlive: true }),
       httpsAgent: new HttpsAgent({ keepAlive: true }),
       connectionTimeout: 30_000,
+      ...(opts.idleTimeoutMs ? { socketTimeout: opts.idleTimeoutMs } : {}),
     }),
   });
 }
 
 /** One client per distinct configuration, rebuilt when the settings change at runtime. */
 export interface ClientCache {
-  get(cfg: BedrockConfig): BedrockRuntimeClient;
+  get(cfg: BedrockConfig, opts?: ClientOptions): BedrockRuntimeClient;
 }
 
 /** A cache that keeps the client for the current settings and retires the previous one. */
@@ -39,11 +47,11 @@ export function createClientCache(): ClientCache {
   let key = '';
   let client: BedrockRuntimeClient | undefined;
   return {
-    get(cfg) {
-      const next = JSON.stringify([cfg.region, cfg.baseUrl, cfg.accessKey, cfg.accessKeySecret]);
+    get(cfg, opts = {}) {
+      const next = JSON.stringify([cfg.region, cfg.baseUrl, cfg.accessKey, cfg.accessKeySecret, opts.idleTimeoutMs ?? 0]);
       if (!client || next !== key) {
         // The old client is not destroyed: calls in flight on it finish; idle sockets time out.
-        client = createBedrockClient(cfg);
+        client = createBedrockClient(cfg, opts);
         key = next;
       }
       return client;

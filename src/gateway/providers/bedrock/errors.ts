@@ -131,9 +131,17 @@ export function amznErrorType(name: string): string {
   return `${name}:http://internal.amazon.com/coral/com.amazon.bedrock/`;
 }
 
-/** True when `err` is the SDK / fetch abort (the client went away or our timeout fired). */
+/** True when `err` is the SDK / fetch abort (the call's signal fired). */
 export function isAbortError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AbortError';
+}
+
+/**
+ * True for the HTTP handler's socket inactivity timeout. The SDK also names a reset connection
+ * `TimeoutError` (with `code: ECONNRESET`), which is an unreachable upstream, not a timeout.
+ */
+export function isIdleTimeout(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
-  const name = (err as { name?: unknown }).name;
-  return name === 'AbortError' || name === 'TimeoutError';
+  const e = err as { name?: unknown; code?: unknown; message?: unknown };
+  return e.name === 'TimeoutError' && e.code === undefined && typeof e.message === 'string' && /timed out/.test(e.message);
 }

@@ -11,7 +11,7 @@ import {
   type ResponseStream,
 } from '@aws-sdk/client-bedrock-runtime';
 import { UpstreamTimeoutError, UpstreamUnreachableError } from '../../errors.js';
-import { describeBedrockError, isBedrockServiceError, type BedrockErrorInfo } from './errors.js';
+import { describeBedrockError, isBedrockServiceError, isIdleTimeout, type BedrockErrorInfo } from './errors.js';
 
 export interface InvokeArgs {
   modelId: string;
@@ -21,6 +21,8 @@ export interface InvokeArgs {
   signal: AbortSignal;
   /** How long Bedrock may take to answer (whole body when blocking, headers when streaming). */
   timeoutMs: number;
+  /** The client's socket inactivity limit, for the 504 message when it fired. */
+  idleTimeoutMs?: number;
 }
 
 export type InvokeResult =
@@ -57,6 +59,7 @@ export async function invokeBedrock(client: BedrockRuntimeClient, args: InvokeAr
   } catch (err) {
     if (args.signal.aborted) throw err;
     if (timeout.signal.aborted) throw new UpstreamTimeoutError(PROVIDER, args.timeoutMs);
+    if (isIdleTimeout(err)) throw new UpstreamTimeoutError(PROVIDER, args.idleTimeoutMs ?? args.timeoutMs);
     if (isBedrockServiceError(err)) return { kind: 'error', info: describeBedrockError(err) };
     throw new UpstreamUnreachableError(PROVIDER, err);
   } finally {

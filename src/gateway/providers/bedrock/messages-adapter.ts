@@ -34,12 +34,14 @@ export function createBedrockMessagesAdapter(getCfg: () => BedrockConfig, opts: 
       const clientModel = call.facts.model || (typeof call.json['model'] === 'string' ? call.json['model'] : '');
       const model = mapModel(clientModel, cfg);
       const body = encoder.encode(JSON.stringify(toBedrockBody(call.json, call.headers, model)));
-      const res = await invokeBedrock(clients.get(cfg), {
+      const idleTimeoutMs = opts.idleTimeoutMs;
+      const res = await invokeBedrock(clients.get(cfg, { idleTimeoutMs }), {
         modelId: model,
         body,
         streaming: call.facts.streaming,
         signal: call.signal,
         timeoutMs: opts.timeoutMs,
+        idleTimeoutMs,
       });
       if (res.kind === 'error') return errorReply(res.info, model);
       if (res.kind === 'blocking') {

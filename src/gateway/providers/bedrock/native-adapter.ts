@@ -51,12 +51,14 @@ export function createBedrockNativeAdapter(getCfg: () => BedrockConfig, opts: Be
       const cfg = getCfg();
       assertUsable(cfg);
       const model = nativeModelId(parsed.modelId, cfg);
-      const res = await invokeBedrock(clients.get(cfg), {
+      const idleTimeoutMs = opts.idleTimeoutMs;
+      const res = await invokeBedrock(clients.get(cfg, { idleTimeoutMs }), {
         modelId: model,
         body: call.rawBody,
         streaming: parsed.streaming,
         signal: call.signal,
         timeoutMs: opts.timeoutMs,
+        idleTimeoutMs,
       });
       if (res.kind === 'error') return errorReply(res.info, model);
       if (res.kind === 'blocking') {

@@ -7,6 +7,11 @@ import { describeBedrockError, isBedrockServiceError, type BedrockErrorInfo } fr
 export interface BedrockAdapterOptions {
   /** How long Bedrock may take to answer: the whole body when blocking, the headers when streaming. */
   timeoutMs: number;
+  /**
+   * Longest silence on the connection (between stream events, or while a blocking call is being
+   * answered) before the call is given up; 0 or undefined = no limit. Read on every call.
+   */
+  idleTimeoutMs?: number;
 }
 
 /** Throws a 503 naming the setting to fill when Bedrock cannot be called with these settings. */
