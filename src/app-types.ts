@@ -25,6 +25,8 @@ export interface AppOptions {
   secrets?: SecretStore;
   /** Defaults to Date.now; tests pass a controllable clock. */
   now?: () => number;
+  /** Time between retention purges (SPEC §8: 10 minutes, the default). Tests shorten it. */
+  retentionIntervalMs?: number;
 }
 
 export interface ExportOptions {

@@ -245,6 +245,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
     now,
     logger: log,
     metrics,
+    intervalMs: opts.retentionIntervalMs,
   });
 
   let closing: Promise<void> | undefined;
