@@ -12,9 +12,10 @@
  * `mcp_tool_use` blocks, their `input_json_delta` fragments joined and parsed once. Thoughts are
  * `thinking` blocks; `redacted_thinking` carries only encrypted data and is not recorded.
  */
-import type { ApiCodec, ApiOutcome, ApiResponse, ApiToolCall, ApiUsage, RequestFacts, SseEvent, StreamReducer } from '../types.js';
+import type { ApiCodec, ApiOutcome, ApiResponse, ApiToolCall, ApiUsage, SseEvent, StreamReducer } from '../types.js';
 import { anthropicPrompt } from './prompt.js';
-import { asArray, asNumber, asString, isObject, parseJson, toolInputFromFragments, type JsonObject } from './wire-json.js';
+import { asArray, asNumber, asString, isObject, parseJson, toolInputFromFragments, type JsonObject } from '../wire-json.js';
+import { defineCodec } from '../codec-kit.js';
 
 /** Block types whose `input` is a tool call the model made. */
 const TOOL_BLOCKS = new Set(['tool_use', 'server_tool_use', 'mcp_tool_use']);
@@ -218,18 +219,11 @@ function notMessages(): string {
 }
 
 /** Anthropic Messages API codec (`api: 'messages'`), also used for Bedrock's Claude models. */
-export const messagesCodec: ApiCodec = {
+export const messagesCodec: ApiCodec = defineCodec({
   api: 'messages',
-  requestFacts(body: unknown): RequestFacts {
-    const obj = isObject(body) ? body : {};
-    return { model: asString(obj.model) ?? '', streaming: obj.stream === true, prompt: anthropicPrompt(body) };
-  },
+  prompt: anthropicPrompt,
   createStreamReducer: () => new MessagesStreamReducer(),
-  parseBlocking(body: unknown): ApiOutcome {
-    try {
-      return parseBlockingMessage(body);
-    } catch {
-      return { responses: [], error: notMessages() };
-    }
-  },
-};
+  parseBlocking: parseBlockingMessage,
+  notApiError: notMessages(),
+});
+

@@ -7,7 +7,7 @@
  * - A user message with no text block (only `tool_result` blocks, the turn after a tool call) is
  *   not a prompt → null. So is anything that is not a messages array.
  */
-import { asArray, asString, isObject } from './wire-json.js';
+import { asArray, asString, isObject } from '../wire-json.js';
 
 /** Prompt text of an Anthropic Messages request body, or null when there is none. */
 export function anthropicPrompt(body: unknown): string | null {

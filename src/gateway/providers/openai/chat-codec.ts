@@ -12,10 +12,11 @@
  * This API has no model thoughts on OpenAI. Tool results come back as `role: 'tool'` messages, so
  * a request whose last message is a tool result has no prompt (see prompt.ts).
  */
-import type { ApiCodec, ApiOutcome, ApiResponse, ApiToolCall, ApiUsage, RequestFacts, SseEvent, StreamReducer } from '../types.js';
+import type { ApiCodec, ApiOutcome, ApiResponse, ApiToolCall, ApiUsage, SseEvent, StreamReducer } from '../types.js';
 import { chatPrompt } from './prompt.js';
 import { openaiErrorText, openaiUsage } from './usage.js';
-import { asArray, asNumber, asString, isObject, parseJson, toolInput, type JsonObject } from './wire-json.js';
+import { asArray, asNumber, asString, isObject, parseJson, toolInput, type JsonObject } from '../wire-json.js';
+import { defineCodec } from '../codec-kit.js';
 
 interface CallAcc {
   id: string;
@@ -131,18 +132,11 @@ function parseBlockingChat(body: unknown): ApiOutcome {
 }
 
 /** OpenAI Chat Completions codec (`api: 'chat_completions'`). */
-export const chatCompletionsCodec: ApiCodec = {
+export const chatCompletionsCodec: ApiCodec = defineCodec({
   api: 'chat_completions',
-  requestFacts(body: unknown): RequestFacts {
-    const obj = isObject(body) ? body : {};
-    return { model: asString(obj.model) ?? '', streaming: obj.stream === true, prompt: chatPrompt(body) };
-  },
+  prompt: chatPrompt,
   createStreamReducer: () => new ChatStreamReducer(),
-  parseBlocking(body: unknown): ApiOutcome {
-    try {
-      return parseBlockingChat(body);
-    } catch {
-      return { responses: [], error: NOT_CHAT };
-    }
-  },
-};
+  parseBlocking: parseBlockingChat,
+  notApiError: NOT_CHAT,
+});
+

@@ -14,7 +14,7 @@
  * item (`function_call_output`, `custom_tool_call_output`, any `*_output`) means a tool-result turn
  * → null. `instructions` is never the prompt.
  */
-import { asArray, asString, isObject } from './wire-json.js';
+import { asArray, asString, isObject } from '../wire-json.js';
 
 const SKIPPED_ROLES = new Set(['system', 'developer', 'assistant']);
 

@@ -15,11 +15,12 @@
  * Records: tool calls from `function_call`, `custom_tool_call` and `mcp_call` items (id = the
  * `call_id` the client answers with); thoughts = reasoning summary parts, one per part.
  */
-import type { ApiCodec, ApiOutcome, ApiResponse, ApiUsage, RequestFacts, SseEvent, StreamReducer } from '../types.js';
+import type { ApiCodec, ApiOutcome, ApiResponse, ApiUsage, SseEvent, StreamReducer } from '../types.js';
 import { responsesPrompt } from './prompt.js';
 import { ResponseItems } from './responses-items.js';
 import { openaiErrorText, openaiUsage } from './usage.js';
-import { asArray, asNumber, asString, isObject, parseJson, type JsonObject } from './wire-json.js';
+import { asArray, asNumber, asString, isObject, parseJson, type JsonObject } from '../wire-json.js';
+import { defineCodec } from '../codec-kit.js';
 
 const NOT_RESPONSES = 'upstream answered 200 with a body that is not a Responses API response';
 
@@ -143,18 +144,11 @@ function parseBlockingResponse(body: unknown): ApiOutcome {
 }
 
 /** OpenAI Responses API codec (`api: 'responses'`). */
-export const responsesCodec: ApiCodec = {
+export const responsesCodec: ApiCodec = defineCodec({
   api: 'responses',
-  requestFacts(body: unknown): RequestFacts {
-    const obj = isObject(body) ? body : {};
-    return { model: asString(obj.model) ?? '', streaming: obj.stream === true, prompt: responsesPrompt(body) };
-  },
+  prompt: responsesPrompt,
   createStreamReducer: () => new ResponsesStreamReducer(),
-  parseBlocking(body: unknown): ApiOutcome {
-    try {
-      return parseBlockingResponse(body);
-    } catch {
-      return { responses: [], error: NOT_RESPONSES };
-    }
-  },
-};
+  parseBlocking: parseBlockingResponse,
+  notApiError: NOT_RESPONSES,
+});
+

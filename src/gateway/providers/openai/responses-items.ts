@@ -6,7 +6,7 @@
  * joined fragments, and nothing is counted twice.
  */
 import type { ApiToolCall } from '../types.js';
-import { asArray, asNumber, asString, isObject, toolInput, type JsonObject } from './wire-json.js';
+import { asArray, asNumber, asString, isObject, toolInput, type JsonObject } from '../wire-json.js';
 
 /** Item types recorded as tool calls: function tools, custom (free-text) tools, remote MCP tools. */
 const TOOL_ITEMS = new Set(['function_call', 'custom_tool_call', 'mcp_call']);

@@ -4,7 +4,7 @@
  * reasoning tokens go to `metadata.reasoning_tokens` when the upstream reports them.
  */
 import type { ApiUsage } from '../types.js';
-import { asNumber, isObject } from './wire-json.js';
+import { asNumber, isObject } from '../wire-json.js';
 
 /**
  * Reads a Chat Completions `usage` (`prompt_tokens`, `completion_tokens`, `*_tokens_details`) or a

@@ -1,6 +1,6 @@
 /**
- * Small, total readers for untrusted JSON from the Anthropic wire: they never throw and never
- * trust a shape. (The OpenAI folder has its own copy so the provider folders stay independent.)
+ * Small, total readers for untrusted JSON from any provider's wire: they never throw and never
+ * trust a shape. Shared by every codec.
  */
 
 /** A parsed JSON object. */
@@ -36,12 +36,20 @@ export function asArray(value: unknown): readonly unknown[] {
 }
 
 /**
- * Tool input from streamed fragments (SPEC §6): the parsed JSON, or the raw text when it is not
- * valid JSON. With no fragments at all, `fallback` (the block's initial `input`) is kept.
+ * Tool arguments as recorded (SPEC §6): the parsed JSON, or the raw text when it is not valid
+ * JSON (an empty string stays an empty string).
+ */
+export function toolInput(raw: string): unknown {
+  if (raw === '') return raw;
+  const parsed = parseJson(raw);
+  return parsed === undefined ? raw : parsed;
+}
+
+/**
+ * Tool input from streamed fragments: as {@link toolInput}, except that with no fragments at all
+ * `fallback` (e.g. an Anthropic block's initial `input`) is kept.
  */
 export function toolInputFromFragments(fragments: readonly string[], fallback: unknown): unknown {
   const raw = fragments.join('');
-  if (raw === '') return fallback;
-  const parsed = parseJson(raw);
-  return parsed === undefined ? raw : parsed;
+  return raw === '' ? fallback : toolInput(raw);
 }

@@ -1,0 +1,37 @@
+/**
+ * Builds an {@link ApiCodec} from its API-specific parts. Every API reads `model` and `stream`
+ * the same way, and a blocking parse that throws on an odd body becomes the API's "not our
+ * format" error instead of an exception (codecs never throw, types.ts).
+ */
+import type { Api } from '../record/types.js';
+import type { ApiCodec, ApiOutcome, RequestFacts, StreamReducer } from './types.js';
+import { asString, isObject } from './wire-json.js';
+
+export interface CodecParts {
+  api: Api;
+  /** SPEC §6 prompt rule for this API's request body. */
+  prompt(body: unknown): string | null;
+  createStreamReducer(): StreamReducer;
+  /** May throw on a body that is not this API's format. */
+  parseBlocking(body: unknown): ApiOutcome;
+  /** The error recorded when `parseBlocking` throws. */
+  notApiError: string;
+}
+
+export function defineCodec(parts: CodecParts): ApiCodec {
+  return {
+    api: parts.api,
+    requestFacts(body: unknown): RequestFacts {
+      const obj = isObject(body) ? body : {};
+      return { model: asString(obj['model']) ?? '', streaming: obj['stream'] === true, prompt: parts.prompt(body) };
+    },
+    createStreamReducer: parts.createStreamReducer,
+    parseBlocking(body: unknown): ApiOutcome {
+      try {
+        return parts.parseBlocking(body);
+      } catch {
+        return { responses: [], error: parts.notApiError };
+      }
+    },
+  };
+}
