@@ -43,6 +43,7 @@ export interface RecordLog {
   emit(rec: Interception): void;
 }
 
+/** What {@link createLogger} returns. */
 export interface Logging {
   /** For ordinary log lines. */
   logger: Logger;

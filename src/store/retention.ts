@@ -20,6 +20,7 @@ export interface RetentionMetrics {
   purged(kind: 'records' | 'content', n: number): void;
 }
 
+/** Options for {@link startRetention}. */
 export interface RetentionOptions {
   store: Pick<InterceptionStore, 'purge' | 'stripContent'>;
   /** Current retention in ms; 0 keeps everything. Read at every run, so settings apply live. */
@@ -45,6 +46,7 @@ export interface RetentionResult {
   stripped: number;
 }
 
+/** A running retention schedule. */
 export interface Retention {
   /**
    * Runs a purge now; a call while one is running joins it rather than starting a second.

@@ -13,6 +13,7 @@ import type { Interception, Metadata } from './types.js';
 /** The `msg` every interception line carries. */
 export const INTERCEPTION_LOG_MSG = 'interception log';
 
+/** The `record_type` of a structured line (SPEC §7). */
 export type RecordType =
   | 'interception_start'
   | 'prompt_usage'

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import { promisify } from 'node:util';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -97,5 +99,45 @@ describe('createLogger', () => {
   it('renders errors with their message for humans', () => {
     const out = humanLine(JSON.stringify({ level: 'error', time: 't', msg: 'boom', err: { message: 'bad', stack: 'Error: bad\n    at x' } }));
     expect(out).toBe('t ERROR boom err="bad"\n    at x\n');
+  });
+
+  it('with --log-json /dev/stderr writes only JSON lines to stderr', async () => {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, 'stderr-child.ts')], { encoding: 'utf8' });
+    expect(stdout).toBe('');
+    const lines = stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(8);
+    const objs = lines.map((l) => JSON.parse(l) as { msg: string; record_type?: string });
+    expect(objs.map((o) => o.record_type ?? o.msg)).toEqual([
+      'listening', 'interception_start', 'prompt_usage', 'token_usage', 'tool_usage', 'model_thought', 'interception_end', 'bye',
+    ]);
+  });
+
+  it('rotates the JSON log by size without losing or splitting a record', async () => {
+    const file = path.join(dir, 'r.jsonl');
+    const log = createLogger({ logJson: file, structured: true, stderr: collector(), rotation: { maxBytes: 8192, maxFiles: 0 } });
+    const N = 500;
+    for (let i = 0; i < N; i++) {
+      log.recordLog.emit(makeRecord(i));
+      if (i % 50 === 0) log.logger.info({ i }, 'progress');
+    }
+    await log.close();
+    const files = [...(log.file?.rotatedFiles() ?? []), file];
+    expect(files.length).toBeGreaterThan(20);
+    const ids = new Map<string, number>();
+    let total = 0;
+    for (const f of files) {
+      const perFile = new Map<string, number>();
+      for (const l of fs.readFileSync(f, 'utf8').trimEnd().split('\n')) {
+        const o = JSON.parse(l) as { interception_id?: string };
+        total++;
+        if (o.interception_id) perFile.set(o.interception_id, (perFile.get(o.interception_id) ?? 0) + 1);
+      }
+      for (const [id, n] of perFile) {
+        expect(n).toBe(6); // a record's lines never straddle a rotation
+        ids.set(id, (ids.get(id) ?? 0) + n);
+      }
+    }
+    expect(ids.size).toBe(N);
+    expect(total).toBe(N * 6 + N / 50);
   });
 });
