@@ -8,7 +8,8 @@
  * - Claude Code: `User-Agent: claude-cli/2.0.67 (external, cli)` and `x-app: cli`; session in
  *   `X-Claude-Code-Session-Id`. (Observed from the npm CLI; also coder/aibridge client_test.go.)
  * - Codex: `User-Agent: codex_cli_rs/0.87.0 (…)` (or `codex_exec/…`) and `originator:
- *   codex_cli_rs | codex_exec | codex_vscode`; session in `session_id`. (openai/codex
+ *   codex_cli_rs | codex_exec | codex_vscode`; session in `session_id` (older) or `session-id`
+ *   (seen from codex-cli 0.171.0 through the gateway, test/clients/run.ts). (openai/codex
  *   default_client; coder/aibridge client.go.)
  * - Zed: `User-Agent: Zed/0.219.4+stable… (macos; aarch64)`. (coder/aibridge client_test.go.)
  * - GitHub Copilot: `User-Agent: GitHubCopilotChat/0.37…` (VS Code) or `copilot/0.0.403 (client/cli
@@ -74,6 +75,10 @@ export function detectClient(headers: IncomingHttpHeaders): ClientInfo {
   const ua = headerValue(headers, 'user-agent').toLowerCase();
   const lower = (name: string): string => headerValue(headers, name).toLowerCase();
   const rule = RULES.find((r) => r.match(ua, lower));
-  const session = headerValue(headers, 'x-claude-code-session-id') || headerValue(headers, 'session_id');
+  const session =
+    headerValue(headers, 'x-claude-code-session-id') ||
+    headerValue(headers, 'session_id') ||
+    // Codex 0.171 (npm, 2026-11) sends `session-id`, not `session_id`; a generic name, so Codex only.
+    (rule?.client === 'Codex' ? headerValue(headers, 'session-id') : '');
   return { client: rule?.client ?? 'Unknown', client_session_id: session === '' ? null : session };
 }
