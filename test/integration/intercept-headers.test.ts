@@ -123,6 +123,20 @@ describe('OpenAI: what reaches the upstream', () => {
   });
 });
 
+describe('client_session_id from the headers real clients send', () => {
+  it.each([
+    // What codex-cli 0.171.0 sends (seen through the gateway by test/clients/run.ts).
+    ['codex exec 0.171 `session-id`', { 'user-agent': 'codex_exec/0.171.0 (Debian 12.0.0; x86_64) xterm (codex_exec; 0.171.0)', originator: 'codex_exec', 'session-id': '01a218e0-273f-77a1-ac85-afc51bcfa9eb' }, 'Codex', '01a218e0-273f-77a1-ac85-afc51bcfa9eb'],
+    ['older Codex `session_id`', { 'user-agent': 'codex_cli_rs/0.87.0', session_id: 'sess-old' }, 'Codex', 'sess-old'],
+    ['Claude Code', { 'user-agent': 'claude-cli/2.1.197 (external, sdk-cli)', 'x-claude-code-session-id': 'cc-1' }, 'Claude Code', 'cc-1'],
+    ['`session-id` from an unknown client is not a session', { 'user-agent': 'curl/8', 'session-id': 'nope' }, 'Unknown', null],
+  ] as const)('%s', async (_name, headers, client, session) => {
+    await h.post('/openai/v1/responses', { model: 'gpt-5', input: 'who am i' }, { ...headers });
+    const [rec] = await h.nextRecords();
+    expect(rec).toMatchObject({ client, client_session_id: session });
+  });
+});
+
 describe('response headers', () => {
   it('upstream headers that matter come back; set-cookie and hop-by-hop do not', async () => {
     const reply = await h.post(
