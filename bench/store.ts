@@ -28,7 +28,7 @@ const CLIENTS = ['Claude Code', 'Codex', 'Cursor', 'Roo Code', 'Unknown'];
 const DAYS = 60;
 
 /** Writes `records` interceptions (begin + finish each) into `dir`, then measures open and list. */
-export async function benchStore(opts: { records: number; dir: string }): Promise<StoreBenchResult> {
+export async function benchStore(opts: { records: number; dir: string }): Promise<StoreBenchResult & { openCpuMs: number; listCpuMs: number }> {
   const start = Date.parse('2026-09-27T00:00:00Z');
   const step = Math.floor((DAYS * 86_400_000) / opts.records);
   const store = await openInterceptionStore({ dir: opts.dir });
@@ -57,15 +57,19 @@ export async function benchStore(opts: { records: number; dir: string }): Promis
     maxBuffer: 1 << 20,
   });
   if (child.status !== 0) throw new Error(`open measurement failed: ${child.stderr}`);
-  const measured = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Omit<StoreBenchResult, 'appendsPerSec'>;
+  const measured = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Omit<StoreBenchResult, 'appendsPerSec'> & { openCpuMs: number; listCpuMs: number };
   return { appendsPerSec, ...measured };
 }
 
 /** Child side: open the store as the server would, list with filters, report. */
 async function measureOpen(dir: string): Promise<void> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const store = await openInterceptionStore({ dir });
   const openMs = performance.now() - t0;
+  // CPU time too: on a shared 2-core machine wall time mostly measures the neighbours.
+  const cpu = process.cpuUsage(cpu0);
+  const openCpuMs = (cpu.user + cpu.system) / 1000;
   const queries = [
     { provider: 'openai', model: 'gpt-5' },
     { initiator: 'alice' },
@@ -75,17 +79,22 @@ async function measureOpen(dir: string): Promise<void> {
   // Warm once (first query sorts nothing but touches the page cache), then take the median.
   await store.list(queries[0]!);
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   for (let i = 0; i < 20; i++) {
     const q = queries[i % queries.length]!;
     const t = performance.now();
+    const c = process.cpuUsage();
     const r = await store.list({ ...q, limit: 100 });
     times.push(performance.now() - t);
+    const used = process.cpuUsage(c);
+    cpuTimes.push((used.user + used.system) / 1000);
     if (r.results.length !== 100) throw new Error(`expected a full page, got ${r.results.length}`);
   }
   times.sort((a, b) => a - b);
+  cpuTimes.sort((a, b) => a - b);
   const rssMb = process.memoryUsage().rss / 2 ** 20;
   await store.close();
-  process.stdout.write(JSON.stringify({ openMs, listFilteredMs: times[times.length >> 1]!, rssMb }) + '\n');
+  process.stdout.write(JSON.stringify({ openMs, openCpuMs, listFilteredMs: times[times.length >> 1]!, listCpuMs: cpuTimes[cpuTimes.length >> 1]!, rssMb }) + '\n');
 }
 
 function arg(name: string): string | undefined {
@@ -107,7 +116,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
         records: { value: records, target: '' },
         'appends/s': { value: Math.round(r.appendsPerSec), target: '' },
         'open ms': { value: Math.round(r.openMs), target: '<= 2000' },
+        'open CPU ms': { value: Math.round(r.openCpuMs), target: '' },
         'list 100 filtered ms (median)': { value: Number(r.listFilteredMs.toFixed(2)), target: '<= 50' },
+        'list CPU ms (median)': { value: Number(r.listCpuMs.toFixed(2)), target: '' },
         'rss MB after open': { value: Math.round(r.rssMb), target: '' },
       });
     } finally {

@@ -3,9 +3,9 @@
  * before each read it looks at the segment files again and loads only what changed.
  */
 import { readdir, stat } from 'node:fs/promises';
-import type { Entry, StringPool } from './entry.js';
+import type { StringPool } from './entry.js';
 import type { MemoryIndex } from './memory-index.js';
-import { dataPath, loadSegment, loadTail, segmentOfFile } from './segment-files.js';
+import { dataPath, loadSegment, loadTail, segmentOfFile, type LoadSink } from './segment-files.js';
 
 /** Per segment: the data end already indexed and the file's inode (a rewrite changes it). */
 export type SegmentStates = Map<string, { end: number; ino: number }>;
@@ -19,7 +19,7 @@ export async function refreshSegments(
   segs: SegmentStates,
   pool: StringPool,
   index: MemoryIndex,
-  put: (e: Entry) => void,
+  sink: LoadSink,
 ): Promise<void> {
   let names: string[];
   try {
@@ -39,15 +39,12 @@ export async function refreshSegments(
     const known = segs.get(day);
     if (known && known.ino === st.ino && st.size >= known.end) {
       if (st.size === known.end) continue;
-      const tail = await loadTail(dir, day, known.end, pool);
-      for (const e of tail.entries) put(e);
-      known.end = tail.scannedEnd;
+      known.end = await loadTail(dir, day, known.end, pool, sink);
       continue;
     }
     if (known) forget(day);
-    const load = await loadSegment(dir, day, pool).catch(() => null);
+    const load = await loadSegment(dir, day, pool, sink).catch(() => null);
     if (!load) continue;
-    for (const e of load.entries) put(e);
     segs.set(day, { end: load.scannedEnd, ino: load.ino });
   }
 }

@@ -67,10 +67,16 @@ function entryFromItem(item: IndexItem, day: string, pool: StringPool): Entry | 
   };
 }
 
+/** Receives the entries of a segment being loaded (the in-memory index). */
+export interface LoadSink {
+  /** Adds or supersedes; a begin line never undoes a finish. */
+  load(e: Entry): void;
+  /** true when the id already has an ended record: its begin line needs no entry at all. */
+  ended(id: string): boolean;
+}
+
 /** What loading a segment found. */
 export interface SegmentLoad {
-  /** One entry per record line, in file order (later ones supersede earlier ones). */
-  entries: Entry[];
   /** Byte position right after the last complete data line. */
   scannedEnd: number;
   /** Data file size and inode at load (read-only mode notices rewrites by the inode). */
@@ -186,32 +192,39 @@ export async function scanData(
  * Loads one segment: trusts the index's valid contiguous prefix (spot-checking its last record
  * against the data, which catches an index left from before a rewrite) and parses the rest.
  */
-export async function loadSegment(dir: string, day: string, pool: StringPool): Promise<SegmentLoad> {
+export async function loadSegment(dir: string, day: string, pool: StringPool, sink: LoadSink): Promise<SegmentLoad> {
   const path = dataPath(dir, day);
   const st = await stat(path);
   const { items, raw } = await readIndex(indexPath(dir, day));
-  const entries: Entry[] = [];
   let covered = 0;
   let used = 0;
-  let lastRecord: Entry | null = null;
+  let lastRecord: IndexItem | null = null;
   for (const item of items) {
     const [off, len] = item;
     // Contiguity from 0 proves the index describes every byte before `covered`.
     if (off !== covered || len <= 0 || off + len > st.size) break;
-    const e = entryFromItem(item, day, pool);
-    if (e) {
-      entries.push(e);
-      lastRecord = e;
-    }
+    if (item.length > 2) lastRecord = item;
     covered = off + len;
     used++;
   }
   let indexValidBytes = afterNthNewline(raw, used);
   if (lastRecord && !(await spotCheck(path, lastRecord))) {
     // The index belongs to another version of the data (crash mid-rewrite): rebuild it.
-    entries.length = 0;
     covered = 0;
+    used = 0;
     indexValidBytes = 0;
+  }
+  // Ended lines first, then begin lines only for ids without an ended record: half the lines of
+  // a segment are begin lines, and skipping them without building entries halves open's work.
+  for (let i = 0; i < used; i++) {
+    const item = items[i]!;
+    if (item.length > 2 && item[9] !== 'in_flight') sink.load(entryFromItem(item, day, pool)!);
+  }
+  for (let i = 0; i < used; i++) {
+    const item = items[i]!;
+    if (item.length > 2 && item[9] === 'in_flight' && !sink.ended(String(item[2]))) {
+      sink.load(entryFromItem(item, day, pool)!);
+    }
   }
   const missingIndex: string[] = [];
   let badLines = 0;
@@ -226,10 +239,10 @@ export async function loadSegment(dir: string, day: string, pool: StringPool): P
     e.seg = day;
     e.off = off;
     e.len = line.length;
-    entries.push(e);
+    sink.load(e);
     missingIndex.push(indexLine(e, off, line.length));
   });
-  return { entries, scannedEnd: end, size: st.size, ino: st.ino, tornBytes: torn, badLines, indexValidBytes, missingIndex };
+  return { scannedEnd: end, size: st.size, ino: st.ino, tornBytes: torn, badLines, indexValidBytes, missingIndex };
 }
 
 /** Scans only the data appended after `from` (read-only refresh while a server writes). */
@@ -238,8 +251,8 @@ export async function loadTail(
   day: string,
   from: number,
   pool: StringPool,
-): Promise<{ entries: Entry[]; scannedEnd: number }> {
-  const entries: Entry[] = [];
+  sink: LoadSink,
+): Promise<number> {
   const { end } = await scanData(dataPath(dir, day), from, (line, off) => {
     const rec = parseRecordLine(line.toString('utf8'));
     if (!rec) return;
@@ -247,24 +260,46 @@ export async function loadTail(
     e.seg = day;
     e.off = off;
     e.len = line.length;
-    entries.push(e);
+    sink.load(e);
   });
-  return { entries, scannedEnd: end };
+  return end;
 }
 
-async function spotCheck(path: string, e: Entry): Promise<boolean> {
-  const [line] = await readLines(path, [e]);
-  return line !== undefined && line.endsWith('\n') && parseRecordLine(line)?.id === e.id;
+async function spotCheck(path: string, item: IndexItem): Promise<boolean> {
+  const [off, len, id] = item;
+  const [line] = await readLines(path, [{ off, len }]);
+  return line !== undefined && line.endsWith('\n') && parseRecordLine(line)?.id === id;
 }
 
-/** Reads the lines at the given locations of one data file (one open, positional reads). */
+/** Lines closer than this are read in one go: a page of 100 is then a few reads, not 100. */
+const READ_GAP = 256 * 1024;
+const READ_RUN_MAX = 4 * 1024 * 1024;
+
+/**
+ * Reads the lines at the given locations of one data file (one open, positional reads coalesced
+ * into runs). Returns them in the order asked; undefined where the file is too short.
+ */
 export async function readLines(path: string, locs: readonly { off: number; len: number }[]): Promise<(string | undefined)[]> {
   const fh = await open(path, 'r');
   try {
-    const out: (string | undefined)[] = [];
-    for (const { off, len } of locs) {
-      const buf = await readAt(fh, off, len);
-      out.push(buf.length === len ? buf.toString('utf8') : undefined);
+    const out: (string | undefined)[] = new Array(locs.length).fill(undefined);
+    const order = locs.map((_, i) => i).sort((a, b) => locs[a]!.off - locs[b]!.off);
+    for (let i = 0; i < order.length; ) {
+      const start = locs[order[i]!]!.off;
+      let end = start + locs[order[i]!]!.len;
+      let j = i + 1;
+      for (; j < order.length; j++) {
+        const l = locs[order[j]!]!;
+        if (l.off - end > READ_GAP || l.off + l.len - start > READ_RUN_MAX) break;
+        end = Math.max(end, l.off + l.len);
+      }
+      const buf = await readAt(fh, start, end - start);
+      for (let k = i; k < j; k++) {
+        const l = locs[order[k]!]!;
+        const from = l.off - start;
+        if (from + l.len <= buf.length) out[order[k]!] = buf.toString('utf8', from, from + l.len);
+      }
+      i = j;
     }
     return out;
   } finally {

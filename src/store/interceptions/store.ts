@@ -107,8 +107,7 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
   }
 
   private async loadWriterSegment(day: string): Promise<void> {
-    const load = await loadSegment(this.dir, day, this.pool);
-    for (const e of load.entries) this.putLoaded(e);
+    const load = await loadSegment(this.dir, day, this.pool, this.index);
     this.segs.set(day, { end: load.scannedEnd, ino: load.ino });
     if (load.tornBytes > 0) {
       this.logger.warn({ segment: day, bytes: load.tornBytes }, 'interception store: skipped a torn last line (interrupted write)');
@@ -128,13 +127,6 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
         this.logger.warn({ segment: day, err: errText(err) }, 'interception store: could not update the index');
       }
     }
-  }
-
-  /** A later line supersedes an earlier one, except that a begin never undoes a finish. */
-  private putLoaded(e: Entry): void {
-    const old = this.index.get(e.id);
-    if (old && e.status === 'in_flight' && old.status !== 'in_flight') return;
-    this.index.put(e, true);
   }
 
   private async markInterrupted(): Promise<void> {
@@ -371,7 +363,7 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
   }
 
   private refreshOnce(): Promise<void> {
-    return refreshSegments(this.dir, this.segs, this.pool, this.index, (e) => this.putLoaded(e));
+    return refreshSegments(this.dir, this.segs, this.pool, this.index, this.index);
   }
 
   // ---- maintenance --------------------------------------------------------------------------
