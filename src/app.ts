@@ -149,7 +149,14 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   const anthropic = createAnthropicAdapter(pool, () => http('anthropic'));
   const openai = createOpenAIAdapters(pool, () => http('openai'));
   const bedrockCfg = () => bedrockSettings(settings());
-  const bedrockOpts = { get timeoutMs() { return settings().upstream_timeout; } };
+  const bedrockOpts = {
+    get timeoutMs() {
+      return settings().upstream_timeout;
+    },
+    get idleTimeoutMs() {
+      return settings().stream_idle_timeout;
+    },
+  };
   const bedrockMessages = createBedrockMessagesAdapter(bedrockCfg, bedrockOpts);
   const bedrockNative = createBedrockNativeAdapter(bedrockCfg, bedrockOpts);
 
