@@ -161,6 +161,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   const bedrockNative = createBedrockNativeAdapter(bedrockCfg, bedrockOpts);
 
   let listenUrl = '';
+  let stopping = false;
   const setEnabled = async (on: boolean) => {
     config.setEnabled(on);
     log.info({ enabled: on }, on ? 'bridge enabled' : 'bridge disabled');
@@ -210,7 +211,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
         bedrockNative,
         http,
       },
-      pipeline: { sink, now, warn: (obj, msg) => log.warn(obj, msg) },
+      pipeline: { sink, now, warn: (obj, msg) => log.warn(obj, msg), stopping: () => stopping },
       rejected: (reason) => metrics.rejected(reason),
       overload,
     },
@@ -286,6 +287,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
     },
     close() {
       closing ??= (async () => {
+        stopping = true;
         await retention.stop();
         await gateway.close();
         tokens.close();

@@ -25,6 +25,8 @@ export interface PipelineContext {
   now: () => number;
   /** Logs recorder faults; never thrown to the client. */
   warn: (obj: object, msg: string) => void;
+  /** True once the gateway is shutting down: calls cut then end `interrupted`, not `cancelled`. */
+  stopping?: () => boolean;
 }
 
 export interface InterceptedCall {
@@ -149,6 +151,7 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
   if (clientGone || controller.signal.aborted) {
     destroyBody(reply);
     const outcome = reducer ? finishReducer(ctx, reducer) : null;
+    if (ctx.stopping?.()) return finish('interrupted', reply.status, 'the gateway stopped mid-call', outcome, reply.model);
     return finish('cancelled', reply.status, 'client disconnected mid-response; upstream call aborted', outcome, reply.model);
   }
   if (streamError) {
