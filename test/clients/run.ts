@@ -1,0 +1,261 @@
+/**
+ * `npm run test:clients` — drives the real Claude Code (`claude -p`) and Codex (`codex exec`)
+ * CLIs through the built gateway against the scripted mock upstream (issue #3 "done when"), as
+ * ../shared/CLIENTS.md describes, and checks every request left the right interception: prompt,
+ * exact tokens, tool calls, thoughts, client name and session id. Opt-in (not part of `npm test`):
+ * it installs both CLIs into `.tmp/clients` the first time (network to the npm registry).
+ *
+ * Scenarios: for each client a plain text turn and a tool round trip (the mock answers a tool call
+ * first — Claude Code `Bash`, Codex `exec_command` — and text once the tool's output comes back).
+ * Prints one line per check and a summary; exits 1 when any check fails.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startMockUpstream } from '../helpers/mock-upstream.js';
+import type { Interception } from '../../src/gateway/record/types.js';
+import { scriptedReply, TOOL_ECHO, TOOL_MARKER, type Script, type Served } from './scripted.js';
+import { cleanEnv, ensureClients, readLog, run, startBuiltGateway, type ProcResult } from './setup.js';
+
+const KEYS = { anthropic: 'sk-ant-api03-clients-run-SECRET-9f8e7d', openai: 'sk-proj-clients-run-SECRET-1a2b3c' };
+const TEXT_PROMPT = 'Say hi to the bridge.';
+const TOOL_PROMPT = `Run echo with the Bash tool, then tell me what it printed. ${TOOL_MARKER}`;
+const CODEX_TOOL_PROMPT = `Run echo in the shell, then tell me what it printed. ${TOOL_MARKER}`;
+
+// ---------- checks and the summary ----------
+const results: Array<{ name: string; ok: boolean; detail?: string }> = [];
+function check(name: string, ok: boolean, detail?: unknown): boolean {
+  results.push({ name, ok, detail: ok ? undefined : typeof detail === 'string' ? detail : JSON.stringify(detail) });
+  process.stdout.write(`  ${ok ? 'ok  ' : 'FAIL'} ${name}${ok || detail === undefined ? '' : `\n       ${typeof detail === 'string' ? detail : JSON.stringify(detail)}`}\n`);
+  return ok;
+}
+const eq = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const log = (m: string) => process.stdout.write(`${m}\n`);
+
+// ---------- the scripted model ----------
+type Json = Record<string, unknown>;
+const served: Served[] = [];
+/** Temp folders of this run: removed when it passes, kept (and printed) when it fails. */
+const temps: string[] = [];
+const tempDir = (prefix: string) => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(d);
+  return d;
+};
+let n = 0;
+
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((b: Json) => (typeof b['text'] === 'string' ? b['text'] : textOf(b['content']))).join('\n');
+}
+
+/** Anthropic: tool_use for the marker prompt, text after the tool_result, text otherwise. */
+function decideMessages(body: unknown): Script {
+  const k = ++n;
+  const usage = { input: 100 + k, output: 20 + k, cacheRead: 1000 * k, cacheWrite: 50 + k };
+  const users = ((body as Json)['messages'] as Json[] | undefined)?.filter((m) => m['role'] === 'user') ?? [];
+  const last = users[users.length - 1]?.['content'];
+  const toolResult = Array.isArray(last) ? (last as Json[]).find((b) => b['type'] === 'tool_result') : undefined;
+  if (toolResult) return { kind: 'text', id: `msg_script_${k}`, text: `The tool printed: ${textOf(toolResult['content']).trim()}`, usage };
+  if (textOf(last).includes(TOOL_MARKER)) {
+    return {
+      kind: 'tool', id: `msg_script_${k}`, callId: `toolu_script_${k}`, name: 'Bash',
+      input: { command: `echo ${TOOL_ECHO}`, description: 'Print the bridge marker' },
+      thought: 'The user wants me to run echo; I will call Bash.', usage,
+    };
+  }
+  return { kind: 'text', id: `msg_script_${k}`, text: `Hello from the scripted upstream (#${k}).`, usage };
+}
+
+/** Responses: function_call for the marker prompt, text after the function_call_output. */
+function decideResponses(body: unknown): Script {
+  const k = ++n;
+  const usage = { input: 200 + k, output: 30 + k, cacheRead: 512 * k, cacheWrite: 0, reasoning: 5 + k };
+  const input = (body as Json)['input'];
+  const items = Array.isArray(input) ? (input as Json[]) : [{ role: 'user', content: input }];
+  const output = items.find((i) => i['type'] === 'function_call_output');
+  if (output) {
+    const o = output['output'];
+    return { kind: 'text', id: `resp_script_${k}`, text: `The tool printed: ${typeof o === 'string' ? o : JSON.stringify(o)}`, usage };
+  }
+  const users = items.filter((i) => i['role'] === 'user');
+  if (textOf(users[users.length - 1]?.['content']).includes(TOOL_MARKER)) {
+    return {
+      kind: 'tool', id: `resp_script_${k}`, callId: `call_script_${k}`, name: 'exec_command',
+      input: { cmd: `echo ${TOOL_ECHO}` }, thought: '**Running echo**\n\nThe user asked for a shell echo.', usage,
+    };
+  }
+  return { kind: 'text', id: `resp_script_${k}`, text: `Hello from the scripted upstream (#${k}).`, usage };
+}
+
+// ---------- record checks ----------
+/** The record a scripted answer produced, found by the upstream response id. */
+function recordFor(records: Interception[], s: Script): Interception | undefined {
+  return records.find((r) => r.token_usages.some((u) => u.provider_response_id === s.id));
+}
+
+function checkRecord(label: string, rec: Interception | undefined, s: Script, want: { client: string; initiator: string; api: 'messages' | 'responses'; sessionId?: string }): void {
+  if (!check(`${label}: recorded (${s.id})`, rec !== undefined, 'no interception carries this response id')) return;
+  const r = rec!;
+  check(`${label}: client "${want.client}", initiator "${want.initiator}", ${want.api}, streaming, completed 200`, r.client === want.client && r.initiator.name === want.initiator && r.api === want.api && r.streaming && r.status === 'completed' && r.http_status === 200, { client: r.client, initiator: r.initiator, api: r.api, streaming: r.streaming, status: r.status, http_status: r.http_status, error: r.error });
+  if (want.sessionId !== undefined) check(`${label}: client_session_id = ${want.sessionId}`, r.client_session_id === want.sessionId, r.client_session_id);
+  const u = s.usage;
+  const wantUsage = { input_tokens: u.input, output_tokens: u.output, cache_read_input_tokens: u.cacheRead, cache_write_input_tokens: u.cacheWrite, metadata: want.api === 'responses' ? { reasoning_tokens: u.reasoning ?? 0 } : {} };
+  const got = r.token_usages.map((t) => ({ input_tokens: t.input_tokens, output_tokens: t.output_tokens, cache_read_input_tokens: t.cache_read_input_tokens, cache_write_input_tokens: t.cache_write_input_tokens, metadata: t.metadata }));
+  check(`${label}: exact tokens ${JSON.stringify(wantUsage)}`, eq(got, [wantUsage]), got);
+  const tools = r.tool_usages.map((t) => ({ id: t.tool_call_id, tool: t.tool, input: t.input }));
+  check(`${label}: tool calls`, eq(tools, s.kind === 'tool' ? [{ id: s.callId, tool: s.name, input: s.input }] : []), tools);
+  const thoughts = r.model_thoughts.map((t) => t.content);
+  check(`${label}: thoughts`, eq(thoughts, s.kind === 'tool' && s.thought ? [s.thought] : []), thoughts);
+}
+
+const prompts = (r: Interception | undefined) => r?.user_prompts.map((p) => p.prompt) ?? [];
+
+function reportProc(label: string, p: ProcResult): void {
+  check(`${label}: exits 0`, p.code === 0 && !p.timedOut, { code: p.code, signal: p.signal, timedOut: p.timedOut, stderr: p.stderr.slice(-1500), stdout: p.stdout.slice(-800) });
+}
+
+// ---------- scenarios ----------
+async function main(): Promise<number> {
+  log('AI Bridge real-client run');
+  const bins = ensureClients(log);
+  for (const [name, bin] of Object.entries(bins)) {
+    const v = await run(bin, ['--version'], { timeoutMs: 30_000 });
+    log(`  ${name}: ${v.stdout.trim() || v.stderr.trim()}`);
+  }
+  const up = await startMockUpstream();
+  up.setReply('messages', scriptedReply('messages', decideMessages, served));
+  up.setReply('responses', scriptedReply('responses', decideResponses, served));
+  const gw = await startBuiltGateway(up.url, KEYS);
+  temps.push(gw.dataDir);
+  log(`  gateway ${gw.url} (data ${gw.dataDir}), mock upstream ${up.url}`);
+  try {
+    const ccToken = await gw.createToken('claude-code');
+    const cxToken = await gw.createToken('codex');
+
+    // Claude Code ------------------------------------------------------------------------
+    const ccHome = tempDir('abr-cc-home-');
+    const ccWork = tempDir('abr-cc-work-');
+    const ccEnv = cleanEnv({ HOME: ccHome, ANTHROPIC_BASE_URL: `${gw.url}/anthropic`, ANTHROPIC_API_KEY: ccToken, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' });
+    const claude = async (label: string, args: string[]) => {
+      const from = served.length;
+      const p = await run(bins.claude, args, { env: ccEnv, cwd: ccWork });
+      reportProc(label, p);
+      let out: Json = {};
+      try {
+        out = JSON.parse(p.stdout) as Json;
+      } catch {
+        check(`${label}: --output-format json parses`, false, p.stdout.slice(0, 500));
+      }
+      return { p, out, scripts: served.slice(from).filter((x) => x.api === 'messages') };
+    };
+
+    log('\nClaude Code: claude -p (text)');
+    const cc1 = await claude('claude -p text', ['-p', TEXT_PROMPT, '--output-format', 'json']);
+    const cc1Text = cc1.scripts.find((x) => x.script.kind === 'text')?.script;
+    check('claude -p text: result is the scripted text, no error', cc1.out['is_error'] === false && cc1Text?.kind === 'text' && cc1.out['result'] === cc1Text.text, { result: cc1.out['result'], is_error: cc1.out['is_error'] });
+
+    log('\nClaude Code: claude -p with a Bash tool round trip');
+    const cc2 = await claude('claude -p tool', ['-p', TOOL_PROMPT, '--allowedTools', 'Bash(echo:*)', '--max-turns', '3', '--output-format', 'json']);
+    const ccTool = cc2.scripts.find((x) => x.script.kind === 'tool');
+    const ccAfter = cc2.scripts.find((x) => x.script.kind === 'text' && x.script.text.startsWith('The tool printed'));
+    check('claude -p tool: the mock answered tool_use, then text after a tool_result', ccTool !== undefined && ccAfter !== undefined, cc2.scripts.map((x) => x.script.kind));
+    check(`claude -p tool: the tool ran and its output came back ("${TOOL_ECHO}")`, ccAfter?.script.kind === 'text' && ccAfter.script.text.includes(TOOL_ECHO), ccAfter?.script);
+    check('claude -p tool: final result quotes the tool output', typeof cc2.out['result'] === 'string' && cc2.out['result'].includes(TOOL_ECHO), cc2.out['result']);
+
+    // Codex --------------------------------------------------------------------------------
+    const cxHome = tempDir('abr-codex-home-');
+    const cxWork = tempDir('abr-codex-work-');
+    writeFileSync(
+      join(cxHome, 'config.toml'),
+      [
+        'model = "gpt-5"', 'model_provider = "bridge"', 'approval_policy = "never"', 'sandbox_mode = "read-only"',
+        '[analytics]', 'enabled = false', '[features]', 'plugins = false',
+        '[model_providers.bridge]', 'name = "AI Bridge"', `base_url = "${gw.url}/openai/v1"`, 'env_key = "AIBRIDGE_TOKEN"', 'wire_api = "responses"', '',
+      ].join('\n'),
+    );
+    const cxEnv = cleanEnv({ HOME: cxHome, CODEX_HOME: cxHome, AIBRIDGE_TOKEN: cxToken });
+    const codex = async (label: string, prompt: string) => {
+      const from = served.length;
+      const p = await run(bins.codex, ['exec', '--skip-git-repo-check', prompt], { env: cxEnv, cwd: cxWork });
+      reportProc(label, p);
+      const session = /session id: (\S+)/.exec(p.stderr + p.stdout)?.[1];
+      return { p, session, scripts: served.slice(from).filter((x) => x.api === 'responses') };
+    };
+
+    log('\nCodex: codex exec (text)');
+    const cx1 = await codex('codex exec text', TEXT_PROMPT);
+    const cx1Text = cx1.scripts.find((x) => x.script.kind === 'text')?.script;
+    check('codex exec text: prints the scripted text', cx1Text?.kind === 'text' && cx1.p.stdout.includes(cx1Text.text), cx1.p.stdout.slice(-500));
+
+    log('\nCodex: codex exec with a function-call round trip');
+    const cx2 = await codex('codex exec tool', CODEX_TOOL_PROMPT);
+    const cxTool = cx2.scripts.find((x) => x.script.kind === 'tool');
+    const cxAfter = cx2.scripts.find((x) => x.script.kind === 'text' && x.script.text.startsWith('The tool printed'));
+    check('codex exec tool: the mock answered function_call, then text after function_call_output', cxTool !== undefined && cxAfter !== undefined, cx2.scripts.map((x) => x.script.kind));
+    check(`codex exec tool: the command ran and its output came back ("${TOOL_ECHO}")`, cxAfter?.script.kind === 'text' && cxAfter.script.text.includes(TOOL_ECHO), cxAfter?.script);
+    check('codex exec tool: final answer printed', cxAfter?.script.kind === 'text' && cx2.p.stdout.includes('The tool printed'), cx2.p.stdout.slice(-500));
+
+    // Records --------------------------------------------------------------------------------
+    log('\nInterceptions');
+    const deadline = Date.now() + 10_000;
+    let records = await gw.interceptions();
+    while (served.some((s) => !recordFor(records, s.script)) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      records = await gw.interceptions();
+    }
+    check(`one record per upstream call (${served.length} calls, ${records.length} records)`, records.length === served.length, records.map((r) => [r.client, r.status, r.error]));
+    check('no record failed or cancelled', records.every((r) => r.status === 'completed'), records.filter((r) => r.status !== 'completed').map((r) => [r.id, r.status, r.error]));
+
+    const ccSession = typeof cc1.out['session_id'] === 'string' ? cc1.out['session_id'] : undefined;
+    const ccWant = { client: 'Claude Code', initiator: 'claude-code', api: 'messages' as const };
+    for (const s of cc1.scripts) checkRecord('claude text', recordFor(records, s.script), s.script, { ...ccWant, sessionId: ccSession });
+    const cc1Rec = cc1Text && recordFor(records, cc1Text);
+    check(`claude text: prompt ends with "${TEXT_PROMPT}"`, prompts(cc1Rec).length === 1 && prompts(cc1Rec)[0]!.endsWith(TEXT_PROMPT), prompts(cc1Rec));
+    const cc2Session = typeof cc2.out['session_id'] === 'string' ? cc2.out['session_id'] : undefined;
+    for (const s of cc2.scripts) checkRecord(`claude tool (${s.script.kind})`, recordFor(records, s.script), s.script, { ...ccWant, sessionId: cc2Session });
+    const ccToolRec = ccTool && recordFor(records, ccTool.script);
+    check('claude tool: first call records the prompt', prompts(ccToolRec).length === 1 && prompts(ccToolRec)[0]!.endsWith(TOOL_PROMPT), prompts(ccToolRec));
+    const ccAfterRec = ccAfter && recordFor(records, ccAfter.script);
+    check('claude tool: the tool_result turn records no prompt (SPEC §6)', ccAfterRec !== undefined && prompts(ccAfterRec).length === 0, prompts(ccAfterRec));
+
+    const cxWant = { client: 'Codex', initiator: 'codex', api: 'responses' as const };
+    for (const s of cx1.scripts) checkRecord('codex text', recordFor(records, s.script), s.script, { ...cxWant, sessionId: cx1.session });
+    const cx1Rec = cx1Text && recordFor(records, cx1Text);
+    check(`codex text: prompt = "${TEXT_PROMPT}"`, eq(prompts(cx1Rec), [TEXT_PROMPT]), prompts(cx1Rec));
+    for (const s of cx2.scripts) checkRecord(`codex tool (${s.script.kind})`, recordFor(records, s.script), s.script, { ...cxWant, sessionId: cx2.session });
+    const cxToolRec = cxTool && recordFor(records, cxTool.script);
+    check(`codex tool: prompt = "${CODEX_TOOL_PROMPT}"`, eq(prompts(cxToolRec), [CODEX_TOOL_PROMPT]), prompts(cxToolRec));
+
+    // What reached the upstream, and what the clients looked like (printed for CLIENTS.md notes).
+    const ccUp = up.requests.filter((r) => r.route === 'messages');
+    const cxUp = up.requests.filter((r) => r.route === 'responses');
+    check('claude: upstream got ?beta=true, anthropic-version, anthropic-beta and the provider key (x-api-key) only', ccUp.length > 0 && ccUp.every((r) => r.search === '?beta=true' && Boolean(r.headers['anthropic-version']) && Boolean(r.headers['anthropic-beta']) && r.headers['x-api-key'] === KEYS.anthropic && r.headers['authorization'] === undefined && !JSON.stringify(r.headers).includes(ccToken)), ccUp.map((r) => [r.search, Object.keys(r.headers)]));
+    check('codex: upstream got Authorization: Bearer <provider key> only', cxUp.length > 0 && cxUp.every((r) => r.headers['authorization'] === `Bearer ${KEYS.openai}` && !JSON.stringify(r.headers).includes(cxToken)), cxUp.map((r) => Object.keys(r.headers)));
+    const other = up.requests.filter((r) => r.route !== 'messages' && r.route !== 'responses');
+    log(`  seen: Claude Code ${ccUp.length} POST /v1/messages${ccUp[0]?.search ?? ''} (UA ${String(ccUp[0]?.headers['user-agent'])}, last message roles ${JSON.stringify(ccUp.map((r) => ((r.json as Json)['messages'] as Json[]).at(-1)?.['role']))}); Codex ${cxUp.length} POST /v1/responses (UA ${String(cxUp[0]?.headers['user-agent'])}); other upstream calls: ${other.length ? other.map((r) => `${r.method} ${r.path}`).join(', ') : 'none'}`);
+
+    const logText = readLog(gw.logFile);
+    const everything = logText + JSON.stringify(records);
+    check('no provider key or bridge token in the records or the JSON log', [KEYS.anthropic, KEYS.openai, ccToken, cxToken].every((s) => !everything.includes(s)));
+    check('structured log has an interception_end line per record', (logText.match(/"record_type":"interception_end"/g) ?? []).length === records.length);
+  } finally {
+    await gw.stop();
+    await up.close();
+  }
+  const failed = results.filter((r) => !r.ok);
+  log(`\n${failed.length === 0 ? 'PASS' : 'FAIL'}: ${results.length - failed.length}/${results.length} checks passed`);
+  for (const f of failed) log(`  ✗ ${f.name}${f.detail ? `: ${f.detail.slice(0, 300)}` : ''}`);
+  if (failed.length === 0) for (const d of temps) rmSync(d, { recursive: true, force: true });
+  else log(`  kept for inspection: ${temps.join(' ')}`);
+  return failed.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    log(`\nFAIL: the run broke: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  },
+);
