@@ -28,7 +28,7 @@ const CLIENTS = ['Claude Code', 'Codex', 'Cursor', 'Roo Code', 'Unknown'];
 const DAYS = 60;
 
 /** Writes `records` interceptions (begin + finish each) into `dir`, then measures open and list. */
-export async function benchStore(opts: { records: number; dir: string }): Promise<StoreBenchResult & { openCpuMs: number; listCpuMs: number }> {
+export async function benchStore(opts: { records: number; dir: string }): Promise<StoreBenchResult & { openCpuMs: number; listCpuMs: number; iterateRssGrowthMb: number; iterated: number }> {
   const start = Date.parse('2026-09-27T00:00:00Z');
   const step = Math.floor((DAYS * 86_400_000) / opts.records);
   const store = await openInterceptionStore({ dir: opts.dir });
@@ -57,7 +57,7 @@ export async function benchStore(opts: { records: number; dir: string }): Promis
     maxBuffer: 1 << 20,
   });
   if (child.status !== 0) throw new Error(`open measurement failed: ${child.stderr}`);
-  const measured = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Omit<StoreBenchResult, 'appendsPerSec'> & { openCpuMs: number; listCpuMs: number };
+  const measured = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Omit<StoreBenchResult, 'appendsPerSec'> & { openCpuMs: number; listCpuMs: number; iterateRssGrowthMb: number; iterated: number };
   return { appendsPerSec, ...measured };
 }
 
@@ -93,8 +93,16 @@ async function measureOpen(dir: string): Promise<void> {
   times.sort((a, b) => a - b);
   cpuTimes.sort((a, b) => a - b);
   const rssMb = process.memoryUsage().rss / 2 ** 20;
+  // Export path: stream every record and watch resident memory stay flat.
+  let peak = 0;
+  let n = 0;
+  for await (const rec of store.iterate({})) {
+    if (++n % 5000 === 0) peak = Math.max(peak, process.memoryUsage().rss / 2 ** 20);
+    void rec;
+  }
+  const iterateRssGrowthMb = Math.max(0, peak - rssMb);
   await store.close();
-  process.stdout.write(JSON.stringify({ openMs, openCpuMs, listFilteredMs: times[times.length >> 1]!, listCpuMs: cpuTimes[cpuTimes.length >> 1]!, rssMb }) + '\n');
+  process.stdout.write(JSON.stringify({ openMs, openCpuMs, listFilteredMs: times[times.length >> 1]!, listCpuMs: cpuTimes[cpuTimes.length >> 1]!, rssMb, iterateRssGrowthMb, iterated: n }) + '\n');
 }
 
 function arg(name: string): string | undefined {
@@ -120,6 +128,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
         'list 100 filtered ms (median)': { value: Number(r.listFilteredMs.toFixed(2)), target: '<= 50' },
         'list CPU ms (median)': { value: Number(r.listCpuMs.toFixed(2)), target: '' },
         'rss MB after open': { value: Math.round(r.rssMb), target: '' },
+        [`rss growth MB iterating ${r.iterated}`]: { value: Math.round(r.iterateRssGrowthMb), target: 'flat' },
       });
     } finally {
       if (!given) await rm(dir, { recursive: true, force: true });

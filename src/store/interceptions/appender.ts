@@ -15,6 +15,8 @@ export class SegmentAppender {
   private needsNewline = false;
   /** The index stops being appended after any failure: a gap would make later lines useless. */
   private indexBroken = false;
+  /** A new file's directory entry must be durable too, or power loss can lose the whole file. */
+  private dirSynced = false;
 
   constructor(
     private readonly dir: string,
@@ -44,6 +46,10 @@ export class SegmentAppender {
         done += bytesWritten;
       }
       await fh.datasync();
+      if (!this.dirSynced) {
+        await syncDir(this.dir);
+        this.dirSynced = true;
+      }
       let off = this.goodSize + prefix.length;
       if (prefix.length) this.noteGap(); // the index cannot describe the stray bytes we skipped
       this.needsNewline = false;
@@ -113,5 +119,14 @@ export class SegmentAppender {
     const fh = this.data;
     this.data = null;
     await fh?.close().catch(() => undefined);
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const fh = await open(dir, 'r');
+    await fh.sync().finally(() => fh.close());
+  } catch {
+    // not every platform can fsync a directory; the data itself is synced either way
   }
 }
