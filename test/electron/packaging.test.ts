@@ -5,10 +5,11 @@
  * Node with `electron` resolved to a fake (fixtures/fake-electron). The gateway inside must answer
  * `/healthz` and serve the dashboard, and the tray must switch and quit it.
  *
- * Needs the build output (dist/), as `npm test` makes it first.
+ * Needs the build output (dist/), as `npm test` makes it first. Packs a snapshot of dist/, build/
+ * and package.json (node_modules linked), so a concurrent rebuild cannot corrupt the asar.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -23,7 +24,7 @@ const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 };
-const registerFake = join(repo, 'test', 'electron', 'fixtures', 'fake-electron', 'register.mjs');
+const fakeElectron = join(repo, 'test', 'electron', 'fixtures', 'fake-electron');
 
 interface FakeEvent {
   event: string;
@@ -99,6 +100,18 @@ beforeAll(() => {
   chmodSync(join(standIn, 'electron'), 0o755);
   writeFileSync(join(standIn, 'version'), electronVersion);
 
+  // Pack from a snapshot: other work in the same tree may rebuild dist/ meanwhile, and a file that
+  // changes size while electron-builder writes the asar corrupts its offsets.
+  const stage = join(work, 'stage');
+  mkdirSync(stage);
+  for (const entry of ['dist', 'build', 'package.json', 'package-lock.json']) {
+    cpSync(join(repo, entry), join(stage, entry), { recursive: true, filter: (src) => !src.endsWith('.map') });
+  }
+  // electron-builder walks node_modules for the production tree and misses packages behind a
+  // symlinked folder; hard links make a real tree in ~2 s (a plain copy where links cannot be made).
+  const linked = spawnSync('cp', ['-al', join(repo, 'node_modules'), join(stage, 'node_modules')]);
+  if (linked.status !== 0) cpSync(join(repo, 'node_modules'), join(stage, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+
   const out = join(work, 'out');
   const build = spawnSync(
     process.execPath,
@@ -110,7 +123,7 @@ beforeAll(() => {
       `-c.directories.output=${out}`,
     ],
     {
-      cwd: repo,
+      cwd: stage,
       encoding: 'utf8',
       env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1', CSC_IDENTITY_AUTO_DISCOVERY: 'false' },
       timeout: 100_000,
@@ -147,7 +160,7 @@ describe('packaged app (electron-builder dir target)', () => {
   it('runs: the gateway answers /healthz, serves the dashboard, and the tray drives it', async () => {
     const root = join(work, 'run');
     mkdirSync(root);
-    const child = spawn(process.execPath, ['--import', registerFake, join(appDir, pkg.main)], {
+    const child = spawn(process.execPath, ['--import', join(fakeElectron, 'register.mjs'), join(fakeElectron, 'launch.mjs'), join(appDir, pkg.main)], {
       cwd: root,
       env: { PATH: process.env['PATH'] ?? '', HOME: root, FAKE_ELECTRON_ROOT: root, AIBRIDGE_PORT: '0' },
     });
@@ -158,6 +171,10 @@ describe('packaged app (electron-builder dir target)', () => {
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ ok: true });
+
+    // Electron's order: paths and the single-instance lock before `ready` (ESM entry, no top-level await).
+    expect(running.events.find((e) => e.event === 'single-instance-lock')).toEqual({ event: 'single-instance-lock', beforeReady: true });
+    expect(running.events.filter((e) => e.event === 'late-setPath')).toEqual([]);
 
     const load = await running.next((e) => e.event === 'load');
     expect(load['url']).toBe(`${url}/ui/#token=desktop-shell`);
