@@ -3,6 +3,7 @@ import { apiFetch, errorText, query } from '../api/client';
 import { Card, ErrorNotice } from '../components/ui';
 import { fromLocalInput, int, toLocalInput } from '../lib/format';
 import { saveBlob } from '../lib/download';
+import { exportFileName } from '../lib/export-name';
 
 const PRESETS = [
   { value: '24h', label: 'Last 24 hours' },
@@ -11,12 +12,6 @@ const PRESETS = [
   { value: 'all', label: 'Everything kept' },
   { value: 'custom', label: 'Custom range' },
 ];
-
-/** `aibridge-2026-11-26.jsonl`, or with the range when it is custom. */
-export function exportFileName(format: string, now = new Date()): string {
-  const d = (x: Date) => `${x.getFullYear()}-${String(x.getMonth() + 1).padStart(2, '0')}-${String(x.getDate()).padStart(2, '0')}`;
-  return `aibridge-${d(now)}${format === 'ecs' ? '.ecs' : ''}.jsonl`;
-}
 
 /** "Export…": fetches /export with the admin token and saves the answer as a file. */
 export function ExportCard() {

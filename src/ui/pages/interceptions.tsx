@@ -7,7 +7,8 @@ import { compact, duration, fullTime, int, preview, shortTime } from '../lib/for
 import { href, navigate, type Route } from '../lib/router';
 import { useStore } from '../lib/store';
 import { useAsync } from '../lib/use-async';
-import { apiQuery, FILTER_KEYS, FilterBar, filtersFrom, hasFilters, matches, type Filters } from './interception-filters';
+import { apiQuery, FILTER_KEYS, filtersFrom, hasFilters, matches, type Filters } from '../lib/filters';
+import { FilterBar } from './interception-filters';
 
 const PAGE_SIZES = [25, 50, 100, 200];
 

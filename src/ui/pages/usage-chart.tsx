@@ -1,6 +1,7 @@
 import uPlot from 'uplot';
 import { useEffect, useRef } from 'preact/hooks';
 import type { UsageRow } from '../api/types';
+import type { DayPoint } from '../lib/usage-days';
 import { compact, dayLabel, int } from '../lib/format';
 
 /** Stack order, bottom to top; colours come from CSS variables so both themes fit. */
@@ -11,7 +12,6 @@ const LAYERS: { key: keyof UsageRow; label: string; color: string }[] = [
   { key: 'output_tokens', label: 'Output', color: '--chart-4' },
 ];
 
-export interface DayPoint { t: number; row: UsageRow }
 
 const css = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
 

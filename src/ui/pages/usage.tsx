@@ -5,7 +5,8 @@ import { Card, EmptyState, ErrorNotice, Loading, PageHeader } from '../component
 import { compact, fromLocalInput, int, toLocalInput } from '../lib/format';
 import { href } from '../lib/router';
 import { useAsync } from '../lib/use-async';
-import { UsageChart, type DayPoint } from './usage-chart';
+import { toDays } from '../lib/usage-days';
+import { UsageChart } from './usage-chart';
 
 const RANGES = [
   { value: '7d', label: '7 days', days: 7 },
@@ -23,24 +24,6 @@ const GROUPS: { value: Exclude<UsageGroup, 'day'>; label: string }[] = [
 ];
 
 const tokensOf = (r: UsageRow) => r.input_tokens + r.output_tokens + r.cache_read_input_tokens + r.cache_write_input_tokens;
-const emptyRow = (key: string): UsageRow => ({ key, requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_write_input_tokens: 0, reasoning_tokens: 0 });
-
-/** Day keys (YYYY-MM-DD) → points on a continuous axis, missing days as zero. */
-function toDays(rows: UsageRow[], days: number): DayPoint[] {
-  const byKey = new Map(rows.map((r) => [r.key.slice(0, 10), r]));
-  const keys = new Set(byKey.keys());
-  if (days > 0) {
-    for (let i = 0; i < days; i++) keys.add(new Date(Date.now() - i * 86400e3).toISOString().slice(0, 10));
-  }
-  const out: DayPoint[] = [];
-  for (const key of [...keys].sort()) {
-    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(key);
-    if (!m) continue;
-    out.push({ t: new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])).getTime(), row: byKey.get(key) ?? emptyRow(key) });
-  }
-  return out;
-}
-
 function Breakdown({ rows, group }: { rows: UsageRow[]; group: UsageGroup }) {
   const sorted = [...rows].sort((a, b) => tokensOf(b) - tokensOf(a));
   const max = Math.max(1, ...sorted.map(tokensOf));

@@ -1,0 +1,83 @@
+/** The dashboard's pure logic, in Node: durations, live-row filter matching, day filling, file names. */
+import { describe, expect, it } from 'vitest';
+import type { Interception } from '../../src/ui/api/types.js';
+import { describeDuration, durationProblem, parseDuration } from '../../src/ui/lib/duration.js';
+import { exportFileName } from '../../src/ui/lib/export-name.js';
+import { apiQuery, filtersFrom, hasFilters, matches } from '../../src/ui/lib/filters.js';
+import { emptyRow, toDays } from '../../src/ui/lib/usage-days.js';
+
+const NOW = Date.parse('2026-11-26T12:00:00Z');
+
+function rec(over: Partial<Interception> = {}): Interception {
+  return {
+    id: 'i1', initiator: { id: 't1', name: 'alice' }, provider: 'anthropic', provider_name: 'anthropic', model: 'claude-sonnet-4-5',
+    api: 'messages', streaming: true, client: 'Claude Code', client_session_id: null, user_agent: null,
+    started_at: '2026-11-26T11:59:00Z', ended_at: '2026-11-26T11:59:01Z', status: 'completed', http_status: 200, error: null,
+    metadata: {}, token_usages: [], user_prompts: [], tool_usages: [], model_thoughts: [], ...over,
+  };
+}
+
+describe('durations (SPEC §3)', () => {
+  it('accepts what the gateway accepts', () => {
+    expect(parseDuration('0')).toBe(0);
+    expect(parseDuration('90d')).toBe(90 * 86_400_000);
+    expect(parseDuration('1h30m')).toBe(5_400_000);
+    expect(parseDuration('2w')).toBe(14 * 86_400_000);
+    expect(parseDuration('1s')).toBe(1000);
+    for (const ok of ['0', '60d', '1h30m', '1s']) expect(durationProblem(ok)).toBeNull();
+  });
+  it('explains bad values in words', () => {
+    expect(durationProblem('ten days')).toMatch(/is not a duration.*60d/);
+    expect(durationProblem('60')).toMatch(/not a duration/);
+    expect(durationProblem('')).toMatch(/Enter a duration/);
+    expect(durationProblem('0d')).toMatch(/written as 0/);
+  });
+  it('describes them for people', () => {
+    expect(describeDuration('60d')).toBe('60 days');
+    expect(describeDuration('2w')).toBe('2 weeks');
+    expect(describeDuration('1h30m')).toBe('90 minutes');
+    expect(describeDuration('0')).toBe('forever');
+    expect(describeDuration('1d')).toBe('1 day');
+  });
+});
+
+describe('interception filters', () => {
+  it('read from the URL and become API parameters', () => {
+    const f = filtersFrom(new URLSearchParams('model=gpt-5&range=24h'));
+    expect(hasFilters(f)).toBe(true);
+    expect(hasFilters(filtersFrom(new URLSearchParams()))).toBe(false);
+    const q = apiQuery(f, NOW);
+    expect(q['model']).toBe('gpt-5');
+    expect(q['started_after']).toBe('2026-11-25T12:00:00.000Z');
+    expect(q['started_before']).toBeNull();
+  });
+  it('decide which live records belong on the first page', () => {
+    const none = filtersFrom(new URLSearchParams());
+    expect(matches(none, rec(), NOW)).toBe(true);
+    expect(matches(filtersFrom(new URLSearchParams('provider=openai')), rec(), NOW)).toBe(false);
+    expect(matches(filtersFrom(new URLSearchParams('initiator=alice')), rec(), NOW)).toBe(true);
+    expect(matches(filtersFrom(new URLSearchParams('initiator=t1')), rec(), NOW)).toBe(true);
+    expect(matches(filtersFrom(new URLSearchParams('status=failed')), rec(), NOW)).toBe(false);
+    expect(matches(filtersFrom(new URLSearchParams('client=Codex')), rec(), NOW)).toBe(false);
+    expect(matches(filtersFrom(new URLSearchParams('range=1h')), rec({ started_at: '2026-11-26T10:00:00Z' }), NOW)).toBe(false);
+    expect(matches(filtersFrom(new URLSearchParams('range=custom&to=2026-11-20T00:00')), rec(), NOW)).toBe(false);
+  });
+});
+
+describe('usage per day', () => {
+  it('fills the days without calls with zero, oldest first', () => {
+    const row = { ...emptyRow('2026-11-24'), requests: 3, input_tokens: 10 };
+    const days = toDays([row], 3, NOW);
+    expect(days.map((d) => d.row.key)).toEqual(['2026-11-24', '2026-11-25', '2026-11-26']);
+    expect(days[0]?.row.requests).toBe(3);
+    expect(days[1]?.row.requests).toBe(0);
+    expect(days[1]!.t).toBeGreaterThan(days[0]!.t);
+  });
+});
+
+describe('export file names', () => {
+  it('carry the date and the format', () => {
+    expect(exportFileName('jsonl', new Date(2026, 10, 26))).toBe('aibridge-2026-11-26.jsonl');
+    expect(exportFileName('ecs', new Date(2026, 10, 26))).toBe('aibridge-2026-11-26.ecs.jsonl');
+  });
+});
