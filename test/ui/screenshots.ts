@@ -5,17 +5,19 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openBrowser, hasChromium } from './support/browser.js';
-import { REPO, startHarness } from './support/harness.js';
+import { adminFetch, REPO, startHarness } from './support/harness.js';
 import { seed } from './support/seed.js';
 
 const OUT = join(REPO, 'docs', 'screenshots');
 
 export async function takeScreenshots(): Promise<string[]> {
   const clock = { offsetMs: 0 };
-  const h = await startHarness({ AIBRIDGE_ANTHROPIC_KEY: 'sk-ant-api03-screenshot-key-000000000000', AIBRIDGE_OPENAI_KEY: 'sk-proj-screenshot-key-00000000000' }, () => Date.now() - clock.offsetMs);
+  const h = await startHarness({}, () => Date.now() - clock.offsetMs);
   const b = await openBrowser({ width: 1360, height: 860 });
   const written: string[] = [];
   try {
+    // Keys saved as from the dashboard (editable, masked); the base URLs come from the environment (read-only).
+    await adminFetch(h.app, '/settings', { method: 'PATCH', body: { anthropic_key: 'sk-ant-api03-screenshot-0000000000wxyz', openai_key: 'sk-proj-screenshot-00000000000000abcd' } });
     await seed(h.app, clock);
     const page = b.page;
     mkdirSync(OUT, { recursive: true });
@@ -38,6 +40,14 @@ export async function takeScreenshots(): Promise<string[]> {
     await shot('overview', '#/', '#bridge-state');
     await shot('providers', '#/providers', '#provider-anthropic');
     await shot('tokens', '#/tokens', '#token-list table');
+    await shot('token-created', '#/tokens', '#create-token', {
+      full: false,
+      prepare: async () => {
+        await page.fill('input[name="token-name"]', 'carol-laptop');
+        await page.click('#create-token button[type="submit"]');
+        await page.waitForSelector('#new-token-value');
+      },
+    });
     await shot('interceptions', '#/interceptions', 'table.interceptions tbody tr', { full: false });
     const first = await page.getAttribute('table.interceptions tbody tr:nth-child(2)', 'data-id');
     await shot('interception-detail', `#/interceptions/${first}`, '#prompts');
