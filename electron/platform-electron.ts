@@ -85,12 +85,10 @@ function wrapContents(contents: Electron.WebContents): ContentsHandle {
   return {
     setWindowOpenHandler: (handler) => contents.setWindowOpenHandler(({ url }) => ({ action: handler(url) })),
     onWillNavigate: (allow) => {
-      const guard = (event: Electron.Event<Electron.WebContentsWillNavigateEventParams>): void => {
-        if (!allow(event.url)) event.preventDefault();
-      };
-      contents.on('will-navigate', guard);
-      // Sub-frames navigate without 'will-navigate'; the page has no business framing others.
-      contents.on('will-frame-navigate', guard);
+      // 'will-frame-navigate' covers the main frame and sub-frames ('will-navigate' only the former).
+      contents.on('will-frame-navigate', (event) => {
+        if (!allow(event.url, event.isMainFrame)) event.preventDefault();
+      });
     },
     onWillRedirect: (allow) => {
       contents.on('will-redirect', (event) => {

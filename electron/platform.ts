@@ -113,8 +113,8 @@ export interface SessionHandle {
 export interface ContentsHandle {
   /** The handler's verdict for `window.open` / target=_blank. */
   setWindowOpenHandler(handler: (url: string) => 'allow' | 'deny'): void;
-  /** Top-level navigation; return false to block it. */
-  onWillNavigate(allow: (url: string) => boolean): void;
+  /** Navigation of the page or one of its frames; return false to block it. */
+  onWillNavigate(allow: (url: string, isMainFrame: boolean) => boolean): void;
   /** Server redirects during navigation; return false to block. */
   onWillRedirect(allow: (url: string) => boolean): void;
   /** `<webview>` attachment; always refused by the guard. */

@@ -67,10 +67,11 @@ export function guardContents(
     openExternal(url);
     return 'deny';
   });
-  contents.onWillNavigate((url) => {
+  contents.onWillNavigate((url, isMainFrame) => {
     if (isDashboardUrl(url, dashboardOrigin())) return true;
-    // A plain link out of the dashboard (docs, provider consoles) belongs in the browser.
-    openExternal(url);
+    // A plain link out of the dashboard (docs, provider consoles) belongs in the browser; a frame
+    // trying to go elsewhere is just stopped.
+    if (isMainFrame) openExternal(url);
     return false;
   });
   contents.onWillRedirect((url) => isDashboardUrl(url, dashboardOrigin()));

@@ -146,14 +146,14 @@ export class FakeSession implements SessionHandle {
 /** A web contents as the guard sees it; the test drives its events. */
 export class FakeContents implements ContentsHandle {
   openHandler: ((url: string) => 'allow' | 'deny') | undefined;
-  navigate: ((url: string) => boolean) | undefined;
+  navigate: ((url: string, isMainFrame?: boolean) => boolean) | undefined;
   redirect: ((url: string) => boolean) | undefined;
   webview: ((e: CancellableEvent) => void) | undefined;
   setWindowOpenHandler(handler: (url: string) => 'allow' | 'deny'): void {
     this.openHandler = handler;
   }
-  onWillNavigate(allow: (url: string) => boolean): void {
-    this.navigate = allow;
+  onWillNavigate(allow: (url: string, isMainFrame: boolean) => boolean): void {
+    this.navigate = (url, isMainFrame = true) => allow(url, isMainFrame);
   }
   onWillRedirect(allow: (url: string) => boolean): void {
     this.redirect = allow;

@@ -184,12 +184,29 @@ describe('packaged app (electron-builder dir target)', () => {
     let from = running.events.length;
     running.send('fetch /ui/');
     const page = await running.next((e) => e.event.startsWith('fetch'), from);
-    expect(page).toMatchObject({ event: 'fetched', status: 200, html: true });
-    expect(String(page['type'])).toMatch(/^text\/html/);
-    expect(String(page['csp'])).toContain("script-src 'self'");
+    // Soft, so a dashboard failure still lets the rest of the run (guard, tray, quit) be checked.
+    expect.soft(page).toMatchObject({ event: 'fetched', status: 200, html: true });
+    expect.soft(String(page['type'])).toMatch(/^text\/html/);
+    expect.soft(String(page['csp'])).toContain("script-src 'self'");
     from = running.events.length;
     running.send('fetch /api/v1/status');
     expect(await running.next((e) => e.event.startsWith('fetch'), from)).toMatchObject({ event: 'fetched', status: 200 });
+
+    // The security wiring of the real Electron adapter: navigation guard, window.open, close → hide.
+    from = running.events.length;
+    running.send(`navigate ${url}/ui/#/tokens`);
+    running.send(`navigate ${url}.evil.com/`);
+    running.send('open https://docs.example.com/');
+    running.send('close');
+    await running.next((e) => e.event === 'close', from);
+    const seen = running.events.slice(from);
+    expect(seen.filter((e) => e.event === 'navigate')).toEqual([
+      { event: 'navigate', url: `${url}/ui/#/tokens`, blocked: false },
+      { event: 'navigate', url: `${url}.evil.com/`, blocked: true },
+    ]);
+    expect(seen.find((e) => e.event === 'window-open')).toMatchObject({ action: 'deny' });
+    expect(seen.filter((e) => e.event === 'openExternal').map((e) => e['url'])).toEqual(['https://docs.example.com/']);
+    expect(seen.find((e) => e.event === 'close')).toEqual({ event: 'close', prevented: true, visible: false });
 
     // Tray: switch the bridge on, then quit (stops the gateway, exits 0).
     from = running.events.length;

@@ -73,6 +73,9 @@ describe('guardContents', () => {
     expect(contents.navigate?.('http://127.0.0.1:86420/')).toBe(false);
     expect(contents.navigate?.('https://example.com/')).toBe(false);
     expect(opened).toEqual(['http://127.0.0.1:8642.evil.com/', 'http://127.0.0.1:86420/', 'https://example.com/']);
+    // A sub-frame is stopped without opening anything.
+    expect(contents.navigate?.('https://frame.example/', false)).toBe(false);
+    expect(opened).toHaveLength(3);
     expect(contents.redirect?.('http://127.0.0.1:8642/ui/')).toBe(true);
     expect(contents.redirect?.('https://evil.com/')).toBe(false);
   });
