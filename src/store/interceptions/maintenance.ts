@@ -58,6 +58,15 @@ export async function stripSegments(host: MaintenanceHost, before: number, batch
   return n;
 }
 
+/** Rewrites the given segments keeping every record, which drops superseded lines. */
+export async function compactSegments(host: MaintenanceHost, days: readonly string[], stop: () => boolean): Promise<number> {
+  for (const day of days) {
+    if (stop()) break;
+    await rewriteSegment(host, day, () => 'keep', DEFAULT_BATCH);
+  }
+  return 0;
+}
+
 /** The record without its content; metadata and token usage stay (issue #8). */
 export function stripRecord(rec: Interception): Interception {
   return {

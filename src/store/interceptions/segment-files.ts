@@ -84,6 +84,8 @@ export interface SegmentLoad {
   ino: number;
   /** Bytes after the last newline: a torn write. */
   tornBytes: number;
+  /** Record lines in the file (more than its live records when begin lines were superseded). */
+  recordLines: number;
   /** Complete data lines that were not valid records. */
   badLines: number;
   /** Bytes of `<day>.idx` that are valid; anything after is garbage or stale. */
@@ -216,8 +218,10 @@ export async function loadSegment(dir: string, day: string, pool: StringPool, si
   }
   // Ended lines first, then begin lines only for ids without an ended record: half the lines of
   // a segment are begin lines, and skipping them without building entries halves open's work.
+  let recordLines = 0;
   for (let i = 0; i < used; i++) {
     const item = items[i]!;
+    if (item.length > 2) recordLines++;
     if (item.length > 2 && item[9] !== 'in_flight') sink.load(entryFromItem(item, day, pool)!);
   }
   for (let i = 0; i < used; i++) {
@@ -240,9 +244,10 @@ export async function loadSegment(dir: string, day: string, pool: StringPool, si
     e.off = off;
     e.len = line.length;
     sink.load(e);
+    recordLines++;
     missingIndex.push(indexLine(e, off, line.length));
   });
-  return { scannedEnd: end, size: st.size, ino: st.ino, tornBytes: torn, badLines, indexValidBytes, missingIndex };
+  return { scannedEnd: end, size: st.size, ino: st.ino, tornBytes: torn, recordLines, badLines, indexValidBytes, missingIndex };
 }
 
 /** Scans only the data appended after `from` (read-only refresh while a server writes). */

@@ -10,7 +10,7 @@ import { SegmentAppender } from './appender.js';
 import { entryFromRecord, segmentDay, StringPool, type Entry } from './entry.js';
 import { acquireWriterLock } from './lock.js';
 import { MemoryIndex } from './memory-index.js';
-import { purgeSegments, stripSegments, type MaintenanceHost } from './maintenance.js';
+import { compactSegments, purgeSegments, stripSegments, type MaintenanceHost } from './maintenance.js';
 import { refreshSegments } from './refresh.js';
 import {
   dataPath, INDEX_EXT, indexLine, indexPath, loadSegment, parseRecordLine, readLines, segmentOfFile, TMP_EXT,
@@ -102,11 +102,29 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
         await unlink(join(this.dir, name)).catch(() => undefined);
       }
     }
-    for (const day of days) await this.loadWriterSegment(day);
+    const lines = new Map<string, number>();
+    for (const day of days) lines.set(day, await this.loadWriterSegment(day));
     await this.markInterrupted();
+    this.compactLater(lines);
   }
 
-  private async loadWriterSegment(day: string): Promise<void> {
+  /**
+   * Past days whose files still hold superseded begin lines are rewritten without them, in the
+   * background: about half the lines go, and with them half of the next open's work.
+   */
+  private compactLater(lines: Map<string, number>): void {
+    const live = new Map<string, number>();
+    for (const e of this.index.all()) if (e.seg !== null) live.set(e.seg, (live.get(e.seg) ?? 0) + 1);
+    // Yesterday may still get finishes of long calls; anything older is settled.
+    const settled = segmentDay(this.now() - 86_400_000);
+    const days = [...lines].filter(([day, n]) => day < settled && n > (live.get(day) ?? 0)).map(([day]) => day);
+    if (days.length === 0) return;
+    void this.serialMaintenance(() => compactSegments(this, days, () => this.closed)).catch((err: unknown) => {
+      this.logger.warn({ err: errText(err) }, 'interception store: compaction stopped (data unchanged)');
+    });
+  }
+
+  private async loadWriterSegment(day: string): Promise<number> {
     const load = await loadSegment(this.dir, day, this.pool, this.index);
     this.segs.set(day, { end: load.scannedEnd, ino: load.ino });
     if (load.tornBytes > 0) {
@@ -127,6 +145,7 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
         this.logger.warn({ segment: day, err: errText(err) }, 'interception store: could not update the index');
       }
     }
+    return load.recordLines;
   }
 
   private async markInterrupted(): Promise<void> {

@@ -60,9 +60,9 @@ describe('recovery at open', () => {
     s.begin(startedRecord({ id: 'open1', startedMs: DAY0 }));
     s.begin(startedRecord({ id: 'done', startedMs: DAY0 + 1 }));
     s.finish(finishedRecord({ id: 'done', startedMs: DAY0 + 1 }));
-    await s.flush();
-    // Simulate a crash: drop the writer without close() (flush already put everything on disk).
-    await rm(`${dir}/interceptions/writer.lock`);
+    // Stopping mid-call and crashing look alike on disk: a begin line and no finish line.
+    // (Real crashes are in test/integration/store-crash.test.ts.)
+    await s.close();
     const openedAt = DAY0 + 5 * DAY;
     const s2 = await openInterceptionStore({ dir, now: () => openedAt });
     const rec = await s2.get('open1');
@@ -105,6 +105,31 @@ describe('recovery at open', () => {
     expect(await ids(s)).toEqual(expected);
     expect((await s.get('r029'))?.user_prompts[0]?.prompt).toBe('');
     await s.close();
+  });
+
+  it('compacts settled days in the background: superseded begin lines go, records stay', async () => {
+    const s = await openInterceptionStore({ dir, now: () => DAY0 });
+    for (let i = 0; i < 40; i++) s.begin(startedRecord({ id: `c${i}`, startedMs: DAY0 + i }));
+    s.begin(startedRecord({ id: 'flying', startedMs: DAY0 + 100 }));
+    await s.flush();
+    for (let i = 0; i < 40; i++) s.finish(finishedRecord({ id: `c${i}`, startedMs: DAY0 + i, promptChars: 10 }));
+    await s.close();
+    const lines = async (): Promise<number> => (await readFile(seg('2026-11-20'), 'utf8')).trim().split('\n').length;
+    expect(await lines()).toBe(81);
+    // Same day: not settled yet, nothing rewritten (only the interrupted line is added).
+    const same = await openInterceptionStore({ dir, now: () => DAY0 + HOUR });
+    await same.close();
+    expect(await lines()).toBe(82);
+    const later = await openInterceptionStore({ dir, now: () => DAY0 + 3 * DAY });
+    expect((await later.list({ limit: 1000 })).count).toBe(41); // readable while it compacts
+    await later.close(); // waits for the compaction of this segment
+    expect(await lines()).toBe(41);
+    const again = await openInterceptionStore({ dir, readOnly: true });
+    const all = (await again.list({ limit: 1000 })).results;
+    expect(all).toHaveLength(41);
+    expect(all.find((r) => r.id === 'flying')?.status).toBe('interrupted');
+    expect(all.filter((r) => r.status === 'completed')).toHaveLength(40);
+    await again.close();
   });
 
   it('refuses a second writer on the same dir while the first is open', async () => {
