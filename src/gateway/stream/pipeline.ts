@@ -64,7 +64,6 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
     userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null,
     startedAt,
   });
-  ctx.sink.begin(rec);
 
   let finished = false;
   const finish = (status: EndStatus, httpStatus: number | null, error: string | null, outcome: ApiOutcome | null, model?: string) => {
@@ -76,6 +75,7 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
 
   if (call.bodyError || !call.json) {
     const err = call.bodyError ?? new GatewayError(400, 'invalid_request', 'request body must be a JSON object');
+    ctx.sink.begin(rec);
     sendError(res, adapter.errorShape, err);
     finish('failed', err.status, err.message, null);
     return;
@@ -91,17 +91,28 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
   };
   res.on('close', onClose);
 
+  // The upstream request is written out (synchronously, by undici) before the record is begun:
+  // recording costs the caller no latency. A sink that throws still aborts the call it started.
+  const sending = adapter.send({
+    rawBody: call.rawBody,
+    json: call.json,
+    path: call.path,
+    search: call.search,
+    headers: req.headers,
+    signal: controller.signal,
+    facts,
+  });
+  try {
+    ctx.sink.begin(rec);
+  } catch (err) {
+    res.off('close', onClose);
+    controller.abort(err);
+    sending.then(destroyBody, () => undefined);
+    throw err;
+  }
   let reply: ProviderReply;
   try {
-    reply = await adapter.send({
-      rawBody: call.rawBody,
-      json: call.json,
-      path: call.path,
-      search: call.search,
-      headers: req.headers,
-      signal: controller.signal,
-      facts,
-    });
+    reply = await sending;
   } catch (err) {
     if (clientGone) return finish('cancelled', null, 'client disconnected before the upstream answered', null);
     const gerr = err instanceof GatewayError ? err : new UpstreamUnreachableError(adapter.name, err);
@@ -132,12 +143,32 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
   res.writeHead(reply.status, reply.headers);
   if (reply.mode !== 'json') res.flushHeaders();
 
+  // The tee parses a chunk only after it went out: `res.write` corks the socket until the next
+  // tick, so parsing in the same tick would hold every chunk back by its parse time.
+  const unparsed: Uint8Array[] = [];
+  let parseQueued = false;
+  const parsePending = () => {
+    parseQueued = false;
+    for (let i = 0; i < unparsed.length; i++) {
+      const c = unparsed[i]!;
+      feed(() => parser?.push(c));
+    }
+    unparsed.length = 0;
+  };
+
   let streamError: unknown;
   try {
     for await (const chunk of reply.body) {
       if (clientGone) break;
-      if (!res.write(chunk)) await drainOrClose(res);
-      if (parser) feed(() => parser.push(chunk));
+      const flowing = res.write(chunk);
+      if (parser) {
+        unparsed.push(chunk);
+        if (!parseQueued) {
+          parseQueued = true;
+          process.nextTick(parsePending);
+        }
+      }
+      if (!flowing) await drainOrClose(res);
       if (keepBody && kept < keepLimit) {
         keep.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         kept += chunk.byteLength;
@@ -147,6 +178,7 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
     streamError = err;
   }
   res.off('close', onClose);
+  parsePending();
 
   if (clientGone || controller.signal.aborted) {
     destroyBody(reply);
@@ -162,6 +194,10 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
     return finish('failed', reply.status, `upstream stream broke off: ${why}`, outcome, reply.model);
   }
   res.end();
+  // Let the last bytes reach the client before the recording work (parse, store, log) runs: the
+  // socket is uncorked on a tick queued by `res.end`, this one runs right after it (same turn of
+  // the event loop, so nothing such as a shutdown can come in between).
+  await new Promise<void>((resolve) => process.nextTick(resolve));
 
   const body = keepBody ? Buffer.concat(keep, Math.min(kept, keepLimit)) : undefined;
   if (reply.status >= 300) {
