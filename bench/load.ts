@@ -1,0 +1,108 @@
+/**
+ * The bench's load generator: keep-alive undici clients, latency samples, stream timing and
+ * fixed-duration throughput. Times come from `performance.now()` in this process.
+ */
+import { Agent, request } from 'undici';
+
+export const agent = new Agent({ connections: 512, keepAliveTimeout: 30_000, pipelining: 1 });
+
+export interface Target {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+}
+
+const BLOCKING_BODY = JSON.stringify({
+  model: 'claude-bench-1',
+  max_tokens: 100,
+  messages: [{ role: 'user', content: 'Summarise the benchmark in one sentence, please.' }],
+});
+const STREAM_BODY = JSON.stringify({
+  model: 'claude-bench-1',
+  max_tokens: 100,
+  stream: true,
+  messages: [{ role: 'user', content: 'Stream the benchmark, please.' }],
+});
+
+/** One blocking call; returns its latency in ms (request start → last body byte). */
+export async function blockingCall(t: Target): Promise<number> {
+  const t0 = performance.now();
+  const r = await request(t.url, { method: 'POST', body: BLOCKING_BODY, headers: t.headers, dispatcher: agent });
+  await r.body.arrayBuffer();
+  const ms = performance.now() - t0;
+  if (r.statusCode !== 200) throw new Error(`${t.name}: status ${r.statusCode}`);
+  return ms;
+}
+
+/** `concurrency` workers making `perWorker` calls each; every call's latency. */
+export async function latencyRun(t: Target, concurrency: number, perWorker: number): Promise<number[]> {
+  const samples: number[] = [];
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = 0; i < perWorker; i++) samples.push(await blockingCall(t));
+    }),
+  );
+  return samples;
+}
+
+/** Calls completed per second by `concurrency` workers during `ms`. */
+export async function throughputRun(t: Target, concurrency: number, ms: number): Promise<number> {
+  const end = performance.now() + ms;
+  let done = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        await blockingCall(t);
+        done++;
+      }
+    }),
+  );
+  return done / ((performance.now() - t0) / 1000);
+}
+
+export interface StreamTiming {
+  /** Request start → first body byte (ms). */
+  ttfb: number;
+  /** Per delta: client receipt − upstream write (ms). */
+  delays: number[];
+  chunks: number;
+}
+
+/** One streamed call; `onFirstByte` fires when the first body bytes arrive. */
+export async function streamCall(t: Target, chunks: number, cadenceMs: number, onFirstByte?: () => void): Promise<StreamTiming> {
+  const t0 = performance.now();
+  const r = await request(t.url, {
+    method: 'POST',
+    body: STREAM_BODY,
+    headers: { ...t.headers, 'x-bench-chunks': String(chunks), 'x-bench-cadence-ms': String(cadenceMs) },
+    dispatcher: agent,
+  });
+  if (r.statusCode !== 200) throw new Error(`${t.name}: stream status ${r.statusCode}: ${await r.body.text()}`);
+  let ttfb = -1;
+  const delays: number[] = [];
+  let pending = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of r.body) {
+    const now = performance.now();
+    if (ttfb < 0) {
+      ttfb = now - t0;
+      onFirstByte?.();
+    }
+    pending += decoder.decode(chunk as Uint8Array, { stream: true });
+    // Only whole events count: the one completed by this chunk arrived now.
+    const cut = pending.lastIndexOf('\n\n');
+    if (cut < 0) continue;
+    const complete = pending.slice(0, cut);
+    pending = pending.slice(cut + 2);
+    for (const m of complete.matchAll(/"bench_ts":([\d.]+)/g)) delays.push(now - Number(m[1]));
+  }
+  if (delays.length !== chunks) throw new Error(`${t.name}: got ${delays.length} of ${chunks} deltas`);
+  return { ttfb, delays, chunks: delays.length };
+}
+
+export function percentile(samples: number[], p: number): number {
+  if (samples.length === 0) return NaN;
+  const s = [...samples].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
