@@ -279,6 +279,34 @@ describe('OpenAI Responses via openai', () => {
   });
 });
 
+describe('SDK aborts mid-stream', () => {
+  it('Anthropic stream.abort() after the first event → upstream aborted, record cancelled with the usage seen', async () => {
+    const n = h.up.requests.length;
+    const stream = anthropic.messages.stream({ model: 'claude-mock-1', max_tokens: 64, messages: [{ role: 'user', content: 'abort me' }] }, fx('anthropic/text.sse', { 'x-mock-stall-after-bytes': '700' }));
+    stream.on('streamEvent', () => stream.abort());
+    await stream.done().catch(() => undefined);
+    expect(stream.aborted).toBe(true);
+    await h.up.requests[n]!.closed;
+    expect(h.up.requests[n]!.aborted).toBe(true);
+    const [rec] = await h.nextRecords();
+    expect(rec).toMatchObject({ status: 'cancelled', streaming: true });
+    expect(usageOf(rec!)).toEqual([{ id: 'msg_01TextHello', input: 21, output: 1, cacheRead: 0, cacheWrite: 0, metadata: {} }]);
+    expect(rec!.user_prompts.map((p) => p.prompt)).toEqual(['abort me']);
+  });
+
+  it('OpenAI responses stream.abort() → upstream aborted, record cancelled', async () => {
+    const n = h.up.requests.length;
+    const stream = openai.responses.stream({ model: 'gpt-5', input: 'abort me too' }, fx('openai-responses/text.sse', { 'x-mock-stall-after-bytes': '900' }));
+    stream.on('event', () => stream.abort());
+    await stream.done().catch(() => undefined);
+    await h.up.requests[n]!.closed;
+    expect(h.up.requests[n]!.aborted).toBe(true);
+    const [rec] = await h.nextRecords();
+    expect(rec).toMatchObject({ status: 'cancelled', streaming: true });
+    expect(rec!.user_prompts.map((p) => p.prompt)).toEqual(['abort me too']);
+  });
+});
+
 describe('no key or token leaks', () => {
   it('neither provider key nor bridge token appears in any record or log line', async () => {
     const all = JSON.stringify(await h.interceptions());
