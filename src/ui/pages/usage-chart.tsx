@@ -41,7 +41,7 @@ function build(el: HTMLElement, days: DayPoint[], width: number): uPlot {
       { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { show: false }, values: (_u, splits) => splits.map((s) => compact(s)), size: 56 },
     ],
     series: [
-      { label: 'Day', value: (_u, v) => (v === null ? '—' : dayLabel(v * 1000)) },
+      { label: 'Day', value: (_u, v) => (v === null ? 'whole range' : dayLabel(v * 1000)) },
       ...order.map((i) => {
         const layer = LAYERS[i]!;
         const color = css(layer.color);
@@ -52,7 +52,8 @@ function build(el: HTMLElement, days: DayPoint[], width: number): uPlot {
           width: 0,
           paths: bars,
           points: { show: false },
-          value: (_u: uPlot, _v: number | null, _si: number, idx: number | null) => (idx === null ? '—' : int(raw[i]?.[idx] ?? 0)),
+          // Hovering a day shows that day's figure; otherwise the total for the range.
+          value: (_u: uPlot, _v: number | null, _si: number, idx: number | null) => int(idx === null ? (raw[i] ?? []).reduce((a, b) => a + b, 0) : (raw[i]?.[idx] ?? 0)),
         } satisfies uPlot.Series;
       }),
     ],
