@@ -78,6 +78,7 @@ export async function startDesktop(deps: DesktopDeps): Promise<Desktop | undefin
   });
   setupSecurity(p, () => window.dashboardOrigin);
   p.app.onSecondInstance(() => window.show());
+  p.app.onActivate(() => window.show());
   p.app.onWindowAllClosed(() => {
     // Stay alive in the tray; only Quit ends the app.
   });
@@ -128,6 +129,8 @@ function setupShell(deps: DesktopDeps, running: RunningApp, window: DashboardWin
       } catch (err) {
         console.error(`gateway did not close cleanly: ${errorText(err)}`);
       }
+      clearInterval(clock);
+      if (timer) clearTimeout(timer);
       tray.destroy();
       window.destroy();
       p.app.exit(0);
@@ -165,7 +168,7 @@ function setupShell(deps: DesktopDeps, running: RunningApp, window: DashboardWin
     },
     toggleWindow: () => window.toggle(),
     quit: () => void quit(),
-  });
+  }, p.app.os !== 'darwin');
 
   function refresh(): void {
     if (!quitting) tray.render(state());
@@ -178,6 +181,9 @@ function setupShell(deps: DesktopDeps, running: RunningApp, window: DashboardWin
     }, TRAY_REFRESH_MS);
     timer.unref();
   });
+  // "requests today" rolls over at midnight without any gateway event.
+  const clock = setInterval(refresh, 60_000);
+  clock.unref();
   window.onVisibilityChange(refresh);
   // Quit from the OS (Cmd+Q, logout) takes the same path as the menu, so the store is flushed.
   p.app.onBeforeQuit((event) => {

@@ -147,6 +147,9 @@ const appHandle: AppHandle = {
   onWindowAllClosed: (listener) => {
     app.on('window-all-closed', () => listener());
   },
+  onActivate: (listener) => {
+    app.on('activate', () => listener());
+  },
   onWebContentsCreated: (listener) => {
     app.on('web-contents-created', (_event, contents) => listener(wrapContents(contents)));
   },

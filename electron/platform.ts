@@ -138,6 +138,8 @@ export interface AppHandle {
   whenReady(): Promise<void>;
   onBeforeQuit(listener: (event: CancellableEvent) => void): void;
   onWindowAllClosed(listener: () => void): void;
+  /** macOS: the dock icon was clicked (or the app re-opened). */
+  onActivate(listener: () => void): void;
   onWebContentsCreated(listener: (contents: ContentsHandle) => void): void;
   /** Login items on macOS and Windows (Linux uses an autostart file, see login-item.ts). */
   getOpenAtLogin(): boolean;

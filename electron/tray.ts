@@ -112,10 +112,15 @@ export class TrayController {
   private tray: TrayHandle | undefined;
   private shownOn: boolean | undefined;
 
+  /**
+   * @param openOnClick whether a click on the icon opens the dashboard — not on macOS, where a click
+   *   already opens the menu.
+   */
   constructor(
     private readonly createTray: (image: ImageHandle) => TrayHandle,
     private readonly icons: TrayIcons,
     private readonly actions: TrayActions,
+    private readonly openOnClick = true,
   ) {}
 
   render(state: TrayState): void {
@@ -123,7 +128,7 @@ export class TrayController {
     if (!this.tray) {
       this.tray = this.createTray(icon);
       // A click on the icon (where the OS reports it) opens the dashboard, like the menu item.
-      this.tray.onClick(() => this.actions.openDashboard());
+      if (this.openOnClick) this.tray.onClick(() => this.actions.openDashboard());
     } else if (this.shownOn !== state.enabled) {
       this.tray.setImage(icon);
     }

@@ -177,6 +177,10 @@ describe('desktop shell', () => {
     expect(platform.window.visible).toBe(true);
     expect(platform.window.focused).toBe(focusedBefore + 1);
     expect(platform.windows).toHaveLength(1);
+    // macOS: a click on the dock icon does the same.
+    platform.window.hide();
+    for (const l of platform.app.activate) l();
+    expect(platform.window.visible).toBe(true);
 
     const second = new FakePlatform(platform.app.paths['home'] ?? '');
     second.app.gotLock = false;

@@ -202,6 +202,7 @@ export class FakeApp implements AppHandle {
   secondInstance: Listener<[readonly string[]]>[] = [];
   beforeQuit: Listener<[CancellableEvent]>[] = [];
   allClosed: Listener<[]>[] = [];
+  activate: Listener<[]>[] = [];
   contentsCreated: Listener<[ContentsHandle]>[] = [];
   constructor(root: string) {
     this.paths = { appData: `${root}/appData`, downloads: `${root}/downloads`, home: `${root}/home` };
@@ -232,6 +233,9 @@ export class FakeApp implements AppHandle {
   }
   onWindowAllClosed(listener: Listener<[]>): void {
     this.allClosed.push(listener);
+  }
+  onActivate(listener: Listener<[]>): void {
+    this.activate.push(listener);
   }
   onWebContentsCreated(listener: Listener<[ContentsHandle]>): void {
     this.contentsCreated.push(listener);

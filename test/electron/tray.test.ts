@@ -92,4 +92,11 @@ describe('TrayController', () => {
     tray.destroy();
     expect(platform.tray.destroyed).toBe(true);
   });
+
+  it('leaves clicks to the menu on macOS', () => {
+    const platform = new FakePlatform('/nonexistent');
+    const icons = { on: new FakeImage([]), off: new FakeImage([]) };
+    new TrayController((img) => platform.createTray(img), icons, recordingActions([]), false).render(state);
+    expect(platform.tray.clickListeners).toHaveLength(0);
+  });
 });
