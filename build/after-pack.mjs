@@ -1,45 +1,42 @@
 // electron-builder afterPack hook: sets the Electron fuses on the packaged binary
-// (https://www.electronjs.org/docs/latest/tutorial/fuses).
+// (https://www.electronjs.org/docs/latest/tutorial/fuses). It runs right before signing, where
+// fuses must be flipped; electron-builder has already embedded the ASAR integrity data.
 //
 // Applied only when a real Electron binary is present. The CI packaging test packs against a
-// stand-in (a tiny placeholder named `electron`), which has no fuse wire: it is skipped with a note.
+// stand-in (a tiny placeholder named `electron`) that has no fuse wire: it is skipped with a note.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { flipFuses, FuseV1Options, FuseVersion } from '@electron/fuses';
+import { FuseV1Options, FuseVersion } from '@electron/fuses';
+import { Arch } from 'builder-util';
 
 /** Real Electron binaries are tens of MB; the stand-in is a few bytes. */
 const MIN_REAL_BINARY = 1024 * 1024;
 
-function binaryPath(context) {
-  const { electronPlatformName, appOutDir, packager } = context;
+/** The file holding the fuse wire (on macOS, the framework inside the bundle). */
+function fuseFile({ electronPlatformName, appOutDir, packager }) {
   const name = packager.appInfo.productFilename;
   switch (electronPlatformName) {
     case 'darwin':
     case 'mas':
-      return {
-        target: join(appOutDir, `${name}.app`),
-        fuseFile: join(appOutDir, `${name}.app`, 'Contents', 'Frameworks', 'Electron Framework.framework', 'Electron Framework'),
-      };
+      return join(appOutDir, `${name}.app`, 'Contents', 'Frameworks', 'Electron Framework.framework', 'Electron Framework');
     case 'win32':
-      return { target: join(appOutDir, `${name}.exe`), fuseFile: join(appOutDir, `${name}.exe`) };
-    default: {
-      const exe = join(appOutDir, packager.executableName);
-      return { target: exe, fuseFile: exe };
-    }
+      return join(appOutDir, `${name}.exe`);
+    default:
+      return join(appOutDir, packager.executableName);
   }
 }
 
 /** @param {import('app-builder-lib').AfterPackContext} context */
 export default async function afterPack(context) {
-  const { target, fuseFile } = binaryPath(context);
-  if (!existsSync(fuseFile) || statSync(fuseFile).size < MIN_REAL_BINARY) {
-    console.log(`  • fuses skipped: ${fuseFile} is not a real Electron binary (stand-in build)`);
+  const file = fuseFile(context);
+  if (!existsSync(file) || statSync(file).size < MIN_REAL_BINARY) {
+    console.log(`  • fuses skipped: ${file} is not a real Electron binary (stand-in build)`);
     return;
   }
-  await flipFuses(target, {
+  await context.packager.addElectronFuses(context, {
     version: FuseVersion.V1,
-    // Flipping fuses invalidates the ad-hoc signature of arm64 macOS builds; re-sign ad hoc.
-    resetAdHocDarwinSignature: context.electronPlatformName === 'darwin' && context.arch === 3 /* Arch.arm64 */,
+    // Flipping fuses breaks the ad-hoc signature of arm64 macOS builds; redo it (real signing follows).
+    resetAdHocDarwinSignature: context.electronPlatformName === 'darwin' && (context.arch === Arch.arm64 || context.arch === Arch.universal),
     [FuseV1Options.RunAsNode]: false,
     [FuseV1Options.EnableCookieEncryption]: true,
     [FuseV1Options.EnableNodeOptionsEnvironmentVariable]: false,
@@ -47,5 +44,4 @@ export default async function afterPack(context) {
     [FuseV1Options.EnableEmbeddedAsarIntegrityValidation]: true,
     [FuseV1Options.OnlyLoadAppFromAsar]: true,
   });
-  console.log(`  • fuses set on ${fuseFile}`);
 }
