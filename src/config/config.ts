@@ -28,7 +28,7 @@ export type ConfigCheck = (s: Settings) => string | null;
 export class SettingsPatchError extends Error {
   constructor(
     message: string,
-    readonly status: 400 | 409,
+    readonly status: 400 | 409 | 503,
     readonly setting: string,
   ) {
     super(message);
@@ -119,7 +119,12 @@ export class ConfigService {
     for (const [k, v] of changes) next[k] = v === undefined ? SETTINGS[k].default : v;
     const problem = this.check(next as Settings);
     if (problem) throw new SettingsPatchError(problem.message, 400, problem.setting);
-    for (const [k, v] of changes) this.saveDashboard(k, v);
+    try {
+      for (const [k, v] of changes) this.saveDashboard(k, v);
+    } catch (err) {
+      // e.g. the OS keychain is unavailable: say so rather than a bare 500.
+      throw new SettingsPatchError(`could not save the settings: ${(err as Error).message}`, 503, 'secrets');
+    }
     this.db.write();
     this.refresh();
   }

@@ -62,7 +62,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   const uiDir = deps.uiDir;
   if (uiDir && existsSync(join(uiDir, 'index.html'))) {
-    app.get('/ui', (_req, res) => res.redirect(301, '/ui/'));
+    // Express matches `/ui` and `/ui/` alike (non-strict routing): redirect only the bare path.
+    app.get('/ui', (req, res, next) => (req.path === '/ui' ? res.redirect(301, '/ui/') : next()));
     app.use(
       '/ui',
       (_req, res, next) => {

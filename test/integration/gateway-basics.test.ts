@@ -269,3 +269,21 @@ describe('the CLI next to a running server', () => {
     expect(tokenOut.trim()).toBe(app.adminToken);
   });
 });
+
+describe('dashboard files', () => {
+  it('serves /ui/ (the printed login URL) without a redirect loop', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'abr-ui-'));
+    const a = await startApp({ dataDir: dir, port: 0, env: {} });
+    try {
+      const bare = await fetch(a.url + '/ui', { redirect: 'manual' });
+      expect(bare.status).toBe(301);
+      expect(bare.headers.get('location')).toBe('/ui/');
+      const page = await fetch(a.loginUrl, { redirect: 'manual' });
+      // 200 with the built dashboard; 503 with a hint when `npm run build` has not run
+      expect([200, 503]).toContain(page.status);
+      if (page.status === 200) expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    } finally {
+      await a.close();
+    }
+  });
+});
