@@ -182,7 +182,11 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
 
   private enqueue(rec: Interception): void {
     if (this.readOnly) throw new Error('interception store is open read-only');
-    if (this.closed) throw new Error('interception store is closed');
+    if (this.closed) {
+      // A call finishing during shutdown must not crash its request handler.
+      this.logger.warn({ id: rec.id }, 'interception store: record handed in after close, not stored');
+      return;
+    }
     const e = entryFromRecord(rec, this.pool);
     const old = this.index.get(rec.id);
     if (old && old.startedMs === e.startedMs) {
