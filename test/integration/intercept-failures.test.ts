@@ -269,3 +269,25 @@ describe('upstream down (closed port)', () => {
     expect(rec!.user_prompts.map((p) => p.prompt)).toEqual(['down?']);
   });
 });
+
+describe('structured log of all the above', () => {
+  it('every line is JSON; per interception start comes first and end last, with the record\'s status; no secrets', async () => {
+    const records = await h.interceptions();
+    const lines = h.logText().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const byId = new Map<string, Array<Record<string, unknown>>>();
+    for (const l of lines) {
+      if (l['msg'] !== 'interception log') continue;
+      const id = String(l['interception_id']);
+      byId.set(id, [...(byId.get(id) ?? []), l]);
+    }
+    expect(records.length).toBeGreaterThan(30);
+    for (const rec of records) {
+      const mine = byId.get(rec.id) ?? [];
+      expect(mine[0]?.['record_type'], rec.id).toBe('interception_start');
+      expect(mine.at(-1)?.['record_type'], rec.id).toBe('interception_end');
+      expect(mine.at(-1)).toMatchObject({ status: rec.status, http_status: rec.http_status, error: rec.error });
+      expect(mine.filter((l) => l['record_type'] === 'token_usage')).toHaveLength(rec.token_usages.length);
+    }
+    for (const secret of [ANTHROPIC_KEY, OPENAI_KEY, h.token]) expect(h.logText()).not.toContain(secret);
+  });
+});
