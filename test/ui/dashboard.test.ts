@@ -5,13 +5,14 @@
  * off, change retention, export. Never asserts times.
  */
 import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, openBrowser, type Browser } from './support/browser.js';
-import { adminFetch, startHarness, type Harness } from './support/harness.js';
+import { adminFetch, bridgeCall, startHarness, type Harness } from './support/harness.js';
 
 if (!hasChromium) console.warn('test/ui: skipped — /usr/bin/chromium is missing (apt-get install -y chromium; .ci/run installs it)');
 
@@ -157,6 +158,40 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     expect(await page.textContent('#call')).toContain('alice');
     await page.goBack();
     await page.waitForSelector(`tr[data-id="${recordId}"]`);
+  });
+
+  it('adds live rows only when they match the filters', async () => {
+    await goto('#/interceptions?provider=openai', 'form.filters');
+    await page.waitForSelector('.live-live');
+    await page.waitForSelector('.empty, table.interceptions');
+    const openai = new OpenAI({ baseURL: `${h.app.url}/openai/v1`, apiKey: bridgeToken, maxRetries: 0 });
+    await anthropic().messages.create({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'filtered out: anthropic' }] });
+    // Finished (listed) means its live event was already sent, ahead of the OpenAI one below.
+    await expect.poll(async () => (await adminFetch<{ count: number }>(h.app, '/interceptions?provider=anthropic&limit=1')).count).toBe(2);
+    const stream = await openai.chat.completions.create({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'kept: openai' }] });
+    for await (const chunk of stream) void chunk;
+    // Events arrive in order on one stream: once the OpenAI row is in, the Anthropic one was seen and skipped.
+    await page.locator('table.interceptions tbody tr', { hasText: 'kept: openai' }).waitFor();
+    expect(await page.locator('table.interceptions tbody tr', { hasText: 'filtered out' }).count()).toBe(0);
+    expect(await page.locator('table.interceptions tbody tr').count()).toBe(1);
+  });
+
+  it('pages through older records with the after_id cursor', async () => {
+    for (let i = 0; i < 6; i++) expect(await bridgeCall(h.app, bridgeToken, { prompt: `paging ${i}` })).toBe(200);
+    const total = (await adminFetch<{ count: number }>(h.app, '/interceptions?limit=1')).count;
+    expect(total).toBeGreaterThan(8);
+    // A small page (any limit works in the URL; the menu offers 25–200) so a few records span pages.
+    await goto('#/interceptions?limit=4', 'table.interceptions');
+    await expect.poll(() => page.locator('table.interceptions tbody tr').count()).toBe(4);
+    const firstPage = await page.locator('table.interceptions tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
+    await page.click('nav.pager button:has-text("Older")');
+    await expect.poll(() => page.evaluate<string>('location.hash')).toContain('after=');
+    await expect.poll(() => page.locator('table.interceptions tbody tr').first().getAttribute('data-id')).not.toBe(firstPage[0]);
+    const second = await page.locator('table.interceptions tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
+    expect(second.some((id) => firstPage.includes(id))).toBe(false);
+    expect(await page.textContent('.list-bar [role="status"]')).toContain('showing 5–8');
+    await page.click('nav.pager button:has-text("Newer")');
+    await expect.poll(() => page.locator('table.interceptions tbody tr').first().getAttribute('data-id')).toBe(firstPage[0]);
   });
 
   it('switches the bridge off from the overview, and clients get 503', async () => {
