@@ -59,7 +59,7 @@ const API: Record<ApiDir, { path: string; api: string; provider: string; body(st
 /** The mock's write plans, as request headers the gateway passes through to it. */
 const CHUNKINGS: Array<{ name: string; headers: Record<string, string> }> = [
   { name: 'one write per event', headers: {} },
-  { name: '7-byte writes', headers: { 'x-mock-chunk-size': '7' } },
+  { name: '13-byte writes (cuts UTF-8 sequences and lines)', headers: { 'x-mock-chunk-size': '13' } },
   { name: '50-byte writes 2 ms apart', headers: { 'x-mock-chunk-size': '50', 'x-mock-delay-ms': '2' } },
 ];
 
