@@ -3,9 +3,10 @@
  * in-memory index. Layout, durability and recovery: README.md in this folder.
  */
 import type { InterceptionStore } from './types.js';
-import { FileInterceptionStore, type StoreOptions } from './store.js';
+import { FileInterceptionStore } from './store.js';
+import type { StoreOptions } from './options.js';
 
-export type { StoreLogger, StoreOptions } from './store.js';
+export type { StoreLogger, StoreOptions } from './options.js';
 export type * from './types.js';
 export { stripRecord } from './maintenance.js';
 

@@ -11,33 +11,11 @@ import { entryFromRecord, segmentDay, StringPool, type Entry } from './entry.js'
 import { acquireWriterLock } from './lock.js';
 import { MemoryIndex } from './memory-index.js';
 import { compactSegments, purgeSegments, stripSegments, type MaintenanceHost } from './maintenance.js';
+import { checkLimit, errText, type StoreLogger, type StoreOptions } from './options.js';
 import { refreshSegments } from './refresh.js';
 import {
   dataPath, INDEX_EXT, indexLine, indexPath, loadSegment, parseRecordLine, readLines, segmentOfFile, TMP_EXT,
 } from './segment-files.js';
-
-/** Where the store logs; pino's `(obj, msg)` shape. */
-export interface StoreLogger {
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
-/** Options of {@link openInterceptionStore}. */
-export interface StoreOptions {
-  /** The data dir; the store lives in `<dir>/interceptions/`. */
-  dir: string;
-  now?: () => number;
-  logger?: StoreLogger;
-  /** For the CLI next to a running server: never writes, never marks anything interrupted. */
-  readOnly?: boolean;
-  /** Batching window for writes (default 150 ms; a finished record is on disk within 1 s). */
-  flushIntervalMs?: number;
-  /**
-   * Test seam for crash tests: called at named points of purge/stripContent (`batch`,
-   * `before-rename`, `after-data-rename`); a child process kills itself there.
-   */
-  testHook?: (point: string) => void;
-}
 
 const DEFAULT_FLUSH_MS = 150;
 /** Retry delay after a failed write: often enough to recover quickly, rare enough not to spin. */
@@ -45,11 +23,6 @@ const RETRY_MS = 1000;
 const READ_CHUNK = 256;
 
 const silent: StoreLogger = { warn: () => undefined, error: () => undefined };
-
-function errText(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  return e?.code ? `${e.code}: ${e.message}` : String(e?.message ?? err);
-}
 
 export class FileInterceptionStore implements InterceptionStore, MaintenanceHost {
   readonly dir: string;
@@ -422,11 +395,4 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
       await this.releaseLock?.();
     }
   }
-}
-
-/** limit: default 100, 1–1000; above 1000 is clamped, anything not a positive integer rejected. */
-export function checkLimit(limit: number | undefined): number {
-  if (limit === undefined) return 100;
-  if (!Number.isInteger(limit) || limit < 1) throw new Error(`limit must be an integer from 1 to 1000, got ${String(limit)}`);
-  return Math.min(limit, 1000);
 }

@@ -1,0 +1,37 @@
+/** Options, logger shape and small argument checks of the interception store. */
+
+/** Where the store logs; pino's `(obj, msg)` shape. */
+export interface StoreLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Options of `openInterceptionStore()` (index.ts). */
+export interface StoreOptions {
+  /** The data dir; the store lives in `<dir>/interceptions/`. */
+  dir: string;
+  now?: () => number;
+  logger?: StoreLogger;
+  /** For the CLI next to a running server: never writes, never marks anything interrupted. */
+  readOnly?: boolean;
+  /** Batching window for writes (default 150 ms; a finished record is on disk within 1 s). */
+  flushIntervalMs?: number;
+  /**
+   * Test seam for crash tests: called at named points of purge/stripContent (`batch`,
+   * `before-rename`, `after-data-rename`); a child process kills itself there.
+   */
+  testHook?: (point: string) => void;
+}
+
+/** `CODE: message` for errno errors (what health() and the logs show). */
+export function errText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e?.code ? `${e.code}: ${e.message}` : String(e?.message ?? err);
+}
+
+/** limit: default 100, 1–1000; above 1000 is clamped, anything not a positive integer rejected. */
+export function checkLimit(limit: number | undefined): number {
+  if (limit === undefined) return 100;
+  if (!Number.isInteger(limit) || limit < 1) throw new Error(`limit must be an integer from 1 to 1000, got ${String(limit)}`);
+  return Math.min(limit, 1000);
+}
