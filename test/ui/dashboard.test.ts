@@ -17,6 +17,8 @@ import { adminFetch, bridgeCall, startHarness, type Harness } from './support/ha
 if (!hasChromium) console.warn('test/ui: skipped — /usr/bin/chromium is missing (apt-get install -y chromium; .ci/run installs it)');
 
 const SECRET = 'sk-ant-api03-UI-SECRET-4f1c9e2d7b6a5c3e';
+/** A current model name (the SDK warns about retired ones). */
+const MODEL = 'claude-sonnet-5-5';
 const PROMPT = `Dashboard test ${Math.random().toString(36).slice(2, 8)}: say hello`;
 
 describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () => {
@@ -132,7 +134,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     await page.waitForSelector('.live-live');
     await page.evaluate('window.notReloaded = true');
 
-    const stream = anthropic().messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: PROMPT }] });
+    const stream = anthropic().messages.stream({ model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: PROMPT }] });
     const msg = await stream.finalMessage();
     expect(msg.content.length).toBeGreaterThan(0);
 
@@ -142,7 +144,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     expect(recordId).not.toBe('');
     const text = await row.textContent();
     expect(text).toContain('alice');
-    expect(text).toContain('claude-sonnet-4-5');
+    expect(text).toContain(MODEL);
     expect(text).toContain('Completed');
     expect(await page.evaluate<boolean>('window.notReloaded === true')).toBe(true);
   });
@@ -165,7 +167,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     await page.waitForSelector('.live-live');
     await page.waitForSelector('.empty, table.interceptions');
     const openai = new OpenAI({ baseURL: `${h.app.url}/openai/v1`, apiKey: bridgeToken, maxRetries: 0 });
-    await anthropic().messages.create({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'filtered out: anthropic' }] });
+    await anthropic().messages.create({ model: MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'filtered out: anthropic' }] });
     // Finished (listed) means its live event was already sent, ahead of the OpenAI one below.
     await expect.poll(async () => (await adminFetch<{ count: number }>(h.app, '/interceptions?provider=anthropic&limit=1')).count).toBe(2);
     const stream = await openai.chat.completions.create({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'kept: openai' }] });
@@ -202,7 +204,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     await expect.poll(() => sw.getAttribute('aria-checked')).toBe('false');
     expect(await page.textContent('#bridge-state')).toBe('Bridge is off');
 
-    const err = await anthropic().messages.create({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }).then(() => null, (e: unknown) => e);
+    const err = await anthropic().messages.create({ model: MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }).then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.APIError);
     expect((err as InstanceType<typeof Anthropic.APIError>).status).toBe(503);
 
