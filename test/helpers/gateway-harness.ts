@@ -11,8 +11,9 @@
  *   await h.close();                                // in afterAll
  *
  * Records are finished just after the client got its last byte, so {@link GatewayHarness.nextRecords}
- * polls until new ones show up. It assumes the test file makes its calls one after the other
- * (vitest runs the tests of one file sequentially).
+ * polls until new ones show up. It assumes the calls whose records it waits for are made one after
+ * the other (vitest runs the tests of one file sequentially); for concurrent calls, ask for all of
+ * them at once and match records by prompt. It looks at the newest 1000 records only.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
