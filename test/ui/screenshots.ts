@@ -22,7 +22,7 @@ export async function takeScreenshots(): Promise<string[]> {
     const page = b.page;
     mkdirSync(OUT, { recursive: true });
     const shot = async (name: string, hash: string, ready: string, opts: { full?: boolean; prepare?: () => Promise<void> } = {}) => {
-      await page.goto(`${h.app.url}/ui/index.html${hash}`);
+      await page.goto(`${h.app.url}/ui/${hash}`);
       await page.waitForSelector(ready);
       await opts.prepare?.();
       await page.waitForTimeout(300);
@@ -30,11 +30,11 @@ export async function takeScreenshots(): Promise<string[]> {
       await page.screenshot({ path: file, fullPage: opts.full ?? true });
       written.push(file);
     };
-    await page.goto(`${h.app.url}/ui/index.html`);
+    await page.goto(`${h.app.url}/ui/`);
     await page.waitForSelector('form.login-card');
     await page.screenshot({ path: join(OUT, 'login.png') });
     written.push(join(OUT, 'login.png'));
-    await page.goto(h.app.loginUrl.replace('/ui/#', '/ui/index.html#'));
+    await page.goto(h.app.loginUrl);
     await page.waitForSelector('#bridge-state');
 
     await shot('overview', '#/', '#bridge-state');
