@@ -20,7 +20,7 @@ import type { OverloadGuard } from '../overload/index.js';
 import { hostAllowed } from '../middleware/host-check.js';
 import { bridgeTokenFrom } from '../middleware/auth.js';
 import { readJsonBody } from '../middleware/body.js';
-import { runInterception, sendError, type PipelineContext } from '../stream/pipeline.js';
+import { CLIENT_ABORTED, runInterception, sendError, type PipelineContext } from '../stream/pipeline.js';
 import { PREFIXES, matchRoute, type ProviderPrefix, type RouteMatch } from './provider-routes.js';
 import { prepareUpstream, type HttpAdapterSpec, type HttpProviderConfig } from '../providers/http-adapter.js';
 import { anthropicAuth } from '../providers/anthropic/adapter.js';
@@ -118,7 +118,14 @@ async function intercept(
     await runInterception(deps.pipeline, { req, res, adapter, initiator, path: route.path, search, rawBody: Buffer.alloc(0), json: undefined, bodyError: refused });
     return;
   }
-  const body = await readJsonBody(req, s.max_body_size);
+  let body: Awaited<ReturnType<typeof readJsonBody>>;
+  try {
+    body = await readJsonBody(req, s.max_body_size);
+  } catch (err) {
+    // The client hung up mid-body: still an authenticated call, so it leaves a record (cancelled).
+    const gone = new GatewayError(400, CLIENT_ABORTED, 'the client closed the connection before the request body was complete', { cause: err });
+    body = { raw: Buffer.alloc(0), json: undefined, error: gone };
+  }
   await runInterception(deps.pipeline, {
     req,
     res,

@@ -43,6 +43,9 @@ export interface InterceptedCall {
   bodyError?: GatewayError;
 }
 
+/** `bodyError.code` when the client hung up before its body was complete: recorded `cancelled`. */
+export const CLIENT_ABORTED = 'client_aborted';
+
 /** Most of an upstream error body we keep for the record. */
 const MAX_ERROR_BODY = 64 * 1024;
 
@@ -76,6 +79,7 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
   if (call.bodyError || !call.json) {
     const err = call.bodyError ?? new GatewayError(400, 'invalid_request', 'request body must be a JSON object');
     ctx.sink.begin(rec);
+    if (err.code === CLIENT_ABORTED) return finish('cancelled', null, err.message, null);
     sendError(res, adapter.errorShape, err);
     finish('failed', err.status, err.message, null);
     return;
