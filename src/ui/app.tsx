@@ -108,6 +108,10 @@ function Shell() {
   }, [pageKey]);
 
   const current = section === 'overview' ? '' : section;
+  const label = NAV.find((n) => n.path === current)?.label;
+  useEffect(() => {
+    document.title = label ? `${label}${route.parts[1] ? ' · detail' : ''} · AI Bridge` : 'AI Bridge';
+  }, [label, route.parts[1]]);
   return (
     <div class="shell">
       <a class="skip-link" href="#main" onClick={(e) => { e.preventDefault(); mainRef.current?.focus(); }}>Skip to content</a>

@@ -14,7 +14,7 @@ function loadSuggestions(): Promise<Suggestions> {
   return suggestionCache;
 }
 
-function TextFilter({ name, label, value, options, onCommit }: { name: keyof Filters; label: string; value: string; options: string[]; onCommit: (v: string) => void }) {
+function TextFilter({ name, label, value, options, onCommit, onFocus }: { name: keyof Filters; label: string; value: string; options: string[]; onCommit: (v: string) => void; onFocus: () => void }) {
   const [draft, setDraft] = useState(value);
   useEffect(() => setDraft(value), [value]);
   return (
@@ -27,6 +27,7 @@ function TextFilter({ name, label, value, options, onCommit }: { name: keyof Fil
         value={draft}
         placeholder="Any"
         autocomplete="off"
+        onFocus={onFocus}
         onInput={(e) => setDraft(e.currentTarget.value)}
         onChange={(e) => onCommit(e.currentTarget.value.trim())}
       />
@@ -37,7 +38,8 @@ function TextFilter({ name, label, value, options, onCommit }: { name: keyof Fil
 
 export function FilterBar({ filters, onChange }: { filters: Filters; onChange: (next: Filters) => void }) {
   const [sugg, setSugg] = useState<Suggestions>({ model: [], initiator: [], client: [] });
-  useEffect(() => { void loadSuggestions().then(setSugg); }, []);
+  // Suggestions cost three usage queries over 90 days: fetch them only once someone types a filter.
+  const suggest = () => { void loadSuggestions().then(setSugg); };
   const set = (k: keyof Filters, v: string) => onChange({ ...filters, [k]: v });
 
   return (
@@ -51,9 +53,9 @@ export function FilterBar({ filters, onChange }: { filters: Filters; onChange: (
           <option value="bedrock">Bedrock</option>
         </select>
       </label>
-      <TextFilter name="model" label="Model" value={filters.model} options={sugg.model} onCommit={(v) => set('model', v)} />
-      <TextFilter name="initiator" label="Initiator" value={filters.initiator} options={sugg.initiator} onCommit={(v) => set('initiator', v)} />
-      <TextFilter name="client" label="Client" value={filters.client} options={sugg.client} onCommit={(v) => set('client', v)} />
+      <TextFilter name="model" label="Model" value={filters.model} options={sugg.model} onCommit={(v) => set('model', v)} onFocus={suggest} />
+      <TextFilter name="initiator" label="Initiator" value={filters.initiator} options={sugg.initiator} onCommit={(v) => set('initiator', v)} onFocus={suggest} />
+      <TextFilter name="client" label="Client" value={filters.client} options={sugg.client} onCommit={(v) => set('client', v)} onFocus={suggest} />
       <label class="field filter">
         <span class="label">Status</span>
         <select name="filter-status" value={filters.status} onChange={(e) => set('status', e.currentTarget.value)}>
