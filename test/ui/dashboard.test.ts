@@ -213,6 +213,31 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     expect(h.app.isEnabled()).toBe(true);
   });
 
+  it('revokes a token after confirming, and its client is refused', async () => {
+    await goto('#/tokens', '#create-token');
+    await page.fill('input[name="token-name"]', 'temp-laptop');
+    await page.click('#create-token button[type="submit"]');
+    await page.waitForSelector('#new-token-value');
+    const temp = ((await page.textContent('#new-token-value')) ?? '').trim();
+    await page.click('#new-token button:has-text("Done")');
+    await page.click('button[aria-label="Revoke temp-laptop"]');
+    await page.waitForSelector('dialog[open]');
+    expect(await page.textContent('dialog[open]')).toContain('401');
+    await page.click('dialog[open] button:has-text("Revoke token")');
+    const row = page.locator('#token-list tr', { hasText: 'temp-laptop' });
+    await expect.poll(() => row.textContent()).toContain('Revoked');
+    expect(await bridgeCall(h.app, temp)).toBe(401);
+    expect(await bridgeCall(h.app, bridgeToken)).toBe(200);
+  });
+
+  it('charts tokens per day and breaks them down by model and initiator', async () => {
+    await goto('#/usage', '.chart canvas');
+    await expect.poll(() => page.textContent('#breakdown table')).toContain(MODEL);
+    await page.click('#breakdown button:has-text("Initiator")');
+    await expect.poll(() => page.textContent('#breakdown table')).toContain('alice');
+    expect(await page.getAttribute('#breakdown a[href*="initiator=alice"]', 'href')).toBe('#/interceptions?initiator=alice');
+  });
+
   it('explains a bad retention in words and keeps a good one across a reload', async () => {
     await goto('#/settings', '#f-retention');
     await page.fill('#f-retention', 'ten days');
