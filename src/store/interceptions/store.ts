@@ -42,6 +42,7 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
   private mutex: Promise<unknown> = Promise.resolve();
   private maintenance: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
+  private timerDue = 0;
   private healthError: string | null = null;
   private releaseLock: (() => Promise<void>) | null = null;
   private closed = false;
@@ -140,6 +141,11 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
 
   begin(rec: Interception): void {
     this.enqueue({ ...rec, status: 'in_flight' });
+    // A start line is written at once (next turn of the event loop, batched with whatever else
+    // came in): a gateway killed a moment after a call started still leaves that call on disk,
+    // to become `interrupted` at the next start (SPEC §6). Finished records ride the normal tick.
+    // While writes fail, keep to the retry pace instead of failing once per request.
+    this.schedule(this.healthError === null ? 0 : RETRY_MS);
   }
 
   finish(rec: Interception & { status: EndStatus }): void {
@@ -175,7 +181,13 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
   }
 
   private schedule(ms: number): void {
-    if (this.timer || this.closed) return;
+    if (this.closed) return;
+    const due = Date.now() + ms;
+    if (this.timer) {
+      if (due >= this.timerDue) return;
+      clearTimeout(this.timer);
+    }
+    this.timerDue = due;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.flush().catch(() => this.schedule(RETRY_MS));
