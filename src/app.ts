@@ -21,6 +21,7 @@ import { loadAdminToken } from './store/admin-token.js';
 import { openInterceptionStore } from './store/interceptions/index.js';
 import { exportRecords } from './store/export.js';
 import { startRetention, visibleCutoff } from './store/retention.js';
+import { writeRetentionState } from './store/retention-state.js';
 import { createLogger } from './gateway/log.js';
 import { createMetrics } from './gateway/metrics.js';
 import { createUpstreamPool } from './gateway/upstream/http.js';
@@ -70,6 +71,10 @@ export function bedrockSettings(s: Settings): BedrockConfig {
 }
 
 export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
+  // The AWS SDK warns on stderr at first use under Node 20 that *future* SDK releases need Node 22.
+  // Our lockfile pins the SDK, so it is noise for users — and it would break `--log-json
+  // /dev/stderr`, where every line must be JSON.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const env = opts.env ?? process.env;
   const now = opts.now ?? Date.now;
   const flags = parseServeFlags(opts.argv ?? []);
@@ -81,6 +86,8 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   const config = new ConfigService(dataDir, fixed, secrets, [(s) => validateBedrockConfig(bedrockSettings(s))], (m) => early.push(m));
   const settings = () => config.get();
   const initial = settings();
+  writeRetentionState(dataDir, initial.retention);
+  config.onChange((s) => writeRetentionState(dataDir, s.retention));
 
   const logging = createLogger({ logJson: initial.log_json, structured: () => settings().structured_logging, now });
   const log = logging.logger;

@@ -19,6 +19,7 @@ import { loadAdminToken } from './store/admin-token.js';
 import { openInterceptionStore } from './store/interceptions/index.js';
 import { exportRecords, parseTimeBound } from './store/export.js';
 import { visibleCutoff } from './store/retention.js';
+import { readRetentionState } from './store/retention-state.js';
 import { listQuery } from './gateway/routes/admin.js';
 
 class UsageError extends Error {}
@@ -28,12 +29,17 @@ function dataDirOf(cmd: Command): string {
   return ensureDataDir(resolveDataDir(o.dataDir));
 }
 
-/** Retention as configured (flags are not given to read commands: env, file, dashboard, default). */
+/**
+ * The retention that hides expired records from the read commands: set by env or `--config` here,
+ * else the one the last server on this data dir ran with (its flags included), else the saved
+ * dashboard setting or the default.
+ */
 function retentionCutoff(dataDir: string, cmd: Command): number | undefined {
   const o = cmd.optsWithGlobals<{ config?: string }>();
   const fixed = loadFixedLayer({ flags: {}, env: process.env, configFile: o.config ?? (process.env['AIBRIDGE_CONFIG'] || undefined) });
-  const cfg = new ConfigService(dataDir, fixed, fileSecretStore(dataDir));
-  return visibleCutoff(Date.now(), cfg.get().retention);
+  const fromServer = fixed.retention ? undefined : readRetentionState(dataDir);
+  const retention = fromServer ?? new ConfigService(dataDir, fixed, fileSecretStore(dataDir)).get().retention;
+  return visibleCutoff(Date.now(), retention);
 }
 
 const program = new Command('aibridge')
@@ -54,7 +60,8 @@ addSettingOptions(program.command('serve').description('run the gateway and the 
   const stop = (sig: string) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`${sig}: stopping, flushing records…\n`);
+    // stdout, like the start-up lines: stderr may be the JSON log (`--log-json /dev/stderr`).
+    process.stdout.write(`${sig}: stopping, flushing records…\n`);
     void app.close().then(() => process.exit(0));
   };
   process.on('SIGINT', () => stop('SIGINT'));

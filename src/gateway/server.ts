@@ -73,7 +73,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
         next();
       },
       express.static(uiDir, { index: 'index.html', fallthrough: true, maxAge: 0 }),
-      (_req, res) => res.sendFile(join(uiDir, 'index.html')),
+      (req, res) => {
+        // A missing script or style (a tab left open across an upgrade) is a 404, not the page.
+        if (req.path.startsWith('/assets/')) res.status(404).type('text/plain').send('not found');
+        else res.sendFile(join(uiDir, 'index.html'));
+      },
     );
   } else {
     app.get(/^\/ui(\/.*)?$/, (_req, res) => {

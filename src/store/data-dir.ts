@@ -4,7 +4,7 @@
  */
 import { mkdirSync, chmodSync } from 'node:fs';
 import { homedir, platform } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 
 export const APP_FOLDER = 'AI Bridge Desktop';
 
@@ -13,9 +13,10 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
     case 'darwin':
       return join(homedir(), 'Library', 'Application Support', APP_FOLDER);
     case 'win32':
-      return join(env['APPDATA'] ?? join(homedir(), 'AppData', 'Roaming'), APP_FOLDER);
+      return join(env['APPDATA'] || join(homedir(), 'AppData', 'Roaming'), APP_FOLDER);
     default:
-      return join(env['XDG_CONFIG_HOME'] ?? join(homedir(), '.config'), APP_FOLDER);
+      // An empty or relative XDG_CONFIG_HOME is invalid (XDG spec): fall back to ~/.config.
+      return join(isAbsolute(env['XDG_CONFIG_HOME'] ?? '') ? env['XDG_CONFIG_HOME']! : join(homedir(), '.config'), APP_FOLDER);
   }
 }
 
