@@ -1,12 +1,11 @@
 /**
  * Shapes of the admin API (docs/admin-api.md, SPEC §5/§6) as the dashboard reads them.
- * Kept here rather than imported from the gateway so the UI bundle has no server code in its graph.
+ * The record types come from the gateway as type-only imports (erased at build time), so the UI
+ * bundle holds no server code and the two never drift apart.
  */
 
 export type ProviderName = 'anthropic' | 'openai' | 'bedrock';
-export type EndStatus = 'completed' | 'failed' | 'cancelled' | 'interrupted';
-export type InterceptionStatus = EndStatus | 'in_flight';
-export type Metadata = Record<string, unknown>;
+export type { EndStatus, InterceptionStatus, Metadata } from '../../gateway/record/types.js';
 
 export interface ProviderStatus {
   name: string;
@@ -92,68 +91,9 @@ export interface CreatedToken {
   token: string;
 }
 
-export interface TokenUsage {
-  id: string;
-  interception_id: string;
-  provider_response_id: string;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_input_tokens: number;
-  cache_write_input_tokens: number;
-  metadata: Metadata;
-  created_at: string;
-}
-
-export interface UserPrompt {
-  id: string;
-  provider_response_id: string;
-  prompt: string;
-  metadata: Metadata;
-  created_at: string;
-}
-
-export interface ToolUsage {
-  id: string;
-  provider_response_id: string;
-  tool_call_id: string;
-  tool: string;
-  input: unknown;
-  server_url: string | null;
-  injected: boolean;
-  invocation_error: string | null;
-  metadata: Metadata;
-  created_at: string;
-}
-
-export interface ModelThought {
-  id: string;
-  content: string;
-  metadata: Metadata;
-  created_at: string;
-}
-
-export interface Interception {
-  id: string;
-  initiator: { id: string; name: string };
-  provider: string;
-  provider_name: string;
-  model: string;
-  api: string;
-  streaming: boolean;
-  client: string;
-  client_session_id: string | null;
-  user_agent: string | null;
-  started_at: string;
-  ended_at: string | null;
-  status: InterceptionStatus;
-  http_status: number | null;
-  error: string | null;
-  metadata: Metadata;
-  token_usages: TokenUsage[];
-  user_prompts: UserPrompt[];
-  tool_usages: ToolUsage[];
-  model_thoughts: ModelThought[];
-}
+// The record itself is the server's type (SPEC §6), shared rather than copied.
+export type { TokenUsage, UserPrompt, ToolUsage, ModelThought, Interception } from '../../gateway/record/types.js';
+import type { Interception } from '../../gateway/record/types.js';
 
 export interface InterceptionPage {
   count: number;
