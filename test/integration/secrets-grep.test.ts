@@ -87,7 +87,8 @@ beforeAll(async () => {
   const chat = (stream: boolean) => ({ model: 'gpt-4o', stream, messages: [{ role: 'user', content: 'hi' }] });
   const resp = (stream: boolean) => ({ model: 'gpt-5', stream, input: 'hi' });
   const statuses: number[] = [];
-  for (const auth of [{ 'x-api-key': alice }, { authorization: `Bearer ${alice}` }]) {
+  const auths: Record<string, string>[] = [{ 'x-api-key': alice }, { authorization: `Bearer ${alice}` }];
+  for (const auth of auths) {
     for (const stream of [true, false]) {
       statuses.push(await call('/anthropic/v1/messages', msg(stream), auth));
       statuses.push(await call('/openai/v1/chat/completions', chat(stream), auth));
