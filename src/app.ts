@@ -120,15 +120,34 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       metrics.started(rec);
     },
     finish(rec: Interception) {
-      inFlight--;
-      store.finish(rec as Interception & { status: Exclude<Interception['status'], 'in_flight'> });
-      logging.recordLog.emit(rec);
-      metrics.finished(rec);
-      rollDay();
-      addUsage(today.usage, rec);
-      events.emit('interception', rec);
-      events.emit('change');
+      // Handed on a moment later, in batches (issue #8): the bookkeeping below then runs while the
+      // client's next call waits for upstream instead of before that call is even read.
+      finishing.push(rec);
+      finishTimer ??= setTimeout(drainFinished, 1);
     },
+  };
+  const finishing: Interception[] = [];
+  let finishTimer: NodeJS.Timeout | undefined;
+  const drainFinished = () => {
+    clearTimeout(finishTimer);
+    finishTimer = undefined;
+    for (const rec of finishing.splice(0)) {
+      try {
+        finishNow(rec);
+      } catch (err) {
+        log.error({ err, interception_id: rec.id }, 'could not hand on a finished interception');
+      }
+    }
+  };
+  const finishNow = (rec: Interception) => {
+    inFlight--;
+    store.finish(rec as Interception & { status: Exclude<Interception['status'], 'in_flight'> });
+    logging.recordLog.emit(rec);
+    metrics.finished(rec);
+    rollDay();
+    addUsage(today.usage, rec);
+    events.emit('interception', rec);
+    events.emit('change');
   };
 
   const overload = createOverloadGuard({
@@ -297,6 +316,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
         stopping = true;
         await retention.stop();
         await gateway.close();
+        drainFinished();
         tokens.close();
         await store.close();
         await pool.close();
