@@ -13,7 +13,7 @@ import { connect } from 'node:net';
 import type { ServerResponse } from 'node:http';
 import { request } from 'undici';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
-import { adminGet, client, healthz, providerArgs, startGatewayProcess, tempDataDir, type GatewayProcess, type Rec } from './harness.js';
+import { adminGet, client, healthz, providerArgs, startGatewayProcess, tempDataDir, newestRecord, type GatewayProcess } from './harness.js';
 
 const SEED = Number(process.env['FUZZ_SEED'] ?? Date.now() % 1_000_000);
 function mulberry32(a: number): () => number {
@@ -231,9 +231,9 @@ describe(`fuzz (seed ${SEED})`, () => {
       intercepted++;
       expect(r.statusCode).toBe(200);
       expect(got.equals(sent), `case ${i % garbage.length} on ${route.path}`).toBe(true);
-      const [rec] = (await adminGet<{ results: Rec[] }>(gw, '/api/v1/interceptions?limit=1')).results;
-      expect(rec!.status, `case ${i % garbage.length} on ${route.path}`).toBe('failed');
-      expect(rec!.error).toBeTruthy();
+      const rec = await newestRecord(gw, intercepted);
+      expect(rec.status, `case ${i % garbage.length} on ${route.path}`).toBe('failed');
+      expect(rec.error).toBeTruthy();
     }
   });
 

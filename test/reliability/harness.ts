@@ -77,3 +77,17 @@ export function bridgeHeaders(token: string, extra: Record<string, string> = {})
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until `count` ended records exist and returns the newest. Records are finished just
+ * after the client got its last byte (handed on in batches), so a test polls for them.
+ */
+export async function newestRecord(gw: GatewayProcess, count: number): Promise<Rec> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const page = await adminGet<{ count: number; results: Rec[] }>(gw, '/api/v1/interceptions?limit=1');
+    if (page.count >= count) return page.results[0]!;
+    if (Date.now() > deadline) throw new Error(`${page.count} of ${count} records after 10 s`);
+    await sleep(20);
+  }
+}

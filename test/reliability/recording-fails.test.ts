@@ -62,7 +62,7 @@ describe.each([
       expect(status.health.ok).toBe(false);
       expect(gw.stderr()).toMatch(/write failed.*keeps proxying|keeps proxying.*write failed/s);
       // The records are still visible (kept in memory), not lost.
-      expect(await allRecords(gw)).toHaveLength(6);
+      await expect.poll(async () => (await allRecords(gw)).length).toBe(6);
 
       // The disk comes back: the retry writes everything and health returns.
       unlinkSync(seg);

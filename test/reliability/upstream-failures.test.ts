@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
-import { allRecords, anthropicBody, bridgeHeaders, client, healthz, providerArgs, startGatewayProcess, tempDataDir, type GatewayProcess, type Rec } from './harness.js';
+import { anthropicBody, bridgeHeaders, client, healthz, providerArgs, startGatewayProcess, tempDataDir, newestRecord, type GatewayProcess, type Rec } from './harness.js';
 
 let up: MockUpstream;
 let data: ReturnType<typeof tempDataDir>;
@@ -29,6 +29,7 @@ afterAll(async () => {
 
 async function call(headers: Record<string, string>, stream: boolean, path = '/anthropic/v1/messages') {
   const t0 = performance.now();
+  calls++;
   const r = await request(gw.url + path, { method: 'POST', headers: bridgeHeaders(data.token, headers), body: anthropicBody({ stream }), dispatcher: client });
   let text = '';
   let broken = false;
@@ -40,9 +41,10 @@ async function call(headers: Record<string, string>, stream: boolean, path = '/a
   return { status: r.statusCode, headers: r.headers, text, broken, ms: performance.now() - t0 };
 }
 
-async function lastRecord(): Promise<Rec> {
-  const [rec] = await allRecords(gw);
-  return rec!;
+let calls = 0;
+/** The record of the call just made (every call here leaves one). */
+function lastRecord(): Promise<Rec> {
+  return newestRecord(gw, calls);
 }
 
 describe('upstream failures (gateway in a child process)', () => {
@@ -83,6 +85,7 @@ describe('upstream failures (gateway in a child process)', () => {
       body: JSON.stringify({ model: 'gpt-rel', messages: [{ role: 'user', content: 'hi' }] }),
       dispatcher: client,
     });
+    calls++;
     expect(r.statusCode).toBe(504);
     expect(((await r.body.json()) as { error: { type: string } }).error.type).toBe('timeout');
   });
