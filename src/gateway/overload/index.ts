@@ -134,11 +134,25 @@ function outcomeOfError(err: unknown): CallOutcome {
 
 /**
  * Reports how the body ended: read to the end → success, broke off → failure, the pipeline stopped
- * reading (client gone) → neutral. The body is replaced in place (not copied) so an adapter that
- * reads `reply.observer` later still sees the pipeline's.
+ * reading (client gone) → neutral. A Node stream is watched through its events; any other body is
+ * replaced in place (not copied) so an adapter that reads `reply.observer` later still sees the
+ * pipeline's.
  */
 function watchBody(reply: ProviderReply, signal: AbortSignal, onEnd: (outcome: CallOutcome) => void): void {
-  const inner = reply.body as AsyncIterable<Uint8Array> & { destroy?: (err?: Error) => void };
+  const inner = reply.body as AsyncIterable<Uint8Array> & { destroy?: (err?: Error) => void; once?: (ev: string, fn: () => void) => unknown };
+  if (typeof inner.once === 'function') {
+    // A Node stream (undici's body): its events tell the ending without a hop per chunk.
+    let settled = false;
+    const end = (outcome: CallOutcome) => {
+      if (settled) return;
+      settled = true;
+      onEnd(outcome);
+    };
+    inner.once('end', () => end('success'));
+    inner.once('error', () => end(signal.aborted ? 'neutral' : 'failure'));
+    inner.once('close', () => end('neutral'));
+    return;
+  }
   reply.body = {
     [Symbol.asyncIterator]() {
       const it = inner[Symbol.asyncIterator]();

@@ -153,11 +153,34 @@ describe('circuit breaker in the gateway', () => {
     expect((await messages('claude-d')).status).toBe(200);
   });
 
+  it('a stream read to its end is a success and resets the count', async () => {
+    up.reset();
+    const stream = async (reply?: Parameters<MockUpstream['enqueue']>[0]) => {
+      if (reply) up.enqueue(reply);
+      const r = await fetch(app.url + '/anthropic/v1/messages', {
+        method: 'POST',
+        headers: { 'x-api-key': token, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'claude-e', stream: true, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      await r.text().catch(() => '');
+    };
+    const die = { kind: 'die', fixture: 'anthropic/text.sse', afterEvents: 2 } as const;
+    await stream(die);
+    await stream(die);
+    await expect.poll(async () => (await status()).overload.circuits.find((c) => c.key === 'anthropic/claude-e')?.failures).toBe(2);
+    await stream();
+    await expect.poll(async () => (await status()).overload.circuits.find((c) => c.key === 'anthropic/claude-e')).toBeUndefined();
+    await stream(die);
+    await stream(die);
+    await expect.poll(async () => (await status()).overload.circuits.find((c) => c.key === 'anthropic/claude-e')?.failures).toBe(2);
+    expect((await status()).overload.circuits.find((c) => c.key === 'anthropic/claude-e')?.state).toBe('closed');
+  });
+
   it('4xx answers other than 429 are the client’s problem and do not count', async () => {
     up.reset();
     for (let i = 0; i < 5; i++) up.enqueue({ kind: 'error', status: 400 });
     for (let i = 0; i < 5; i++) expect((await messages('claude-c')).status).toBe(400);
-    expect((await status()).overload.circuits).toEqual([]);
+    expect((await status()).overload.circuits.filter((c) => c.key === 'anthropic/claude-c')).toEqual([]);
   });
 });
 
