@@ -12,7 +12,7 @@
  * `--only gateway|store`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,9 +167,18 @@ async function benchGateway(dataDir: string): Promise<void> {
 
     log('throughput, concurrency 32');
     const secs = quick ? 2_000 : 4_000;
+    // CPU time of the proxying process per call (from /proc): what each call costs the proxy,
+    // which is what limits it once the cores are saturated.
+    const cpuPerCall = new Map<string, number[]>();
+    const procOf = (t: Target) => (t === bridge ? gw.pid : t === bareT ? bare.child.pid : undefined);
     const tput = await alternate([direct, bridge, bareT], 2, async (t) => {
+      const pid = procOf(t);
+      const c0 = pid ? cpuMs(pid) : 0;
+      const t0 = performance.now();
       const rps = await throughputRun(t, 32, secs);
-      if (t === bridge) bridgeCalls += Math.round((rps * secs) / 1000);
+      const calls = (rps * (performance.now() - t0)) / 1000;
+      if (pid) cpuPerCall.set(t.name, [...(cpuPerCall.get(t.name) ?? []), (cpuMs(pid) - c0) / calls]);
+      if (t === bridge) bridgeCalls += Math.round(calls);
       return [rps];
     });
     const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
@@ -180,6 +189,8 @@ async function benchGateway(dataDir: string): Promise<void> {
     fig({ name: 'c=32 throughput bare Node proxy', value: tP, unit: 'req/s' });
     fig({ name: 'c=32 throughput bridge', value: tB, unit: 'req/s' });
     fig({ name: 'c=32 throughput bridge / bare proxy', value: (tB / tP) * 100, unit: '%', target: { op: '>=', limit: 80 } });
+    fig({ name: 'CPU per call, bare Node proxy', value: mean(cpuPerCall.get('bare')!), unit: 'ms', note: 'proxy process user+sys during the throughput runs' });
+    fig({ name: 'CPU per call, bridge', value: mean(cpuPerCall.get('bridge')!), unit: 'ms', note: 'incl. recording, structured log, metrics' });
 
     // Sanity: recording and logging really were on.
     await new Promise((r) => setTimeout(r, 500));
@@ -228,6 +239,12 @@ async function benchGateway(dataDir: string): Promise<void> {
     await up.close();
   }
 
+}
+
+/** user + system CPU time of a process so far (ms), from /proc/PID/stat (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function pass(f: Figure): boolean | null {
