@@ -196,7 +196,7 @@ async function benchGateway(dataDir: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 500));
     const listed = (await (await fetch(`${gw.url}/api/v1/interceptions?limit=1`, { headers: { authorization: `Bearer ${gw.adminToken}` } })).json()) as { count: number };
     fig({ name: 'records written by the bridge', value: listed.count, unit: 'records', note: `~${bridgeCalls} bridge calls made; log file ${(statSync(logFile).size / 2 ** 20).toFixed(1)} MiB` });
-    fig({ name: 'gateway RSS after all of the above', value: gw.rssMb(), unit: 'MB', note: 'V8 heap high-water after the throughput burst; not a leak (heap after GC ~25 MB)' });
+    fig({ name: 'gateway RSS after all of the above', value: gw.rssMb(), unit: 'MB', note: 'V8 heap high-water after the throughput burst (see README)' });
     await gw.stop();
 
     // Memory per open stream, in a fresh gateway: a recorded store and the heap high-water of the
