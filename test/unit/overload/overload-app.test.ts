@@ -35,7 +35,7 @@ async function records(filter = ''): Promise<{ status: string; http_status: numb
   return r.results;
 }
 
-async function status(): Promise<{ overload: { in_flight: number; max_concurrency: number; circuits: { key: string; state: string; retry_after_s: number }[] } }> {
+async function status(): Promise<{ overload: { in_flight: number; max_concurrency: number; circuits: { key: string; state: string; failures: number; retry_after_s: number }[] } }> {
   return (await (await admin('/api/v1/status')).json()) as never;
 }
 
