@@ -105,6 +105,8 @@ export type InterceptionLogLine = StartLine | PromptLine | TokenLine | ToolLine 
 
 /** Normalises an RFC 3339 timestamp to ISO-8601 UTC (`…Z`); leaves unparsable text as is. */
 export function isoUtc(ts: string): string {
+  // Fast path: what Date#toISOString wrote (every timestamp the gateway makes) is already it.
+  if (ts.length === 24 && ts.charCodeAt(23) === 90 /* Z */ && ts.charCodeAt(10) === 84 /* T */) return ts;
   const ms = Date.parse(ts);
   return Number.isNaN(ms) ? ts : new Date(ms).toISOString();
 }

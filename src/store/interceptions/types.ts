@@ -49,6 +49,7 @@ export interface InterceptionWriter {
    * {@link finish}, the next start turns it into `interrupted`.
    */
   begin(rec: Interception): void;
+  // Both begin() and finish() take ownership of the object: do not mutate it afterwards.
   /** Stores the whole finished record (status is an EndStatus). On disk within 1 s. */
   finish(rec: Interception & { status: EndStatus }): void;
   /** Resolves when everything handed in so far is written to disk. */

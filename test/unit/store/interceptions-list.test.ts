@@ -51,10 +51,15 @@ describe('round trip', () => {
     expect(all.results.map((r) => r.id)).toEqual(['d1', 'f1']);
   });
 
-  it('keeps its own copy of a record handed in', async () => {
-    const rec = finishedRecord({ id: 'c1', startedMs: DAY0 });
-    store.finish(rec);
-    rec.model = 'changed-after-finish';
+  it('hands out copies: a reader cannot change a stored record', async () => {
+    // The store owns what it is handed (no deep copy on the hot path); readers get their own.
+    store.finish(finishedRecord({ id: 'c1', startedMs: DAY0 }));
+    const got = await store.get('c1');
+    got!.model = 'changed-by-a-reader';
+    expect((await store.get('c1'))?.model).toBe('claude-sonnet-4');
+    await store.flush();
+    const again = await store.get('c1');
+    again!.model = 'changed-again';
     expect((await store.get('c1'))?.model).toBe('claude-sonnet-4');
   });
 
