@@ -4,7 +4,7 @@
  * format" error instead of an exception (codecs never throw, types.ts).
  */
 import type { Api } from '../record/types.js';
-import type { ApiCodec, ApiOutcome, RequestFacts, StreamReducer } from './types.js';
+import type { ApiCodec, ApiOutcome, RequestFacts, SseEvent, StreamReducer } from './types.js';
 import { asString, isObject } from './wire-json.js';
 
 export interface CodecParts {
@@ -34,4 +34,23 @@ export function defineCodec(parts: CodecParts): ApiCodec {
       }
     },
   };
+}
+
+/**
+ * Base for stream reducers: an event that cannot be read is skipped, never thrown to the pipeline
+ * (types.ts), and the next event is read as usual.
+ */
+export abstract class TolerantReducer implements StreamReducer {
+  event(ev: SseEvent): void {
+    try {
+      this.apply(ev);
+    } catch {
+      // An odd event is ignored; the stream keeps flowing and later events still count.
+    }
+  }
+
+  /** Folds one event into the state; may throw on shapes it does not expect. */
+  protected abstract apply(ev: SseEvent): void;
+
+  abstract finish(): ApiOutcome;
 }

@@ -100,17 +100,8 @@ export interface InterceptionPage {
   results: Interception[];
 }
 
-export type UsageGroup = 'model' | 'provider' | 'initiator' | 'client' | 'day';
-
-export interface UsageRow {
-  key: string;
-  requests: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_input_tokens: number;
-  cache_write_input_tokens: number;
-  reasoning_tokens?: number;
-}
+export type { UsageGroup, UsageRow } from '../../gateway/routes/usage.js';
+import type { UsageGroup, UsageRow } from '../../gateway/routes/usage.js';
 
 export interface UsageResponse {
   group_by: UsageGroup;

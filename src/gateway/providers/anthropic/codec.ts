@@ -12,10 +12,10 @@
  * `mcp_tool_use` blocks, their `input_json_delta` fragments joined and parsed once. Thoughts are
  * `thinking` blocks; `redacted_thinking` carries only encrypted data and is not recorded.
  */
-import type { ApiCodec, ApiOutcome, ApiResponse, ApiToolCall, ApiUsage, SseEvent, StreamReducer } from '../types.js';
+import type { ApiCodec, ApiOutcome, ApiResponse, ApiToolCall, ApiUsage, SseEvent } from '../types.js';
 import { anthropicPrompt } from './prompt.js';
 import { asArray, asNumber, asString, isObject, parseJson, toolInputFromFragments, type JsonObject } from '../wire-json.js';
-import { defineCodec } from '../codec-kit.js';
+import { TolerantReducer, defineCodec } from '../codec-kit.js';
 
 /** Block types whose `input` is a tool call the model made. */
 const TOOL_BLOCKS = new Set(['tool_use', 'server_tool_use', 'mcp_tool_use']);
@@ -110,18 +110,11 @@ export function anthropicErrorText(obj: JsonObject): string {
   return asString(err.message) || asString(err.type) || 'upstream reported an error';
 }
 
-class MessagesStreamReducer implements StreamReducer {
+class MessagesStreamReducer extends TolerantReducer {
   private readonly messages: MessageState[] = [];
   private error: string | null = null;
   private complete = false;
 
-  event(ev: SseEvent): void {
-    try {
-      this.apply(ev);
-    } catch {
-      // A reducer never breaks the pipeline (types.ts): an event we cannot read is ignored.
-    }
-  }
 
   private current(): MessageState {
     const last = this.messages[this.messages.length - 1];
@@ -132,7 +125,7 @@ class MessagesStreamReducer implements StreamReducer {
     return msg;
   }
 
-  private apply(ev: SseEvent): void {
+  protected apply(ev: SseEvent): void {
     const data = parseJson(ev.data);
     if (!isObject(data)) return;
     const type = asString(data.type) ?? ev.event;

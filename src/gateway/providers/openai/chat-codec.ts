@@ -12,11 +12,11 @@
  * This API has no model thoughts on OpenAI. Tool results come back as `role: 'tool'` messages, so
  * a request whose last message is a tool result has no prompt (see prompt.ts).
  */
-import type { ApiCodec, ApiOutcome, ApiResponse, ApiToolCall, ApiUsage, SseEvent, StreamReducer } from '../types.js';
+import type { ApiCodec, ApiOutcome, ApiResponse, ApiToolCall, ApiUsage, SseEvent } from '../types.js';
 import { chatPrompt } from './prompt.js';
 import { openaiErrorText, openaiUsage } from './usage.js';
 import { asArray, asNumber, asString, isObject, parseJson, toolInput, type JsonObject } from '../wire-json.js';
-import { defineCodec } from '../codec-kit.js';
+import { TolerantReducer, defineCodec } from '../codec-kit.js';
 
 interface CallAcc {
   id: string;
@@ -26,7 +26,7 @@ interface CallAcc {
 
 const NOT_CHAT = 'upstream answered 200 with a body that is not a Chat Completions response';
 
-class ChatStreamReducer implements StreamReducer {
+class ChatStreamReducer extends TolerantReducer {
   private id = '';
   private model: string | undefined;
   private usage: ApiUsage | null = null;
@@ -36,15 +36,8 @@ class ChatStreamReducer implements StreamReducer {
   private error: string | null = null;
   private complete = false;
 
-  event(ev: SseEvent): void {
-    try {
-      this.apply(ev);
-    } catch {
-      // Never break the pipeline on an odd chunk (types.ts).
-    }
-  }
 
-  private apply(ev: SseEvent): void {
+  protected apply(ev: SseEvent): void {
     const text = ev.data.trim();
     if (text === '[DONE]') {
       this.complete = true;

@@ -15,12 +15,12 @@
  * Records: tool calls from `function_call`, `custom_tool_call` and `mcp_call` items (id = the
  * `call_id` the client answers with); thoughts = reasoning summary parts, one per part.
  */
-import type { ApiCodec, ApiOutcome, ApiResponse, ApiUsage, SseEvent, StreamReducer } from '../types.js';
+import type { ApiCodec, ApiOutcome, ApiResponse, ApiUsage, SseEvent } from '../types.js';
 import { responsesPrompt } from './prompt.js';
 import { ResponseItems } from './responses-items.js';
 import { openaiErrorText, openaiUsage } from './usage.js';
 import { asArray, asNumber, asString, isObject, parseJson, type JsonObject } from '../wire-json.js';
-import { defineCodec } from '../codec-kit.js';
+import { TolerantReducer, defineCodec } from '../codec-kit.js';
 
 const NOT_RESPONSES = 'upstream answered 200 with a body that is not a Responses API response';
 
@@ -56,20 +56,13 @@ function failedText(res: JsonObject): string | null {
   return res.status === 'failed' ? 'response failed' : null;
 }
 
-class ResponsesStreamReducer implements StreamReducer {
+class ResponsesStreamReducer extends TolerantReducer {
   private readonly state = new ResponseState();
   private error: string | null = null;
   private complete = false;
 
-  event(ev: SseEvent): void {
-    try {
-      this.apply(ev);
-    } catch {
-      // Never break the pipeline on an odd event (types.ts).
-    }
-  }
 
-  private apply(ev: SseEvent): void {
+  protected apply(ev: SseEvent): void {
     const data = parseJson(ev.data);
     if (!isObject(data)) return;
     const type = asString(data.type) ?? ev.event ?? '';
