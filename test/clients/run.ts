@@ -244,6 +244,14 @@ async function main(): Promise<number> {
     await gw.stop();
     await up.close();
   }
+
+  // Claude Code over Bedrock (issue #4): its test file runs when it is given a claude binary.
+  log('\nClaude Code through the bridge to a mock Bedrock runtime (test/integration/bedrock-claude-code.test.ts)');
+  const bedrock = await run(process.execPath, [join('node_modules', 'vitest', 'vitest.mjs'), 'run', 'test/integration/bedrock-claude-code.test.ts'], {
+    env: { ...process.env, AIBRIDGE_TEST_CLAUDE: bins.claude },
+    timeoutMs: 300_000,
+  });
+  check('claude over Bedrock (Anthropic route and Bedrock-native route) streams and is recorded as bedrock', bedrock.code === 0 && /2 passed/.test(bedrock.stdout), bedrock.stdout.slice(-1500));
   const failed = results.filter((r) => !r.ok);
   log(`\n${failed.length === 0 ? 'PASS' : 'FAIL'}: ${results.length - failed.length}/${results.length} checks passed`);
   for (const f of failed) log(`  ✗ ${f.name}${f.detail ? `: ${f.detail.slice(0, 300)}` : ''}`);
