@@ -120,8 +120,12 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       metrics.started(rec);
     },
     finish(rec: Interception) {
-      // Handed on a moment later, in batches (issue #8): the bookkeeping below then runs while the
-      // client's next call waits for upstream instead of before that call is even read.
+      // Into the store at once, in the same turn that sent the last bytes: a client that lists
+      // interceptions right after its call returned must find it (no race with its next request).
+      inFlight--;
+      store.finish(rec as Interception & { status: Exclude<Interception['status'], 'in_flight'> });
+      // The rest is handed on a moment later, in batches (issue #8): log lines, metrics and the live
+      // feed then run while the client's next call waits for upstream.
       finishing.push(rec);
       finishTimer ??= setTimeout(drainFinished, 1);
     },
@@ -140,8 +144,6 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
     }
   };
   const finishNow = (rec: Interception) => {
-    inFlight--;
-    store.finish(rec as Interception & { status: Exclude<Interception['status'], 'in_flight'> });
     logging.recordLog.emit(rec);
     metrics.finished(rec);
     rollDay();

@@ -81,6 +81,29 @@ describe('the Anthropic SDK through the bridge', () => {
     expect(one.id).toBe(rec.id);
   });
 
+  it('a call is listed as soon as the client has its answer (no window where it is missing)', async () => {
+    const { Agent, request } = await import('undici');
+    const agent = new Agent({ keepAliveTimeout: 10_000 });
+    try {
+      const base = (await (await admin('/interceptions?limit=1')).json()) as { count: number };
+      for (let i = 1; i <= 25; i++) {
+        const call = await request(app.url + '/anthropic/v1/messages', {
+          method: 'POST',
+          dispatcher: agent,
+          headers: { 'x-api-key': token, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 5, messages: [{ role: 'user', content: `race ${i}` }] }),
+        });
+        await call.body.arrayBuffer();
+        const list = await request(app.url + '/api/v1/interceptions?limit=1', { dispatcher: agent, headers: { authorization: `Bearer ${app.adminToken}` } });
+        const page = (await list.body.json()) as { count: number; results: Interception[] };
+        expect(page.count).toBe(base.count + i);
+        expect(page.results[0]!.user_prompts[0]!.prompt).toBe(`race ${i}`);
+      }
+    } finally {
+      await agent.close();
+    }
+  });
+
   it('accepts the token as Authorization: Bearer too', async () => {
     expect((await post('/anthropic/v1/messages', { authorization: `Bearer ${token}` })).status).toBe(200);
   });
