@@ -120,12 +120,14 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       metrics.started(rec);
     },
     finish(rec: Interception) {
-      // Into the store at once, in the same turn that sent the last bytes: a client that lists
-      // interceptions right after its call returned must find it (no race with its next request).
+      // Into the store at once, in the turn that sent the last bytes: a client that lists
+      // interceptions right after its call returned finds it (test: "a call is listed as soon as
+      // the client has its answer").
       inFlight--;
       store.finish(rec as Interception & { status: Exclude<Interception['status'], 'in_flight'> });
-      // The rest is handed on a moment later, in batches (issue #8): log lines, metrics and the live
-      // feed then run while the client's next call waits for upstream.
+      // Log lines, metrics and the live feed follow a moment later, in batches (issue #8): that work
+      // then overlaps the next call's wait for upstream instead of delaying it (~0.2 ms at c=1).
+      // Admin requests settle the batch first, so /metrics and /api/v1/* never lag behind.
       finishing.push(rec);
       finishTimer ??= setTimeout(drainFinished, 1);
     },
@@ -137,19 +139,16 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
     finishTimer = undefined;
     for (const rec of finishing.splice(0)) {
       try {
-        finishNow(rec);
+        logging.recordLog.emit(rec);
+        metrics.finished(rec);
+        rollDay();
+        addUsage(today.usage, rec);
+        events.emit('interception', rec);
+        events.emit('change');
       } catch (err) {
         log.error({ err, interception_id: rec.id }, 'could not hand on a finished interception');
       }
     }
-  };
-  const finishNow = (rec: Interception) => {
-    logging.recordLog.emit(rec);
-    metrics.finished(rec);
-    rollDay();
-    addUsage(today.usage, rec);
-    events.emit('interception', rec);
-    events.emit('change');
   };
 
   const overload = createOverloadGuard({
@@ -222,6 +221,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
 
   const gateway = createGateway({
     settings,
+    settle: drainFinished,
     uiDir: UI_DIR,
     health: () => {
       const h = storeHealth();
@@ -297,6 +297,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       return () => events.off('change', listener);
     },
     stats: () => {
+      drainFinished();
       rollDay();
       return { requestsToday: today.usage.requests, inFlight };
     },

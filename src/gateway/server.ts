@@ -21,8 +21,9 @@ export interface GatewayDeps {
   health(): { ok: boolean; [k: string]: unknown };
   /** Built dashboard (dist/ui); the UI is served only when it exists. */
   uiDir?: string;
-  /** Extra response headers for dashboard files (the desktop shell adds a CSP on its side too). */
   onError?: (err: unknown) => void;
+  /** Hands on deferred bookkeeping (log lines, metrics) before an admin request reads it. */
+  settle?: () => void;
 }
 
 export interface Gateway {
@@ -56,6 +57,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.head('/', (_req, res) => res.status(200).end());
   app.get('/', (_req, res) => res.redirect(302, '/ui/'));
 
+  app.use(['/api', '/metrics'], (_req, _res, next) => {
+    deps.settle?.();
+    next();
+  });
   const admin = adminRouter(deps.admin);
   app.use('/api/v1', admin.api);
   app.get('/metrics', admin.metrics);

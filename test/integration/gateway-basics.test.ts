@@ -86,6 +86,12 @@ describe('the Anthropic SDK through the bridge', () => {
     const agent = new Agent({ keepAliveTimeout: 10_000 });
     try {
       const base = (await (await admin('/interceptions?limit=1')).json()) as { count: number };
+      const completedCount = async () => {
+        const m = await request(app.url + '/metrics', { dispatcher: agent, headers: { authorization: `Bearer ${app.adminToken}` } });
+        const text = await m.body.text();
+        return [...text.matchAll(/^aibridge_interceptions_total\{[^}]*status="completed"[^}]*\} (\d+)/gm)].reduce((n, x) => n + Number(x[1]), 0);
+      };
+      const baseMetric = await completedCount();
       for (let i = 1; i <= 25; i++) {
         const call = await request(app.url + '/anthropic/v1/messages', {
           method: 'POST',
@@ -94,6 +100,8 @@ describe('the Anthropic SDK through the bridge', () => {
           body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 5, messages: [{ role: 'user', content: `race ${i}` }] }),
         });
         await call.body.arrayBuffer();
+        // /metrics settles deferred bookkeeping first: the call is counted already.
+        expect(await completedCount()).toBe(baseMetric + i);
         const list = await request(app.url + '/api/v1/interceptions?limit=1', { dispatcher: agent, headers: { authorization: `Bearer ${app.adminToken}` } });
         const page = (await list.body.json()) as { count: number; results: Interception[] };
         expect(page.count).toBe(base.count + i);
