@@ -113,9 +113,21 @@ export function createGateway(deps: GatewayDeps): Gateway {
         else res.destroy();
       });
   });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
+  // Requests Node cannot even parse never reach a route, so the provider is unknown: answer in the
+  // OpenAI shape, which carries both a message and a code, rather than with an empty body.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const body = JSON.stringify({
+      error: tooLarge
+        ? { message: 'request headers are too large', type: 'invalid_request_error', code: 'headers_too_large' }
+        : { message: `malformed HTTP request (${err.code ?? 'parse error'})`, type: 'invalid_request_error', code: 'bad_request' },
+    });
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   });
 
   return {

@@ -318,3 +318,30 @@ describe('dashboard files', () => {
     }
   });
 });
+
+describe('requests Node cannot parse', () => {
+  it('oversized headers → 431 and garbage → 400, both with a JSON error', async () => {
+    const { connect } = await import('node:net');
+    const dir = mkdtempSync(join(tmpdir(), 'abr-raw-'));
+    const a = await startApp({ dataDir: dir, port: 0, env: {} });
+    const send = (raw: string) =>
+      new Promise<string>((resolve) => {
+        const s = connect(a.port, '127.0.0.1');
+        let d = '';
+        s.on('data', (c) => (d += c));
+        s.on('close', () => resolve(d));
+        s.on('error', () => resolve(d));
+        s.write(raw);
+      });
+    try {
+      const big = await send(`POST /anthropic/v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+      expect(big).toMatch(/^HTTP\/1\.1 431 /);
+      expect(JSON.parse(big.slice(big.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'headers_too_large' } });
+      const junk = await send('NOT HTTP AT ALL\r\n\r\n');
+      expect(junk).toMatch(/^HTTP\/1\.1 400 /);
+      expect(JSON.parse(junk.slice(junk.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { type: 'invalid_request_error' } });
+    } finally {
+      await a.close();
+    }
+  });
+});
