@@ -118,6 +118,14 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       inFlight++;
       store.begin(rec);
       metrics.started(rec);
+      // The dashboard's "running" rows (`event: interception_start`); nothing to do unless one watches.
+      if (events.listenerCount('interception_start') > 0) {
+        try {
+          events.emit('interception_start', rec);
+        } catch (err) {
+          log.error({ err, interception_id: rec.id }, 'could not announce a started interception');
+        }
+      }
     },
     finish(rec: Interception) {
       // Into the store at once, in the turn that sent the last bytes: a client that lists

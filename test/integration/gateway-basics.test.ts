@@ -265,6 +265,64 @@ describe('admin API', () => {
     expect((await admin('/interceptions?limit=0')).status).toBe(400);
     expect((await admin('/interceptions?started_after=yesterday')).status).toBe(400);
   });
+
+  it('usage per day takes the caller\'s zone as tz; a bad tz is a 400 naming it', async () => {
+    const utc = (await (await admin('/usage?group_by=day')).json()) as { results: { key: string; requests: number }[] };
+    const east = (await (await admin('/usage?group_by=day&tz=840')).json()) as { results: { key: string; requests: number }[] };
+    const total = (rows: { requests: number }[]) => rows.reduce((n, r) => n + r.requests, 0);
+    expect(total(east.results)).toBe(total(utc.results));
+    expect(total(utc.results)).toBeGreaterThan(0);
+    for (const bad of ['841', 'abc', '1.5']) {
+      const res = await admin(`/usage?group_by=day&tz=${bad}`);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/^tz must be/);
+    }
+  });
+
+  it('/events announces a call as it begins (interception_start, in flight) and again when it finished, same id', async () => {
+    const ctl = new AbortController();
+    const res = await admin('/events', { signal: ctl.signal });
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = '';
+    const events: { event: string; rec: Interception }[] = [];
+    const next = async (event: string) => {
+      for (;;) {
+        const hit = events.find((e) => e.event === event);
+        if (hit) return hit.rec;
+        const { value, done } = await reader.read();
+        if (done) throw new Error('event stream ended');
+        buf += value;
+        let end: number;
+        while ((end = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, end);
+          buf = buf.slice(end + 2);
+          const ev = /^event: (.+)$/m.exec(block)?.[1];
+          const data = /^data: (.+)$/m.exec(block)?.[1];
+          if (ev && data) events.push({ event: ev, rec: JSON.parse(data) as Interception });
+        }
+      }
+    };
+    try {
+      const call = post(
+        '/anthropic/v1/messages',
+        { authorization: `Bearer ${token}`, 'anthropic-version': '2023-06-01', 'x-mock-fixture': 'anthropic/text.sse', 'x-mock-delay-ms': '50' },
+        JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 5, stream: true, messages: [{ role: 'user', content: 'slow one' }] }),
+      );
+      const started = await next('interception_start');
+      expect(started.status).toBe('in_flight');
+      expect(started.ended_at).toBeNull();
+      expect(started.initiator.name).toBe('alice');
+      expect(started.model).toBe('claude-sonnet-4-5');
+      await (await call).text();
+      const finished = await next('interception');
+      expect(finished.id).toBe(started.id);
+      expect(finished.status).toBe('completed');
+      expect(events.findIndex((e) => e.event === 'interception_start')).toBeLessThan(events.findIndex((e) => e.event === 'interception'));
+    } finally {
+      ctl.abort();
+      await reader.cancel().catch(() => {});
+    }
+  });
 });
 
 describe('the CLI next to a running server', () => {

@@ -41,7 +41,8 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     // The OpenAI key comes from the environment, so the UI must show it read-only; the Anthropic
     // key is left for the test to save through the dashboard.
     h = await startHarness({ AIBRIDGE_OPENAI_KEY: 'sk-proj-env-key-0123456789abcdef' });
-    b = await openBrowser();
+    // A zone east of UTC with a half-hour offset, so local days differ from UTC days for part of the day.
+    b = await openBrowser({ timezoneId: 'Asia/Kolkata' });
     page = b.page;
     page.on('response', (r: Response) => {
       const url = r.url();
@@ -178,6 +179,43 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     expect(await page.locator('table.interceptions tbody tr').count()).toBe(1);
   });
 
+  it('shows a slow streaming call as a running row while it runs, then as the finished row, without a reload', async () => {
+    await goto('#/interceptions', 'table.interceptions');
+    await page.waitForSelector('.live-live');
+    await page.evaluate('window.notReloaded = true');
+    expect(await page.locator('table.interceptions tbody tr.is-running').count()).toBe(0);
+
+    // The mock upstream pauses 400 ms between the 9 SSE events of its text fixture (~3 s in all).
+    const slowPrompt = `slow stream ${Math.random().toString(36).slice(2, 8)}`;
+    const stream = anthropic().messages.stream(
+      { model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: slowPrompt }] },
+      { headers: { 'x-mock-fixture': 'anthropic/text.sse', 'x-mock-delay-ms': '400' } },
+    );
+    const running = page.locator('table.interceptions tbody tr.is-running');
+    await running.waitFor();
+    const id = (await running.getAttribute('data-id')) ?? '';
+    expect(id).not.toBe('');
+    const text = (await running.textContent()) ?? '';
+    expect(text).toContain('Running');
+    expect(text).toContain('alice');
+    expect(text).toContain(MODEL);
+    expect(await running.locator('td').last().textContent()).toMatch(/^\d+ s$/);
+    expect(await page.textContent('.list-bar [role="status"]')).toContain('1 running');
+    // Reachable and labelled like the finished rows.
+    expect(await running.locator('a.row-anchor').getAttribute('aria-label')).toMatch(/^Open running interception from /);
+
+    const msg = await stream.finalMessage();
+    expect(msg.content.length).toBeGreaterThan(0);
+    const row = page.locator(`table.interceptions tbody tr[data-id="${id}"]`);
+    await expect.poll(() => row.textContent()).toContain('Completed');
+    expect(await row.getAttribute('class')).not.toContain('is-running');
+    expect(await row.textContent()).toContain(slowPrompt);
+    expect(await page.locator(`table.interceptions tbody tr[data-id="${id}"]`).count()).toBe(1);
+    expect(await page.locator('table.interceptions tbody tr.is-running').count()).toBe(0);
+    expect(await page.textContent('.list-bar [role="status"]')).not.toContain('running');
+    expect(await page.evaluate<boolean>('window.notReloaded === true')).toBe(true);
+  });
+
   it('pages through older records with the after_id cursor', async () => {
     for (let i = 0; i < 6; i++) expect(await bridgeCall(h.app, bridgeToken, { prompt: `paging ${i}` })).toBe(200);
     const total = (await adminFetch<{ count: number }>(h.app, '/interceptions?limit=1')).count;
@@ -231,7 +269,15 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
   });
 
   it('charts tokens per day and breaks them down by model and initiator', async () => {
+    const daily = page.waitForResponse((r) => r.url().includes('/api/v1/usage?') && r.url().includes('group_by=day'));
     await goto('#/usage', '.chart canvas');
+    // Days are the browser's local days: it sends its own offset (minutes east of UTC, IST = +5:30)
+    // and the per-day table is keyed by the local calendar day the calls started on.
+    expect(new URL((await daily).url()).searchParams.get('tz')).toBe('330');
+    const started = (await adminFetch<{ started_at: string }>(h.app, `/interceptions/${recordId}`)).started_at;
+    const localDay = await page.evaluate<string>(`new Date(${JSON.stringify(started)}).toLocaleDateString('sv-SE')`);
+    await page.click('#per-day summary');
+    expect(await page.textContent('#per-day .chart-table table')).toContain(localDay);
     await expect.poll(() => page.textContent('#breakdown table')).toContain(MODEL);
     await page.click('#breakdown button:has-text("Initiator")');
     await expect.poll(() => page.textContent('#breakdown table')).toContain('alice');

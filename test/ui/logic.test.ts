@@ -4,7 +4,7 @@ import type { Interception } from '../../src/ui/api/types.js';
 import { describeDuration, durationProblem, parseDuration } from '../../src/ui/lib/duration.js';
 import { exportFileName } from '../../src/ui/lib/export-name.js';
 import { apiQuery, filtersFrom, hasFilters, matches } from '../../src/ui/lib/filters.js';
-import { emptyRow, toDays } from '../../src/ui/lib/usage-days.js';
+import { dayKeyAt, emptyRow, toDays } from '../../src/ui/lib/usage-days.js';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 
@@ -67,11 +67,21 @@ describe('interception filters', () => {
 describe('usage per day', () => {
   it('fills the days without calls with zero, oldest first', () => {
     const row = { ...emptyRow('2026-11-24'), requests: 3, input_tokens: 10 };
-    const days = toDays([row], 3, NOW);
+    const days = toDays([row], 3, NOW, 0);
     expect(days.map((d) => d.row.key)).toEqual(['2026-11-24', '2026-11-25', '2026-11-26']);
     expect(days[0]?.row.requests).toBe(3);
     expect(days[1]?.row.requests).toBe(0);
     expect(days[1]!.t).toBeGreaterThan(days[0]!.t);
+  });
+  it('fills local days in the zone the API was asked for (tz = minutes east of UTC)', () => {
+    const lateUtc = Date.parse('2026-11-26T23:30:00Z');
+    expect(dayKeyAt(lateUtc, 0)).toBe('2026-11-26');
+    expect(dayKeyAt(lateUtc, 60)).toBe('2026-11-27');
+    expect(dayKeyAt(Date.parse('2026-11-27T03:00:00Z'), -300)).toBe('2026-11-26');
+    // At 23:30 UTC in UTC+1 it is already the 27th: that is the last day shown, not the 26th.
+    const row = { ...emptyRow('2026-11-27'), requests: 1 };
+    expect(toDays([row], 2, lateUtc, 60).map((d) => d.row.key)).toEqual(['2026-11-26', '2026-11-27']);
+    expect(toDays([], 2, lateUtc, 0).map((d) => d.row.key)).toEqual(['2026-11-25', '2026-11-26']);
   });
 });
 

@@ -12,12 +12,13 @@ import type { Interception } from '../record/types.js';
 import { tokenEquals } from '../../store/admin-token.js';
 import { exportRecords, parseTimeBound } from '../../store/export.js';
 import type { Metrics } from '../metrics.js';
-import { usageReport, type UsageGroup } from './usage.js';
+import { MAX_TZ_MINUTES, usageReport, type UsageGroup } from './usage.js';
 
 export interface AdminEvents {
-  on(event: 'interception', fn: (rec: Interception) => void): void;
+  /** `interception`: a finished record; `interception_start`: an in-flight one as begun. */
+  on(event: 'interception' | 'interception_start', fn: (rec: Interception) => void): void;
   on(event: 'bridge', fn: (enabled: boolean) => void): void;
-  off(event: 'interception', fn: (rec: Interception) => void): void;
+  off(event: 'interception' | 'interception_start', fn: (rec: Interception) => void): void;
   off(event: 'bridge', fn: (enabled: boolean) => void): void;
 }
 
@@ -137,13 +138,16 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
     res.write(': connected\n\n');
     const onRec = (rec: Interception) => res.write(`event: interception\ndata: ${JSON.stringify(rec)}\n\n`);
+    const onStart = (rec: Interception) => res.write(`event: interception_start\ndata: ${JSON.stringify(rec)}\n\n`);
     const onBridge = (enabled: boolean) => res.write(`event: bridge\ndata: ${JSON.stringify({ enabled })}\n\n`);
     deps.events.on('interception', onRec);
+    deps.events.on('interception_start', onStart);
     deps.events.on('bridge', onBridge);
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
     req.on('close', () => {
       clearInterval(ping);
       deps.events.off('interception', onRec);
+      deps.events.off('interception_start', onStart);
       deps.events.off('bridge', onBridge);
     });
   });
@@ -153,10 +157,11 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
     if (!['model', 'provider', 'initiator', 'client', 'day'].includes(group)) {
       throw new ApiError(400, 'invalid_request_error', `group_by must be model, provider, initiator, client or day, not "${group}"`);
     }
+    const tz = tzOffset(req.query['tz']);
     const { since, until } = range(req.query as Record<string, unknown>, deps.now(), 30 * 86_400_000);
     const cutoff = deps.visibleAfter();
     const from = cutoff === undefined ? since : Math.max(since ?? cutoff, cutoff);
-    res.json({ group_by: group, results: await usageReport(deps.store, group, { since: from, until }) });
+    res.json({ group_by: group, results: await usageReport(deps.store, group, { since: from, until }, tz) });
   });
 
   api.get('/export', async (req, res) => {
@@ -245,6 +250,17 @@ export function listQuery(q: Record<string, unknown>, cutoff: number | undefined
     limit,
     afterId: str(q['after_id']),
   };
+}
+
+/** `tz` = minutes east of UTC (−840…840, default 0): the zone whose calendar days `group_by=day` uses. */
+export function tzOffset(v: unknown): number {
+  if (v === undefined || v === '') return 0;
+  const s = typeof v === 'string' ? v.trim() : '';
+  const n = /^[+-]?\d{1,4}$/.test(s) ? Number(s) : NaN;
+  if (!Number.isInteger(n) || Math.abs(n) > MAX_TZ_MINUTES) {
+    throw new ApiError(400, 'invalid_request_error', `tz must be whole minutes east of UTC from -${MAX_TZ_MINUTES} to ${MAX_TZ_MINUTES} (e.g. 60 for UTC+1), not "${typeof v === 'string' ? v : String(v)}"`);
+  }
+  return n === 0 ? 0 : n;
 }
 
 function range(q: Record<string, unknown>, now: number, defaultBack: number | undefined): { since?: number; until?: number } {

@@ -14,7 +14,19 @@ export interface UsageRow {
   reasoning_tokens: number;
 }
 
-function keyOf(rec: Interception, group: UsageGroup): string {
+/** Longest offset a real time zone has (UTC−14:00 / UTC+14:00), in minutes. */
+export const MAX_TZ_MINUTES = 840;
+
+/**
+ * The calendar day (YYYY-MM-DD) a record started on, in a zone `tz` minutes east of UTC
+ * (the negation of JS `getTimezoneOffset()`); 0 = the UTC day.
+ */
+export function dayKey(startedAt: string, tz = 0): string {
+  if (tz === 0) return startedAt.slice(0, 10);
+  return new Date(Date.parse(startedAt) + tz * 60_000).toISOString().slice(0, 10);
+}
+
+function keyOf(rec: Interception, group: UsageGroup, tz: number): string {
   switch (group) {
     case 'model':
       return rec.model;
@@ -25,14 +37,20 @@ function keyOf(rec: Interception, group: UsageGroup): string {
     case 'client':
       return rec.client;
     case 'day':
-      return rec.started_at.slice(0, 10);
+      return dayKey(rec.started_at, tz);
   }
 }
 
-export async function usageReport(reader: InterceptionReader, group: UsageGroup, range: { since?: number; until?: number }): Promise<UsageRow[]> {
+/** `tz`: minutes east of UTC for `day` keys (see `dayKey`); other groups ignore it. */
+export async function usageReport(
+  reader: InterceptionReader,
+  group: UsageGroup,
+  range: { since?: number; until?: number },
+  tz = 0,
+): Promise<UsageRow[]> {
   const rows = new Map<string, UsageRow>();
   for await (const rec of reader.iterate(range)) {
-    const key = keyOf(rec, group);
+    const key = keyOf(rec, group, tz);
     let row = rows.get(key);
     if (!row) {
       row = { key, requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_write_input_tokens: 0, reasoning_tokens: 0 };

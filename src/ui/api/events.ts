@@ -13,6 +13,18 @@ export const liveState = createStore<LiveState>('off');
 /** Bridge on/off as last reported by the server (null until known). */
 export const bridgeEnabled = createStore<boolean | null>(null);
 
+/**
+ * Calls announced as begun (`event: interception_start`) and not finished yet, newest first.
+ * Emptied whenever the feed drops or reconnects: a finish may have been missed meanwhile, and a
+ * call that never finishes (gateway killed) must not stay "running" forever.
+ */
+export const runningCalls = createStore<readonly Interception[]>([]);
+/** More than a page of the largest size; the gateway's default concurrency limit is 512. */
+const MAX_RUNNING = 600;
+const clearRunning = () => {
+  if (runningCalls.get().length) runningCalls.set([]);
+};
+
 type Listener = (rec: Interception) => void;
 const interceptionListeners = new Set<Listener>();
 
@@ -29,6 +41,13 @@ function dispatch(event: string | undefined, data: string): void {
     if (event === 'interception') {
       const rec = JSON.parse(data) as Interception;
       for (const l of [...interceptionListeners]) l(rec);
+      // After the listeners, in the same turn: the finished row replaces the running one in one render.
+      const running = runningCalls.get();
+      if (running.some((r) => r.id === rec.id)) runningCalls.set(running.filter((r) => r.id !== rec.id));
+    } else if (event === 'interception_start') {
+      const rec = JSON.parse(data) as Interception;
+      const running = runningCalls.get();
+      if (rec.status === 'in_flight' && !running.some((r) => r.id === rec.id)) runningCalls.set([rec, ...running].slice(0, MAX_RUNNING));
     } else if (event === 'bridge') {
       const body = JSON.parse(data) as { enabled?: unknown };
       if (typeof body.enabled === 'boolean') bridgeEnabled.set(body.enabled);
@@ -41,6 +60,7 @@ function dispatch(event: string | undefined, data: string): void {
 async function readOnce(signal: AbortSignal): Promise<void> {
   const res = await apiFetch('/events', { signal, headers: { Accept: 'text/event-stream' } });
   if (!res.body) throw new Error('no body');
+  clearRunning();
   liveState.set('live');
   const parser = createParser({ onEvent: (ev) => dispatch(ev.event, ev.data) });
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -72,6 +92,7 @@ export function startLive(): void {
       } catch (err) {
         if (err instanceof Error && 'status' in err && err.status === 401) break;
       }
+      clearRunning();
       if (c.signal.aborted) break;
       liveState.set('retrying');
       if (Date.now() - opened > 30_000) delay = 1000;
@@ -86,5 +107,6 @@ export function startLive(): void {
 export function stopLive(): void {
   controller?.abort();
   controller = null;
+  clearRunning();
   liveState.set('off');
 }

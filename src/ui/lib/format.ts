@@ -52,6 +52,12 @@ export function duration(fromIso: string | null | undefined, toIso: string | nul
   return ms(b.getTime() - a.getTime());
 }
 
+/** Time a call has been running, to the second: "0 s", "42 s", "3 min 5 s". */
+export function elapsed(value: number): string {
+  const s = Math.max(0, Math.floor(value / 1000));
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
 export function ms(value: number): string {
   if (value < 1000) return `${Math.max(0, Math.round(value))} ms`;
   if (value < 60_000) return `${(value / 1000).toFixed(value < 10_000 ? 2 : 1)} s`;

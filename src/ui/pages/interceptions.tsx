@@ -1,9 +1,9 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, query } from '../api/client';
-import { liveState, onInterception } from '../api/events';
+import { liveState, onInterception, runningCalls } from '../api/events';
 import type { Interception, InterceptionPage } from '../api/types';
 import { EmptyState, ErrorNotice, Loading, PageHeader, StatusBadge } from '../components/ui';
-import { compact, duration, fullTime, int, preview, shortTime } from '../lib/format';
+import { compact, duration, elapsed, fullTime, int, preview, shortTime } from '../lib/format';
 import { href, navigate, type Route } from '../lib/router';
 import { useStore } from '../lib/store';
 import { useAsync } from '../lib/use-async';
@@ -57,6 +57,32 @@ function Row({ rec, fresh, onKey }: { rec: Interception; fresh: boolean; onKey: 
   );
 }
 
+/** A call announced by `interception_start` that has not finished: replaced by its Row when it does. */
+function RunningRow({ rec, now, onKey }: { rec: Interception; now: number; onKey: (e: KeyboardEvent) => void }) {
+  const link = href(`interceptions/${encodeURIComponent(rec.id)}`);
+  const open = (e: MouseEvent) => {
+    if ((e.target as HTMLElement).closest('a') || window.getSelection()?.toString()) return;
+    navigate(link);
+  };
+  const took = elapsed(now - Date.parse(rec.started_at));
+  return (
+    <tr class="row-link is-running" onClick={open} data-id={rec.id}>
+      <td class="nowrap">
+        <a href={link} class="row-anchor" onKeyDown={onKey} title={fullTime(rec.started_at)} aria-label={`Open running interception from ${fullTime(rec.started_at)}, ${rec.model}`}>
+          {shortTime(rec.started_at)}
+        </a>
+      </td>
+      <td><span class="cell-main">{rec.initiator.name}</span><span class="cell-sub">{rec.client}</span></td>
+      <td><span class="cell-main model">{rec.model || '—'}</span><span class="cell-sub provider-tag">{rec.provider}</span></td>
+      <td class="prompt-cell"><span class="muted">Waiting for the answer…</span></td>
+      <td class="num muted">—</td>
+      <td class="num muted">—</td>
+      <td><span class="badge badge-in_flight badge-running">Running</span></td>
+      <td class="num nowrap" title={`running for ${took}`}>{took}</td>
+    </tr>
+  );
+}
+
 /** Arrow keys move between rows; the links themselves open with Enter. */
 function moveFocus(e: KeyboardEvent) {
   if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
@@ -86,6 +112,7 @@ export function InterceptionsPage({ route }: { route: Route }) {
   const [fresh, setFresh] = useState<Set<string>>(new Set());
   const [missed, setMissed] = useState(0);
   const live = useStore(liveState);
+  const running = useStore(runningCalls);
   const state = useRef({ filters, after, limit });
   state.current = { filters, after, limit };
 
@@ -109,6 +136,18 @@ export function InterceptionsPage({ route }: { route: Route }) {
       return [rec, ...prev].slice(0, lim);
     });
   }), []);
+
+  // Running calls (first page only, when they match): above the finished rows, until their own
+  // `interception` event replaces them.
+  const shownRunning = after ? [] : running.filter((r) => matches(filters, r) && !rows.some((x) => x.id === r.id)).slice(0, limit);
+  const [now, setNow] = useState(Date.now());
+  const ticking = shownRunning.length > 0;
+  useEffect(() => {
+    if (!ticking) return;
+    setNow(Date.now());
+    const t = window.setInterval(() => setNow(Date.now()), 1000);
+    return () => window.clearInterval(t);
+  }, [ticking]);
 
   const setQuery = (f: Filters, extra: Record<string, string> = {}) => {
     const params: Record<string, string> = {};
@@ -137,9 +176,10 @@ export function InterceptionsPage({ route }: { route: Route }) {
   const filtered = hasFilters(filters);
   const summary = useMemo(() => {
     if (!page.data) return '';
-    if (count === 0) return filtered ? 'No matches' : 'No interceptions';
-    return `${int(count)} interception${count === 1 ? '' : 's'}${filtered ? ' match' : ''} · showing ${int(firstIndex)}–${int(firstIndex + rows.length - 1)}`;
-  }, [page.data, count, rows.length, firstIndex, filtered]);
+    const inFlight = shownRunning.length ? ` · ${int(shownRunning.length)} running` : '';
+    if (count === 0) return (filtered ? 'No matches' : 'No interceptions') + inFlight;
+    return `${int(count)} interception${count === 1 ? '' : 's'}${filtered ? ' match' : ''} · showing ${int(firstIndex)}–${int(firstIndex + rows.length - 1)}${inFlight}`;
+  }, [page.data, count, rows.length, firstIndex, filtered, shownRunning.length]);
 
   return (
     <>
@@ -167,14 +207,14 @@ export function InterceptionsPage({ route }: { route: Route }) {
         </label>
       </div>
       {page.loading && !page.data && <Loading />}
-      {page.data && rows.length === 0 && (
+      {page.data && rows.length === 0 && shownRunning.length === 0 && (
         filtered
           ? <EmptyState title="Nothing matches these filters">Widen the time range or <a href="#/interceptions">clear the filters</a>.</EmptyState>
           : after
             ? <EmptyState title="No older interceptions"><button type="button" class="btn btn-small" onClick={newest}>Back to the newest</button></EmptyState>
-            : <EmptyState title="No interceptions yet">Point a tool at the bridge with a bridge token — the <a href="#/">overview</a> has copy-ready setup for Claude Code and Codex. Calls appear here live as they finish.</EmptyState>
+            : <EmptyState title="No interceptions yet">Point a tool at the bridge with a bridge token — the <a href="#/">overview</a> has copy-ready setup for Claude Code and Codex. Calls appear here live while they run.</EmptyState>
       )}
-      {rows.length > 0 && (
+      {rows.length + shownRunning.length > 0 && (
         <div class={`table-wrap ${page.loading ? 'is-loading' : ''}`}>
           <table class="table interceptions" aria-describedby="page-title">
             <colgroup>
@@ -189,6 +229,7 @@ export function InterceptionsPage({ route }: { route: Route }) {
               </tr>
             </thead>
             <tbody>
+              {shownRunning.map((r) => <RunningRow key={r.id} rec={r} now={now} onKey={moveFocus} />)}
               {rows.map((r) => <Row key={r.id} rec={r} fresh={fresh.has(r.id)} onKey={moveFocus} />)}
             </tbody>
           </table>

@@ -5,7 +5,7 @@ import { Card, EmptyState, ErrorNotice, Loading, PageHeader } from '../component
 import { compact, fromLocalInput, int, toLocalInput } from '../lib/format';
 import { href } from '../lib/router';
 import { useAsync } from '../lib/use-async';
-import { toDays } from '../lib/usage-days';
+import { localTz, toDays } from '../lib/usage-days';
 import { UsageChart } from './usage-chart';
 
 const RANGES = [
@@ -71,7 +71,8 @@ export function UsagePage() {
 
   const span = range === 'custom' ? { since: fromLocalInput(from) ?? undefined, until: fromLocalInput(to) ?? undefined } : { since: range, until: undefined };
   const spanKey = `${span.since ?? ''}|${span.until ?? ''}`;
-  const daily = useAsync((signal) => api.get<UsageResponse>(`/usage${query({ group_by: 'day', ...span })}`, signal), [spanKey]);
+  // Days are this browser's calendar days (the API buckets by UTC unless told the offset).
+  const daily = useAsync((signal) => api.get<UsageResponse>(`/usage${query({ group_by: 'day', ...span, tz: localTz() })}`, signal), [spanKey]);
   const grouped = useAsync((signal) => api.get<UsageResponse>(`/usage${query({ group_by: group, ...span })}`, signal), [spanKey, group]);
 
   const presetDays = RANGES.find((r) => r.value === range)?.days ?? 0;

@@ -31,7 +31,8 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function openBrowser(opts: { width?: number; height?: number } = {}): Promise<Browser> {
+/** `timezoneId`: the browser's zone (IANA name), UTC unless given. */
+export async function openBrowser(opts: { width?: number; height?: number; timezoneId?: string } = {}): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'aibridge-ui-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -42,7 +43,7 @@ export async function openBrowser(opts: { width?: number; height?: number } = {}
     deviceScaleFactor: 1,
     colorScheme: 'light',
     locale: 'en-US',
-    timezoneId: 'UTC',
+    timezoneId: opts.timezoneId ?? 'UTC',
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const cspViolations: string[] = [];
