@@ -28,22 +28,48 @@ export interface Metrics {
 }
 
 const CIRCUIT_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
+const TOKEN_TYPES = ['input', 'output', 'cache_read', 'cache_write'] as const;
+/** Durations held before they are observed anyway (bounds memory when nobody scrapes). */
+const MAX_PENDING_DURATIONS = 1024;
+
+/** A token count a counter can take (prom-client throws on negative or non-finite values). */
+const count = (v: unknown): number => (typeof v === 'number' && v > 0 && Number.isFinite(v) ? v : 0);
+
+interface ModelTally {
+  provider: string;
+  model: string;
+  /** client + status → count. */
+  calls: Map<string, { client: string; status: string; n: number }>;
+  durations: number[];
+  /** input, output, cache_read, cache_write, reasoning. */
+  tokens: [number, number, number, number, number];
+  tokensSeen: boolean;
+  reasoningSeen: boolean;
+  tools: Map<string, number>;
+}
 
 /** Creates the metric set on a fresh registry, with Node's default process metrics. */
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
 
+  // Finished records are tallied in plain maps (one lookup per record instead of a label hash and
+  // validation per prom-client call, ~9 µs a record) and handed to prom-client when the registry
+  // is read: each metric's `collect` runs first, so a scrape always sees every record handed in.
   const interceptions = new Counter({
     name: 'aibridge_interceptions_total',
     help: 'Finished interceptions by provider, model, client and end status.',
     labelNames: ['provider', 'model', 'client', 'status'] as const,
     registers: [registry],
+    collect: () => flush(),
   });
   const inFlight = new Gauge({
     name: 'aibridge_interceptions_in_flight',
     help: 'Interceptions currently in flight.',
     registers: [registry],
+    collect() {
+      this.set(open.size);
+    },
   });
   const duration = new Histogram({
     name: 'aibridge_interception_duration_seconds',
@@ -51,18 +77,21 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     labelNames: ['provider', 'model'] as const,
     buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600],
     registers: [registry],
+    collect: () => flush(),
   });
   const tokens = new Counter({
     name: 'aibridge_tokens_total',
     help: 'Tokens by provider, model and type (input excludes cache reads).',
     labelNames: ['provider', 'model', 'type'] as const,
     registers: [registry],
+    collect: () => flush(),
   });
   const toolCalls = new Counter({
     name: 'aibridge_tool_calls_total',
     help: 'Tool calls the model made, by provider, model and tool.',
     labelNames: ['provider', 'model', 'tool'] as const,
     registers: [registry],
+    collect: () => flush(),
   });
   const purgedTotal = new Counter({
     name: 'aibridge_retention_purged_total',
@@ -87,8 +116,40 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
   purgedTotal.inc({ kind: 'content' }, 0);
 
   // Only ids we saw start leave the gauge, so a record finished elsewhere (an `interrupted`
-  // record closed at the next start) never drives it below zero.
+  // record closed at the next start) never drives it below zero. The gauge is read from its size.
   const open = new Set<string>();
+
+  /** Not yet handed to prom-client, per provider + model. */
+  const pending = new Map<string, ModelTally>();
+  const tally = (provider: string, model: string): ModelTally => {
+    const key = provider + '\u0000' + model;
+    let t = pending.get(key);
+    if (!t) {
+      t = { provider, model, calls: new Map(), durations: [], tokens: [0, 0, 0, 0, 0], tokensSeen: false, reasoningSeen: false, tools: new Map() };
+      pending.set(key, t);
+    }
+    return t;
+  };
+  const flushDurations = (t: ModelTally) => {
+    const labels = { provider: t.provider, model: t.model };
+    for (const secs of t.durations) guard(() => duration.observe(labels, secs));
+    t.durations.length = 0;
+  };
+  // Runs inside a scrape: one bad series must neither fail the scrape nor stay pending.
+  const flush = () => {
+    if (pending.size === 0) return;
+    for (const t of pending.values()) {
+      const base = { provider: t.provider, model: t.model };
+      for (const c of t.calls.values()) guard(() => interceptions.inc({ ...base, client: c.client, status: c.status }, c.n));
+      flushDurations(t);
+      if (t.tokensSeen) {
+        for (let i = 0; i < 4; i++) guard(() => tokens.inc({ ...base, type: TOKEN_TYPES[i]! }, t.tokens[i]!));
+      }
+      if (t.reasoningSeen) guard(() => tokens.inc({ ...base, type: 'reasoning' }, t.tokens[4]!));
+      for (const [tool, n] of t.tools) guard(() => toolCalls.inc({ ...base, tool }, n));
+    }
+    pending.clear();
+  };
 
   const guard = (fn: () => void): void => {
     try { fn(); } catch { /* metrics must never break a request */ }
@@ -99,27 +160,35 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     contentType: registry.contentType,
     started(rec) {
       guard(() => {
-        if (open.has(rec.id)) return;
         open.add(rec.id);
-        inFlight.inc();
       });
     },
     finished(rec) {
       guard(() => {
-        if (open.delete(rec.id)) inFlight.dec();
-        const base = { provider: rec.provider, model: rec.model };
-        interceptions.inc({ ...base, client: rec.client, status: rec.status });
+        open.delete(rec.id);
+        const t = tally(rec.provider, rec.model);
+        const callKey = rec.client + '\u0000' + rec.status;
+        const c = t.calls.get(callKey);
+        if (c) c.n++;
+        else t.calls.set(callKey, { client: rec.client, status: rec.status, n: 1 });
         const secs = (Date.parse(rec.ended_at ?? '') - Date.parse(rec.started_at)) / 1000;
-        if (Number.isFinite(secs) && secs >= 0) duration.observe(base, secs);
-        for (const u of rec.token_usages) {
-          tokens.inc({ ...base, type: 'input' }, u.input_tokens || 0);
-          tokens.inc({ ...base, type: 'output' }, u.output_tokens || 0);
-          tokens.inc({ ...base, type: 'cache_read' }, u.cache_read_input_tokens || 0);
-          tokens.inc({ ...base, type: 'cache_write' }, u.cache_write_input_tokens || 0);
-          const r = u.metadata?.['reasoning_tokens'];
-          if (typeof r === 'number' && r > 0) tokens.inc({ ...base, type: 'reasoning' }, r);
+        if (Number.isFinite(secs) && secs >= 0) {
+          t.durations.push(secs);
+          if (t.durations.length >= MAX_PENDING_DURATIONS) flushDurations(t);
         }
-        for (const t of rec.tool_usages) toolCalls.inc({ ...base, tool: t.tool });
+        for (const u of rec.token_usages) {
+          t.tokensSeen = true;
+          t.tokens[0] += count(u.input_tokens);
+          t.tokens[1] += count(u.output_tokens);
+          t.tokens[2] += count(u.cache_read_input_tokens);
+          t.tokens[3] += count(u.cache_write_input_tokens);
+          const r = u.metadata?.['reasoning_tokens'];
+          if (count(r) > 0) {
+            t.reasoningSeen = true;
+            t.tokens[4] += count(r);
+          }
+        }
+        for (const u of rec.tool_usages) t.tools.set(u.tool, (t.tools.get(u.tool) ?? 0) + 1);
       });
     },
     purged(kind, n) {
