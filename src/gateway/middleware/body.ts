@@ -17,6 +17,54 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     req.resume();
     return { raw: Buffer.alloc(0), json: undefined, error: new PayloadTooLargeError(limit) };
   }
+  return req.destroyed ? readByIterator(req, limit) : readByEvents(req, limit);
+}
+
+/**
+ * The usual way in: the request's events (an async iterator over it costs ~0.5 % of a call's CPU
+ * to set up). Same outcomes as {@link readByIterator}: over the cap mid-body the rest is drained
+ * and the 413 still goes out; a request that closes before its end rejects.
+ */
+function readByEvents(req: IncomingMessage, limit: number): Promise<ReadBody> {
+  return new Promise<ReadBody>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        stop();
+        req.resume();
+        resolve({ raw: Buffer.alloc(0), json: undefined, error: new PayloadTooLargeError(limit) });
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(parseBody(Buffer.concat(chunks, size)));
+    };
+    const onError = (err: Error) => {
+      stop();
+      reject(err);
+    };
+    const onClose = () => {
+      stop();
+      reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+    req.on('data', onData);
+  });
+}
+
+async function readByIterator(req: IncomingMessage, limit: number): Promise<ReadBody> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -27,11 +75,17 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     }
     chunks.push(chunk);
   }
-  const raw = Buffer.concat(chunks, size);
-  if (size === 0) return { raw, json: undefined, error: new BadRequestError('request body is empty; expected a JSON object') };
+  return parseBody(Buffer.concat(chunks, size));
+}
+
+/** Reused: `decode` without `stream` keeps no state between calls. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function parseBody(raw: Buffer): ReadBody {
+  if (raw.length === 0) return { raw, json: undefined, error: new BadRequestError('request body is empty; expected a JSON object') };
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+    json = JSON.parse(UTF8.decode(raw));
   } catch (err) {
     const what = err instanceof TypeError ? 'is not valid UTF-8' : `is not valid JSON (${(err as Error).message})`;
     return { raw, json: undefined, error: new BadRequestError(`request body ${what}`) };
