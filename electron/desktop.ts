@@ -5,6 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { AppOptions, RunningApp } from '../src/app-types.js';
+import { APP_FOLDER } from '../src/store/data-dir.js';
 import { exportLogs } from './export-logs.js';
 import { appIconPng, trayIconPng } from './icons.js';
 import { createLoginItem, HIDDEN_FLAG } from './login-item.js';
@@ -17,7 +18,7 @@ import { TrayController, type ExportFormat, type TrayState } from './tray.js';
 import { DashboardWindow } from './window.js';
 
 /** App name; also the user-data folder name, the same one the headless CLI defaults to. */
-export const APP_NAME = 'AI Bridge Desktop';
+export const APP_NAME = APP_FOLDER;
 
 /** How long tray updates from gateway activity are coalesced, so a busy bridge does not rebuild the menu per request. */
 const TRAY_REFRESH_MS = 500;

@@ -49,10 +49,12 @@ class ApiError extends Error {
 
 /** Express router mounted at `/api/v1`, plus the `/metrics` handler. */
 export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.RequestHandler } {
+  const isAdmin = (req: Request): boolean => {
+    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    return Boolean(m?.[1] && tokenEquals(m[1], deps.adminToken));
+  };
   const requireAdmin = (req: Request, _res: Response, next: NextFunction) => {
-    const auth = req.headers.authorization ?? '';
-    const m = /^Bearer\s+(\S+)$/i.exec(auth);
-    if (!m?.[1] || !tokenEquals(m[1], deps.adminToken)) {
+    if (!isAdmin(req)) {
       next(new ApiError(401, 'authentication_error', 'admin token required: send Authorization: Bearer <admin token> (see `aibridge admin-token`)'));
       return;
     }
@@ -193,8 +195,7 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
   });
 
   const metrics: express.RequestHandler = async (req, res) => {
-    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    if (!m?.[1] || !tokenEquals(m[1], deps.adminToken)) {
+    if (!isAdmin(req)) {
       res.status(401).json({ error: { message: 'admin token required', type: 'authentication_error', code: 'authentication_error' } });
       return;
     }

@@ -8,9 +8,9 @@ import { messagesCodec } from '../anthropic/codec.js';
 import { createClientCache } from './client.js';
 import type { BedrockConfig } from './config.js';
 import { anthropicErrorBody, anthropicMappingFor, errorText, isAbortError, type BedrockErrorInfo } from './errors.js';
-import { invokeBedrock, streamExceptionMember } from './invoke.js';
+import { streamExceptionMember } from './invoke.js';
 import { mapModel, toBedrockBody } from './request.js';
-import { assertUsable, midStreamError, requestIdHeaders, type BedrockAdapterOptions } from './shared.js';
+import { assertUsable, callBedrock, midStreamError, requestIdHeaders, singleChunk, type BedrockAdapterOptions } from './shared.js';
 import { anthropicErrorData, chunkEvent, encodeSse } from './stream.js';
 import type { ResponseStream } from '@aws-sdk/client-bedrock-runtime';
 
@@ -34,21 +34,13 @@ export function createBedrockMessagesAdapter(getCfg: () => BedrockConfig, opts: 
       const clientModel = call.facts.model || (typeof call.json['model'] === 'string' ? call.json['model'] : '');
       const model = mapModel(clientModel, cfg);
       const body = encoder.encode(JSON.stringify(toBedrockBody(call.json, call.headers, model)));
-      const idleTimeoutMs = opts.idleTimeoutMs;
-      const res = await invokeBedrock(clients.get(cfg, { idleTimeoutMs }), {
-        modelId: model,
-        body,
-        streaming: call.facts.streaming,
-        signal: call.signal,
-        timeoutMs: opts.timeoutMs,
-        idleTimeoutMs,
-      });
+      const res = await callBedrock(clients, cfg, opts, { modelId: model, body, streaming: call.facts.streaming, signal: call.signal });
       if (res.kind === 'error') return errorReply(res.info, model);
       if (res.kind === 'blocking') {
         return {
           status: 200,
           headers: { 'content-type': 'application/json', ...requestIdHeaders(res.requestId, true) },
-          body: once(res.body),
+          body: singleChunk(res.body),
           mode: 'json',
           model,
         };
@@ -73,14 +65,10 @@ function errorReply(info: BedrockErrorInfo, model: string): ProviderReply {
   return {
     status,
     headers: { 'content-type': 'application/json', 'x-amzn-errortype': info.name, ...requestIdHeaders(info.requestId, true) },
-    body: once(encoder.encode(JSON.stringify(anthropicErrorBody(info)))),
+    body: singleChunk(encoder.encode(JSON.stringify(anthropicErrorBody(info)))),
     mode: 'json',
     model,
   };
-}
-
-async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield bytes;
 }
 
 /**

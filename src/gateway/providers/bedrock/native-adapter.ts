@@ -19,9 +19,9 @@ import type { RequestFacts, SseEvent } from '../types.js';
 import { createClientCache } from './client.js';
 import type { BedrockConfig } from './config.js';
 import { amznErrorType, anthropicMappingFor, errorText, isAbortError, type BedrockErrorInfo } from './errors.js';
-import { invokeBedrock, streamExceptionMember } from './invoke.js';
+import { streamExceptionMember } from './invoke.js';
 import { nativeModelId, parseNativePath } from './request.js';
-import { assertUsable, midStreamError, requestIdHeaders, type BedrockAdapterOptions } from './shared.js';
+import { assertUsable, callBedrock, midStreamError, requestIdHeaders, singleChunk, type BedrockAdapterOptions } from './shared.js';
 import { anthropicErrorData, chunkEvent, encodeChunkFrame, encodeExceptionFrame, sseEvent } from './stream.js';
 
 const encoder = new TextEncoder();
@@ -51,21 +51,13 @@ export function createBedrockNativeAdapter(getCfg: () => BedrockConfig, opts: Be
       const cfg = getCfg();
       assertUsable(cfg);
       const model = nativeModelId(parsed.modelId, cfg);
-      const idleTimeoutMs = opts.idleTimeoutMs;
-      const res = await invokeBedrock(clients.get(cfg, { idleTimeoutMs }), {
-        modelId: model,
-        body: call.rawBody,
-        streaming: parsed.streaming,
-        signal: call.signal,
-        timeoutMs: opts.timeoutMs,
-        idleTimeoutMs,
-      });
+      const res = await callBedrock(clients, cfg, opts, { modelId: model, body: call.rawBody, streaming: parsed.streaming, signal: call.signal });
       if (res.kind === 'error') return errorReply(res.info, model);
       if (res.kind === 'blocking') {
         return {
           status: 200,
           headers: { 'content-type': res.contentType, ...requestIdHeaders(res.requestId, false) },
-          body: once(res.body),
+          body: singleChunk(res.body),
           mode: 'json',
           model,
         };
@@ -94,14 +86,10 @@ function errorReply(info: BedrockErrorInfo, model: string): ProviderReply {
       'x-amzn-errortype': amznErrorType(info.name),
       ...requestIdHeaders(info.requestId, false),
     },
-    body: once(encoder.encode(JSON.stringify({ message: info.message }))),
+    body: singleChunk(encoder.encode(JSON.stringify({ message: info.message }))),
     mode: 'json',
     model,
   };
-}
-
-async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield bytes;
 }
 
 /**

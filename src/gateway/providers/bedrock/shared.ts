@@ -2,6 +2,8 @@
 import { GatewayError, ProviderNotConfiguredError } from '../../errors.js';
 import { bedrockConfigured, validateBedrockConfig, type BedrockConfig } from './config.js';
 import { describeBedrockError, isBedrockServiceError, type BedrockErrorInfo } from './errors.js';
+import type { ClientCache } from './client.js';
+import { invokeBedrock, type InvokeArgs, type InvokeResult } from './invoke.js';
 
 /** Options the gateway passes to the Bedrock adapter factories. */
 export interface BedrockAdapterOptions {
@@ -39,4 +41,20 @@ export function midStreamError(err: unknown): BedrockErrorInfo {
   const code = (e as { code?: unknown }).code;
   const detail = typeof code === 'string' ? `${code} (${e.message})` : e.message;
   return { name: 'InternalServerException', message: `Bedrock stream broke: ${detail}`, bedrockStatus: 500, requestId: undefined, local: true };
+}
+
+/** Calls Bedrock for an adapter: the client for these settings, with the adapter's timeouts. */
+export function callBedrock(
+  clients: ClientCache,
+  cfg: BedrockConfig,
+  opts: BedrockAdapterOptions,
+  args: Pick<InvokeArgs, 'modelId' | 'body' | 'streaming' | 'signal'>,
+): Promise<InvokeResult> {
+  const idleTimeoutMs = opts.idleTimeoutMs;
+  return invokeBedrock(clients.get(cfg, { idleTimeoutMs }), { ...args, timeoutMs: opts.timeoutMs, idleTimeoutMs });
+}
+
+/** A reply body of one chunk (a blocking answer or an error body). */
+export async function* singleChunk(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
 }
