@@ -9,7 +9,7 @@
  * direct and bridge alternate so that noise from other work on the machine hits both alike.
  * Options: `--quick` (fewer samples, smaller store), `--store-records N`, `--profile DIR` (runs the
  * gateway with `--cpu-prof` into DIR; summarise with `node --import tsx bench/profile-summary.ts DIR`),
- * `--only gateway|store`.
+ * `--only gateway|store|throughput` (throughput: only the c=32 throughput runs, for quick comparisons).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'aibridge-bench-'));
   try {
     if (ONLY !== 'store') await benchGateway(dataDir);
-    if (ONLY !== 'gateway') await benchStoreFigures(dataDir);
+    if (ONLY !== 'gateway' && ONLY !== 'throughput') await benchStoreFigures(dataDir);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -122,6 +122,17 @@ async function benchGateway(dataDir: string): Promise<void> {
     log('warm-up');
     for (const t of [direct, bridge, bareT]) count(t, await latencyRun(t, 8, quick ? 50 : 150));
 
+    if (ONLY !== 'throughput') await latencyAndStreams();
+    await throughput();
+    if (ONLY !== 'throughput') await rss();
+  } finally {
+    await gw.stop();
+    bare.child.kill('SIGTERM');
+    await agent.close();
+    await up.close();
+  }
+
+  async function latencyAndStreams(): Promise<void> {
     log('blocking latency, concurrency 1');
     const c1 = await alternate([direct, bridge], ROUNDS, async (t) => count(t, await latencyRun(t, 1, quick ? 150 : 300)));
     const d1 = c1.get('direct')!;
@@ -165,6 +176,9 @@ async function benchGateway(dataDir: string): Promise<void> {
     fig({ name: 'per-chunk delay p99 direct', value: percentile(delD, 99), unit: 'ms' });
     fig({ name: 'per-chunk delay p99 bridge', value: percentile(delB, 99), unit: 'ms', target: { op: '<=', limit: 2 }, note: 'upstream write → client receipt' });
 
+  }
+
+  async function throughput(): Promise<void> {
     log('throughput, concurrency 32');
     const secs = quick ? 2_000 : 4_000;
     // CPU time of the proxying process per call (from /proc): what each call costs the proxy,
@@ -177,7 +191,9 @@ async function benchGateway(dataDir: string): Promise<void> {
       const t0 = performance.now();
       const rps = await throughputRun(t, 32, secs);
       const calls = (rps * (performance.now() - t0)) / 1000;
-      if (pid) cpuPerCall.set(t.name, [...(cpuPerCall.get(t.name) ?? []), (cpuMs(pid) - c0) / calls]);
+      const cpu = pid ? (cpuMs(pid) - c0) / calls : undefined;
+      if (pid) cpuPerCall.set(t.name, [...(cpuPerCall.get(t.name) ?? []), cpu!]);
+      log(`  ${t.name}: ${Math.round(rps)} req/s${cpu === undefined ? '' : `, ${cpu.toFixed(3)} ms CPU per call`}`);
       if (t === bridge) bridgeCalls += Math.round(calls);
       return [rps];
     });
@@ -197,8 +213,10 @@ async function benchGateway(dataDir: string): Promise<void> {
     const listed = (await (await fetch(`${gw.url}/api/v1/interceptions?limit=1`, { headers: { authorization: `Bearer ${gw.adminToken}` } })).json()) as { count: number };
     fig({ name: 'records written by the bridge', value: listed.count, unit: 'records', note: `~${bridgeCalls} bridge calls made; log file ${(statSync(logFile).size / 2 ** 20).toFixed(1)} MiB` });
     fig({ name: 'gateway RSS after all of the above', value: gw.rssMb(), unit: 'MB', note: 'V8 heap high-water after the throughput burst (see README)' });
-    await gw.stop();
+  }
 
+  async function rss(): Promise<void> {
+    await gw.stop();
     // Memory per open stream, in a fresh gateway: a recorded store and the heap high-water of the
     // throughput burst above are not what 200 open streams cost.
     log('RSS with 200 concurrent open streams (fresh gateway)');
@@ -232,13 +250,7 @@ async function benchGateway(dataDir: string): Promise<void> {
     } finally {
       await gw2.stop();
     }
-  } finally {
-    await gw.stop();
-    bare.child.kill('SIGTERM');
-    await agent.close();
-    await up.close();
   }
-
 }
 
 /** user + system CPU time of a process so far (ms), from /proc/PID/stat (clock ticks of 10 ms). */

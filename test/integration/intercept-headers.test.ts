@@ -9,6 +9,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureFile } from '../helpers/mock-upstream-replies.js';
 import { startGatewayHarness, ANTHROPIC_KEY, OPENAI_KEY, type GatewayHarness } from '../helpers/gateway-harness.js';
 
 let h: GatewayHarness;
@@ -159,6 +160,37 @@ describe('response headers', () => {
     expect(reply.status).toBe(200);
     expect(reply.headers).toMatchObject({ 'request-id': 'req_custom_1', 'anthropic-ratelimit-tokens-remaining': '12345', 'anthropic-organization-id': 'org-1', 'x-custom-upstream': 'kept' });
     expect(reply.headers['set-cookie']).toBeUndefined();
+    await h.nextRecords();
+  });
+});
+
+describe('response framing', () => {
+  it('a sized upstream answer keeps its content-length (no chunked framing) and its exact bytes', async () => {
+    const bytes = fixtureFile('anthropic/text.json');
+    const reply = await raw('POST', '/anthropic/v1/messages', {
+      'x-api-key': h.token,
+      'content-type': 'application/json',
+      'x-mock-reply': JSON.stringify({ kind: 'fixture', fixture: 'anthropic/text.json', chunks: { size: 40, delayMs: 1 }, headers: { 'content-length': String(bytes.length) } }),
+    }, JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 8, messages: [{ role: 'user', content: 'sized' }] }));
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-length']).toBe(String(bytes.length));
+    expect(reply.headers['transfer-encoding']).toBeUndefined();
+    expect(reply.text).toBe(bytes.toString('utf8'));
+    const [rec] = await h.nextRecords();
+    expect(rec).toMatchObject({ status: 'completed', http_status: 200 });
+    expect(rec!.token_usages).toHaveLength(1);
+  });
+
+  it('an unsized answer (a stream) goes out chunked', async () => {
+    const reply = await raw('POST', '/anthropic/v1/messages', {
+      'x-api-key': h.token,
+      'content-type': 'application/json',
+      'x-mock-reply': JSON.stringify({ kind: 'fixture', fixture: 'anthropic/text.sse' }),
+    }, JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 8, stream: true, messages: [{ role: 'user', content: 'unsized' }] }));
+    expect(reply.status).toBe(200);
+    expect(reply.headers['content-length']).toBeUndefined();
+    expect(reply.headers['transfer-encoding']).toBe('chunked');
+    expect(reply.text).toBe(fixtureFile('anthropic/text.sse').toString('utf8'));
     await h.nextRecords();
   });
 });

@@ -10,6 +10,7 @@
  * Both rejections of an intercepted call still leave a `failed` record (SPEC §6), see
  * src/gateway/routes/providers.ts.
  */
+import type { CallSignal } from '../stream/call-abort.js';
 import type { ProviderAdapter, ProviderCall, ProviderReply } from '../providers/adapter.js';
 import { CircuitOpenError, GatewayError } from '../errors.js';
 import { CircuitBreakers, FAILURE_STATUSES, circuitKey, type CallOutcome, type CircuitState } from './circuit-breaker.js';
@@ -138,7 +139,7 @@ function outcomeOfError(err: unknown): CallOutcome {
  * replaced in place (not copied) so an adapter that reads `reply.observer` later still sees the
  * pipeline's.
  */
-function watchBody(reply: ProviderReply, signal: AbortSignal, onEnd: (outcome: CallOutcome) => void): void {
+function watchBody(reply: ProviderReply, signal: CallSignal, onEnd: (outcome: CallOutcome) => void): void {
   const inner = reply.body as AsyncIterable<Uint8Array> & { destroy?: (err?: Error) => void; once?: (ev: string, fn: () => void) => unknown };
   if (typeof inner.once === 'function') {
     // A Node stream (undici's body): its events tell the ending without a hop per chunk.

@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ApiCodec, RequestFacts, SseEvent } from './types.js';
 import type { ProviderKind } from '../record/types.js';
 import type { ErrorShape } from '../errors.js';
+import type { CallSignal } from '../stream/call-abort.js';
 
 export interface ProviderCall {
   /** The client's raw body, forwarded byte for byte where the provider allows. */
@@ -20,13 +21,13 @@ export interface ProviderCall {
   /** Client headers with auth, cookies and hop-by-hop headers already removed. */
   headers: IncomingHttpHeaders;
   /** Aborted when the client goes away or the gateway times out; pass it to every upstream call. */
-  signal: AbortSignal;
+  signal: CallSignal;
   facts: RequestFacts;
 }
 
 export interface ProviderReply {
   status: number;
-  /** Response headers for the client (hop-by-hop and content-length/encoding already dropped). */
+  /** Response headers for the client (hop-by-hop dropped; content-length only when `body` is the upstream's bytes). */
   headers: Record<string, string>;
   /** Bytes for the client, forwarded chunk by chunk as they arrive. */
   body: AsyncIterable<Uint8Array>;

@@ -61,13 +61,24 @@ export function endRecord(rec: Interception, e: EndFacts): Interception & { stat
   const ended = new Date(e.endedAt).toISOString();
   const responses = e.outcome?.responses ?? [];
   const firstResponseId = responses[0]?.provider_response_id ?? '';
+  // Field by field (no spread): this runs once per call on the hot path. Key order = SPEC §6 order.
   const out: Interception & { status: EndStatus } = {
-    ...rec,
+    id,
+    initiator: rec.initiator,
+    provider: rec.provider,
+    provider_name: rec.provider_name,
     model: e.model ?? rec.model,
+    api: rec.api,
+    streaming: rec.streaming,
+    client: rec.client,
+    client_session_id: rec.client_session_id,
+    user_agent: rec.user_agent,
+    started_at: rec.started_at,
     ended_at: ended,
     status: e.status,
     http_status: e.httpStatus,
     error: e.error,
+    metadata: rec.metadata,
     token_usages: [],
     user_prompts: [],
     tool_usages: [],

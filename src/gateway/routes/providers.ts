@@ -27,6 +27,7 @@ import { anthropicAuth } from '../providers/anthropic/adapter.js';
 import { openaiAuth } from '../providers/openai/adapter.js';
 import { mapUpstreamError, upstreamRequest, type UpstreamPool } from '../upstream/http.js';
 import { downstreamHeaders } from '../upstream/headers.js';
+import { CallAbort } from '../stream/call-abort.js';
 
 export interface ProviderAdapters {
   /** Anthropic Messages: Anthropic direct, or Bedrock when only Bedrock is configured. */
@@ -167,7 +168,7 @@ async function passthrough(
     body = read.raw;
     headers['content-type'] ??= 'application/json';
   }
-  const controller = new AbortController();
+  const controller = new CallAbort();
   res.on('close', () => {
     if (!res.writableFinished) controller.abort(new Error('client disconnected'));
   });
@@ -177,7 +178,7 @@ async function passthrough(
     method: req.method === 'DELETE' ? 'DELETE' : req.method === 'POST' ? 'POST' : 'GET',
     headers,
     body,
-    signal: controller.signal,
+    signal: controller,
     headersTimeoutMs: cfg.headersTimeoutMs,
     bodyTimeoutMs: cfg.bodyTimeoutMs,
   });
@@ -186,7 +187,7 @@ async function passthrough(
     for await (const chunk of answer.body) res.write(chunk);
     res.end();
   } catch (err) {
-    if (!controller.signal.aborted) {
+    if (!controller.aborted) {
       const mapped = mapUpstreamError(prefix.provider, err, cfg.bodyTimeoutMs);
       deps.pipeline.warn({ err: mapped instanceof Error ? mapped.message : String(mapped) }, 'passthrough broke off');
     }

@@ -12,6 +12,7 @@ import type { EndStatus, Initiator, Interception } from '../record/types.js';
 import { endRecord, startRecord, upstreamErrorText } from '../record/recorder.js';
 import { detectClient } from '../record/client.js';
 import { createSseParser } from '../sse/parser.js';
+import { CallAbort } from './call-abort.js';
 import { GatewayError, UpstreamUnreachableError, bedrockErrorType, errorBody } from '../errors.js';
 
 /** Where finished and started records go (store, structured log, metrics, live view). */
@@ -85,7 +86,7 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
     return;
   }
 
-  const controller = new AbortController();
+  const controller = new CallAbort();
   let clientGone = false;
   const onClose = () => {
     if (!res.writableFinished) {
@@ -103,7 +104,7 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
     path: call.path,
     search: call.search,
     headers: req.headers,
-    signal: controller.signal,
+    signal: controller,
     facts,
   });
   try {
@@ -196,7 +197,7 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
   res.off('close', onClose);
   parsePending();
 
-  if (clientGone || controller.signal.aborted) {
+  if (clientGone || controller.aborted) {
     destroyBody(reply);
     const outcome = reducer ? finishReducer(ctx, reducer) : null;
     if (ctx.stopping?.()) return finish('interrupted', reply.status, 'the gateway stopped mid-call', outcome, reply.model);

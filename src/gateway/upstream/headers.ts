@@ -1,7 +1,7 @@
 /**
  * Header hygiene (issue #3): what crosses the gateway. Client → upstream: everything but auth,
  * cookies, hop-by-hop and framing headers (the provider key is added by the adapter).
- * Upstream → client: everything but hop-by-hop/framing headers and cookies, so `request-id`,
+ * Upstream → client: everything but hop-by-hop headers and cookies, so `request-id`,
  * `retry-after` and rate-limit headers arrive as sent.
  */
 import type { IncomingHttpHeaders } from 'node:http';
@@ -38,7 +38,9 @@ const NEVER_UPSTREAM = new Set([
   'referer',
 ]);
 
-const NEVER_DOWNSTREAM = new Set([...HOP_BY_HOP, 'content-length', 'set-cookie', 'set-cookie2', 'alt-svc', 'date', 'server']);
+// `content-length` goes through: the body is forwarded byte for byte, so the upstream's length is
+// the client's, and a sized answer needs no chunked framing (one write to the client, not two).
+const NEVER_DOWNSTREAM = new Set([...HOP_BY_HOP, 'set-cookie', 'set-cookie2', 'alt-svc', 'date', 'server']);
 
 /** Client headers safe to send upstream, plus the headers a `connection:` header names. */
 export function upstreamRequestHeaders(h: IncomingHttpHeaders): Record<string, string> {
@@ -51,7 +53,7 @@ export function upstreamRequestHeaders(h: IncomingHttpHeaders): Record<string, s
   return out;
 }
 
-/** Upstream response headers to give the client. */
+/** Upstream response headers to give the client (whose body must be the upstream's, byte for byte). */
 export function downstreamHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
   const named = listed(h['connection']);
   const out: Record<string, string> = {};

@@ -6,6 +6,7 @@
  */
 import { Agent, request, errors as undiciErrors, type Dispatcher } from 'undici';
 import { GatewayError, UpstreamTimeoutError, UpstreamUnreachableError } from '../errors.js';
+import type { CallSignal } from '../stream/call-abort.js';
 
 export interface UpstreamPool {
   readonly dispatcher: Dispatcher;
@@ -23,7 +24,7 @@ export interface UpstreamRequest {
   method: 'GET' | 'POST' | 'DELETE' | 'HEAD';
   headers: Record<string, string>;
   body?: Buffer;
-  signal: AbortSignal;
+  signal: CallSignal;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
 }
@@ -52,7 +53,7 @@ export async function upstreamRequest(pool: UpstreamPool, r: UpstreamRequest): P
 }
 
 /** Turns an undici failure into the gateway's error family; aborts stay aborts. */
-export function mapUpstreamError(provider: string, err: unknown, timeoutMs: number, signal?: AbortSignal): unknown {
+export function mapUpstreamError(provider: string, err: unknown, timeoutMs: number, signal?: CallSignal): unknown {
   if (signal?.aborted) return signal.reason ?? err;
   if (err instanceof GatewayError) return err;
   if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {

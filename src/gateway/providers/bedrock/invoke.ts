@@ -4,6 +4,7 @@
  * Bedrock error statuses come back as data (the adapters answer them), network failures and the
  * gateway's own timeout become GatewayErrors (502 / 504), and a client abort is rethrown as is.
  */
+import { toAbortSignal, type CallSignal } from '../../stream/call-abort.js';
 import {
   InvokeModelCommand,
   InvokeModelWithResponseStreamCommand,
@@ -18,7 +19,7 @@ export interface InvokeArgs {
   body: Uint8Array;
   streaming: boolean;
   /** The call's signal: aborts the upstream request when the client goes away. */
-  signal: AbortSignal;
+  signal: CallSignal;
   /** How long Bedrock may take to answer (whole body when blocking, headers when streaming). */
   timeoutMs: number;
   /** The client's socket inactivity limit, for the 504 message when it fired. */
@@ -42,7 +43,7 @@ export async function invokeBedrock(client: BedrockRuntimeClient, args: InvokeAr
   timer.unref();
   // The combined signal stays attached to the stream after the timer is cleared, so a client that
   // disconnects mid-stream still aborts the upstream request.
-  const abortSignal = AbortSignal.any([args.signal, timeout.signal]);
+  const abortSignal = AbortSignal.any([toAbortSignal(args.signal), timeout.signal]);
   const input = { modelId: args.modelId, body: args.body, contentType: 'application/json', accept: 'application/json' };
   try {
     if (args.streaming) {

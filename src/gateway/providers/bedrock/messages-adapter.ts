@@ -3,6 +3,7 @@
  * is not, SPEC §4). The client speaks Anthropic Messages and gets Anthropic Messages back: SSE event
  * for event when streaming, the message JSON when blocking, Anthropic-shaped errors otherwise.
  */
+import type { CallSignal } from '../../stream/call-abort.js';
 import type { ProviderAdapter, ProviderCall, ProviderReply } from '../adapter.js';
 import { messagesCodec } from '../anthropic/codec.js';
 import { createClientCache } from './client.js';
@@ -76,7 +77,7 @@ function errorReply(info: BedrockErrorInfo, model: string): ProviderReply {
  * stops before `message_stop` ends with an Anthropic `event: error` so the client (and the record)
  * see the failure; a client abort just ends the body.
  */
-export async function* sseBody(events: AsyncIterable<ResponseStream>, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+export async function* sseBody(events: AsyncIterable<ResponseStream>, signal: CallSignal): AsyncGenerator<Uint8Array> {
   let stopped = false;
   try {
     for await (const ev of events) {

@@ -11,6 +11,7 @@
  * first-party names like `claude-…-haiku-…` that Bedrock cannot resolve, which are mapped as on
  * the Anthropic route (see {@link nativeModelId}).
  */
+import type { CallSignal } from '../../stream/call-abort.js';
 import type { ResponseStream } from '@aws-sdk/client-bedrock-runtime';
 import { NotFoundError } from '../../errors.js';
 import type { ProviderAdapter, ProviderCall, ProviderReply } from '../adapter.js';
@@ -99,7 +100,7 @@ function errorReply(info: BedrockErrorInfo, model: string): ProviderReply {
  */
 export async function* frameBody(
   events: AsyncIterable<ResponseStream>,
-  signal: AbortSignal,
+  signal: CallSignal,
   observe: (ev: SseEvent) => void,
 ): AsyncGenerator<Uint8Array> {
   const report = (ev: SseEvent): void => {
