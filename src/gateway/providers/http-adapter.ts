@@ -7,7 +7,8 @@ import type { ApiCodec } from './types.js';
 import type { ProviderKind } from '../record/types.js';
 import type { ErrorShape } from '../errors.js';
 import { ProviderNotConfiguredError } from '../errors.js';
-import { joinUrl, upstreamRequest, type UpstreamPool } from '../upstream/http.js';
+import { joinUrl, type UpstreamPool } from '../upstream/http.js';
+import { upstreamDispatch } from '../upstream/dispatch.js';
 import { downstreamHeaders, upstreamRequestHeaders } from '../upstream/headers.js';
 
 export interface HttpProviderConfig {
@@ -53,7 +54,7 @@ export function createHttpAdapter(spec: HttpAdapterSpec, pool: UpstreamPool, get
       const cfg = getCfg();
       const { url, headers } = prepareUpstream(spec, cfg, call, spec.upstreamPath);
       if (!headers['content-type']) headers['content-type'] = 'application/json';
-      const answer = await upstreamRequest(pool, {
+      const answer = await upstreamDispatch(pool, {
         provider: spec.name,
         url,
         method: 'POST',

@@ -319,6 +319,8 @@ function pumpEvents(body: NodeBody, res: ServerResponse, take: (chunk: Uint8Arra
     body.on('error', onError);
     body.on('close', onBodyClose);
     body.on('data', onData);
+    // A Readable flows once it has a 'data' listener; the dispatcher's body waits to be resumed.
+    body.resume();
   });
 }
 
