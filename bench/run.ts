@@ -12,9 +12,9 @@
  * `--only gateway|store|throughput` (throughput: only the c=32 throughput runs, for quick comparisons).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBenchUpstream } from './upstream.js';
 import { latencyRun, percentile, streamCall, throughputRun, agent, type Target } from './load.js';
@@ -156,7 +156,7 @@ async function benchGateway(dataDir: string): Promise<void> {
     fig({ name: 'c=32 added latency p99', value: percentile(b32, 99) - percentile(d32, 99), unit: 'ms' });
 
     log('streaming: time to first byte and per-chunk delay (8 streams x 30 chunks, 10 ms cadence)');
-    const streams = await alternate([direct, bridge], ROUNDS, async (t) => {
+    const streams = await alternate([direct, bridge, bareT], ROUNDS, async (t) => {
       const r = await Promise.all(Array.from({ length: 8 }, () => streamCall(t, 30, 10)));
       if (t === bridge) bridgeCalls += r.length;
       return r;
@@ -175,6 +175,9 @@ async function benchGateway(dataDir: string): Promise<void> {
     fig({ name: 'per-chunk delay p50 bridge', value: percentile(delB, 50), unit: 'ms', note: `${delB.length} chunks` });
     fig({ name: 'per-chunk delay p99 direct', value: percentile(delD, 99), unit: 'ms' });
     fig({ name: 'per-chunk delay p99 bridge', value: percentile(delB, 99), unit: 'ms', target: { op: '<=', limit: 2 }, note: 'upstream write → client receipt' });
+    // For scale: the same streams through the bare proxy (a third process on these cores adds a
+    // scheduling tail of its own, recording or not).
+    fig({ name: 'per-chunk delay p99 bare Node proxy', value: percentile(streams.get('bare')!.flatMap((s) => s.delays), 99), unit: 'ms' });
 
   }
 
@@ -211,7 +214,7 @@ async function benchGateway(dataDir: string): Promise<void> {
     // Sanity: recording and logging really were on.
     await new Promise((r) => setTimeout(r, 500));
     const listed = (await (await fetch(`${gw.url}/api/v1/interceptions?limit=1`, { headers: { authorization: `Bearer ${gw.adminToken}` } })).json()) as { count: number };
-    fig({ name: 'records written by the bridge', value: listed.count, unit: 'records', note: `~${bridgeCalls} bridge calls made; log file ${(statSync(logFile).size / 2 ** 20).toFixed(1)} MiB` });
+    fig({ name: 'records written by the bridge', value: listed.count, unit: 'records', note: `~${bridgeCalls} bridge calls made; log files ${(logBytes(logFile) / 2 ** 20).toFixed(1)} MiB` });
     fig({ name: 'gateway RSS after all of the above', value: gw.rssMb(), unit: 'MB', note: 'V8 heap high-water after the throughput burst (see README)' });
   }
 
@@ -251,6 +254,15 @@ async function benchGateway(dataDir: string): Promise<void> {
       await gw2.stop();
     }
   }
+}
+
+/** The structured log's size: the live file plus the ones rotated away (`PATH.YYYY-MM-DD.N`). */
+function logBytes(path: string): number {
+  const dir = dirname(path);
+  const base = basename(path);
+  return readdirSync(dir)
+    .filter((f) => f === base || f.startsWith(base + '.'))
+    .reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
 }
 
 /** user + system CPU time of a process so far (ms), from /proc/PID/stat (clock ticks of 10 ms). */

@@ -145,11 +145,11 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   const drainFinished = () => {
     clearTimeout(finishTimer);
     finishTimer = undefined;
+    rollDay();
     for (const rec of finishing.splice(0)) {
       try {
         logging.recordLog.emit(rec);
         metrics.finished(rec);
-        rollDay();
         addUsage(today.usage, rec);
         events.emit('interception', rec);
         events.emit('change');

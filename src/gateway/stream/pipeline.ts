@@ -148,8 +148,10 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
   res.writeHead(reply.status, reply.headers);
   if (reply.mode !== 'json') res.flushHeaders();
 
-  // The tee parses a chunk only after it went out: `res.write` corks the socket until the next
-  // tick, so parsing in the same tick would hold every chunk back by its parse time.
+  // The tee parses a chunk only after it went out, and after this turn's other input: `res.write`
+  // corks the socket until the next tick, and parsing on an immediate lets every stream whose
+  // chunk arrived in the same turn forward it first (a burst of N streams is not held back by
+  // N − 1 parses).
   const unparsed: Uint8Array[] = [];
   let parseQueued = false;
   const parsePending = () => {
@@ -168,7 +170,7 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
       unparsed.push(chunk);
       if (!parseQueued) {
         parseQueued = true;
-        process.nextTick(parsePending);
+        setImmediate(parsePending);
       }
     }
     if (keepBody && kept < keepLimit) {

@@ -230,20 +230,22 @@ class AnswerHandler implements Dispatcher.DispatchHandler {
 /** One upstream call through the pool; resolves at the answer's headers. */
 export function upstreamDispatch(pool: UpstreamPool, r: UpstreamRequest): Promise<UpstreamAnswer> {
   return new Promise<UpstreamAnswer>((resolve, reject) => {
-    let url: URL;
+    let target: Target;
     try {
-      url = new URL(r.url);
+      target = splitUrl(r.url);
     } catch (err) {
       reject(mapUpstreamError(r.provider, err, r.headersTimeoutMs, r.signal));
       return;
     }
     const handler = new AnswerHandler(r, resolve, reject);
+    // The headers object is the call's own (built per call by the adapter).
+    if (r.body) r.headers['content-length'] = String(r.body.length);
     pool.dispatcher.dispatch(
       {
-        origin: url.origin,
-        path: url.pathname + url.search,
+        origin: target.origin,
+        path: target.path,
         method: r.method,
-        headers: r.body ? { ...r.headers, 'content-length': String(r.body.length) } : r.headers,
+        headers: r.headers,
         body: r.body,
         headersTimeout: r.headersTimeoutMs,
         bodyTimeout: r.bodyTimeoutMs,
@@ -251,6 +253,25 @@ export function upstreamDispatch(pool: UpstreamPool, r: UpstreamRequest): Promis
       handler,
     );
   });
+}
+
+interface Target {
+  origin: string;
+  path: string;
+}
+
+/** Parsed upstream URLs: a handful per gateway (base URL × route), so parse each once. */
+const targets = new Map<string, Target>();
+
+function splitUrl(url: string): Target {
+  let t = targets.get(url);
+  if (!t) {
+    const u = new URL(url);
+    t = { origin: u.origin, path: u.pathname + u.search };
+    if (targets.size >= 256) targets.clear();
+    targets.set(url, t);
+  }
+  return t;
 }
 
 function abortReason(s: CallSignal): Error {

@@ -46,7 +46,8 @@ const NEVER_DOWNSTREAM = new Set([...HOP_BY_HOP, 'set-cookie', 'set-cookie2', 'a
 export function upstreamRequestHeaders(h: IncomingHttpHeaders): Record<string, string> {
   const named = listed(h['connection']);
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) {
+  for (const k in h) {
+    const v = h[k];
     if (v === undefined || NEVER_UPSTREAM.has(k) || named.has(k) || k.startsWith('proxy-')) continue;
     out[k] = Array.isArray(v) ? v.join(', ') : v;
   }
@@ -57,7 +58,8 @@ export function upstreamRequestHeaders(h: IncomingHttpHeaders): Record<string, s
 export function downstreamHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
   const named = listed(h['connection']);
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) {
+  for (const k in h) {
+    const v = h[k];
     const key = k.toLowerCase();
     if (v === undefined || NEVER_DOWNSTREAM.has(key) || named.has(key)) continue;
     out[key] = Array.isArray(v) ? v.join(', ') : v;
@@ -65,8 +67,11 @@ export function downstreamHeaders(h: Record<string, string | string[] | undefine
   return out;
 }
 
-function listed(v: string | string[] | undefined): Set<string> {
-  if (!v) return new Set();
+const NONE: ReadonlySet<string> = new Set();
+
+function listed(v: string | string[] | undefined): ReadonlySet<string> {
+  // The usual values name only hop-by-hop headers, which are dropped anyway.
+  if (!v || v === 'keep-alive' || v === 'close') return NONE;
   return new Set(
     (Array.isArray(v) ? v.join(',') : v)
       .split(',')

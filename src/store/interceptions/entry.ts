@@ -22,8 +22,12 @@ export interface Entry {
   /** Byte offset and length (newline included) of the latest line in `seg`. */
   off: number;
   len: number;
-  /** The record while it waits for (or failed) its disk write; null once on disk. */
-  pending: Interception | null;
+  /**
+   * The record while it waits for (or failed) its disk write; null once on disk. A finished record
+   * waits as its JSON line: one flat string for the garbage collector to carry over (issue #8),
+   * not the record's few dozen objects. See {@link pendingRecord} / {@link pendingLine}.
+   */
+  pending: Interception | string | null;
   /** Set when purge removed it, so readers holding a snapshot skip it. */
   deleted: boolean;
 }
@@ -51,9 +55,19 @@ export function parseTime(s: string | null | undefined): number {
   return Number.isFinite(ms) ? ms : 0;
 }
 
+const DAY_MS = 86_400_000;
+let lastDayNo = NaN;
+let lastDay = '';
+
 /** Segment file day (UTC) for a started_at in ms. */
 export function segmentDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  // Nearly every call asks for the same day: remember the last answer.
+  const dayNo = Math.floor(ms / DAY_MS);
+  if (dayNo !== lastDayNo) {
+    lastDay = new Date(dayNo * DAY_MS).toISOString().slice(0, 10);
+    lastDayNo = dayNo;
+  }
+  return lastDay;
 }
 
 /** Builds the index entry for a record (not yet placed on disk). */
@@ -74,6 +88,20 @@ export function entryFromRecord(rec: Interception, pool: StringPool): Entry {
     pending: null,
     deleted: false,
   };
+}
+
+/** A copy of the pending record (the caller may change it), or null. */
+export function pendingRecord(e: Entry): Interception | null {
+  const p = e.pending;
+  if (p === null) return null;
+  return typeof p === 'string' ? (JSON.parse(p) as Interception) : structuredClone(p);
+}
+
+/** The pending record's JSON line (no newline), or null. */
+export function pendingLine(e: Entry): string | null {
+  const p = e.pending;
+  if (p === null) return null;
+  return typeof p === 'string' ? p : JSON.stringify(p);
 }
 
 /** Total order of the list: ascending here, the list walks it backwards (started_at desc, id desc). */

@@ -9,7 +9,7 @@
 import { open, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { renameSync, unlinkSync } from 'node:fs';
 import type { Interception } from '../../gateway/record/types.js';
-import { entryFromRecord, segmentDay, StringPool, type Entry } from './entry.js';
+import { entryFromRecord, pendingRecord, segmentDay, StringPool, type Entry } from './entry.js';
 import type { MemoryIndex } from './memory-index.js';
 import { dataPath, indexLine, indexPath, parseRecordLine, readLines, TMP_EXT } from './segment-files.js';
 
@@ -47,7 +47,8 @@ export async function stripSegments(host: MaintenanceHost, before: number, batch
     host.index.all().filter((e) => e.startedMs < before && e.status !== 'in_flight' && !e.stripped),
   );
   for (const e of targets) {
-    if (e.pending) e.pending = stripRecord(e.pending);
+    const rec = pendingRecord(e);
+    if (rec) e.pending = JSON.stringify(stripRecord(rec));
     if (e.seg === null) e.stripped = true;
   }
   for (const day of segmentsWith(host.index, (e) => targets.has(e))) {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { EndStatus, Interception } from '../../gateway/record/types.js';
 import type { InterceptionStore, ListQuery, ListResult } from './types.js';
 import { SegmentAppender } from './appender.js';
-import { entryFromRecord, segmentDay, StringPool, type Entry } from './entry.js';
+import { entryFromRecord, pendingLine, pendingRecord, segmentDay, StringPool, type Entry } from './entry.js';
 import { acquireWriterLock } from './lock.js';
 import { MemoryIndex } from './memory-index.js';
 import { compactSegments, purgeSegments, stripSegments, type MaintenanceHost } from './maintenance.js';
@@ -151,7 +151,7 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
   }
 
   finish(rec: Interception & { status: EndStatus }): void {
-    this.enqueue(rec);
+    this.enqueue(rec, true);
     for (const l of this.listeners) {
       try {
         l(rec);
@@ -161,7 +161,8 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     }
   }
 
-  private enqueue(rec: Interception): void {
+  /** `asLine`: keep the record as its JSON line until written (finished records; see Entry.pending). */
+  private enqueue(rec: Interception, asLine = false): void {
     if (this.readOnly) throw new Error('interception store is open read-only');
     if (this.closed) {
       // A call finishing during shutdown must not crash its request handler.
@@ -178,7 +179,9 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     }
     // The store takes ownership of the object handed in (callers build a fresh record for every
     // change, src/gateway/record/recorder.ts); a deep copy per record cost ~5 % of a call's CPU.
-    e.pending = rec;
+    // A finished record is serialised now, in the turn after its client got the last bytes: it
+    // waits for the disk as one string instead of an object graph the young GC copies around.
+    e.pending = asLine ? JSON.stringify(rec) : rec;
     this.queue.add(this.index.put(e));
     this.schedule(this.flushMs);
   }
@@ -223,8 +226,8 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     this.queue.clear();
     let failure: unknown = null;
     for (const [day, group] of bySeg) {
-      const recs = group.map((e) => e.pending!);
-      const lines = recs.map((r) => Buffer.from(JSON.stringify(r) + '\n'));
+      const recs = group.map((e) => e.pending);
+      const lines = group.map((e) => Buffer.from(pendingLine(e) + '\n'));
       // Index lines describe the record written, captured before any await lets a newer one in.
       const snapshot = group.map((e) => ({ ...e }));
       try {
@@ -345,7 +348,8 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     const out: (Interception | undefined)[] = new Array(entries.length);
     const bySeg = new Map<string, number[]>();
     entries.forEach((e, i) => {
-      if (e.pending) out[i] = structuredClone(e.pending);
+      const rec = pendingRecord(e);
+      if (rec) out[i] = rec;
       else if (e.seg !== null) {
         let list = bySeg.get(e.seg);
         if (!list) bySeg.set(e.seg, (list = []));
