@@ -134,12 +134,14 @@ async function benchGateway(dataDir: string): Promise<void> {
 
   async function latencyAndStreams(): Promise<void> {
     log('blocking latency, concurrency 1');
-    const c1 = await alternate([direct, bridge], ROUNDS, async (t) => count(t, await latencyRun(t, 1, quick ? 150 : 300)));
+    const c1 = await alternate([direct, bridge, bareT], ROUNDS, async (t) => count(t, await latencyRun(t, 1, quick ? 150 : 300)));
     const d1 = c1.get('direct')!;
     const b1 = c1.get('bridge')!;
     fig({ name: 'c=1 latency p50 direct', value: percentile(d1, 50), unit: 'ms', note: `upstream latency ${UPSTREAM_LATENCY_MS} ms` });
     fig({ name: 'c=1 latency p50 bridge', value: percentile(b1, 50), unit: 'ms' });
     fig({ name: 'c=1 added latency p50', value: percentile(b1, 50) - percentile(d1, 50), unit: 'ms', target: { op: '<=', limit: 1 } });
+    // For scale: what the extra hop alone costs (a bare proxy, same cores).
+    fig({ name: 'c=1 added latency p50, bare Node proxy', value: percentile(c1.get('bare')!, 50) - percentile(d1, 50), unit: 'ms' });
     fig({ name: 'c=1 latency p99 direct', value: percentile(d1, 99), unit: 'ms' });
     fig({ name: 'c=1 latency p99 bridge', value: percentile(b1, 99), unit: 'ms' });
     fig({ name: 'c=1 added latency p99', value: percentile(b1, 99) - percentile(d1, 99), unit: 'ms' });

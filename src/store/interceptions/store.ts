@@ -231,7 +231,9 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
       // Index lines describe the record written, captured before any await lets a newer one in.
       const snapshot = group.map((e) => ({ ...e }));
       try {
-        await mkdir(this.dir, { recursive: true });
+        // The folder is made before a segment's first write and again after any failure (someone
+        // may have removed it); not on every flush (a syscall per 25 ms tick for nothing).
+        if (!this.appenders.has(day) || this.healthError !== null) await mkdir(this.dir, { recursive: true });
         const app = this.appender(day);
         const offsets = await app.write(lines);
         let idx = '';
