@@ -38,7 +38,9 @@ function retentionCutoff(dataDir: string, cmd: Command): number | undefined {
   const o = cmd.optsWithGlobals<{ config?: string }>();
   const fixed = loadFixedLayer({ flags: {}, env: process.env, configFile: o.config ?? (process.env['AIBRIDGE_CONFIG'] || undefined) });
   const fromServer = fixed.retention ? undefined : readRetentionState(dataDir);
-  const retention = fromServer ?? new ConfigService(dataDir, fixed, fileSecretStore(dataDir)).get().retention;
+  // Without the switch: a read command must not persist AIBRIDGE_ENABLED into settings.json.
+  const { enabled: _switch, ...readOnly } = fixed;
+  const retention = fromServer ?? new ConfigService(dataDir, readOnly, fileSecretStore(dataDir)).get().retention;
   return visibleCutoff(Date.now(), retention);
 }
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp } from '../../src/app.js';
@@ -37,5 +37,16 @@ describe('CLI read commands and the server retention', () => {
     const kept = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--data-dir', dir, 'interceptions', 'list'], { env: { ...process.env, AIBRIDGE_RETENTION: '0' } });
     expect(JSON.parse(kept.stdout)).toHaveLength(1);
     expect(fresh.length).toBeLessThanOrEqual(1);
+  });
+
+  it('a read command leaves the bridge switch alone, whatever AIBRIDGE_ENABLED says', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'abr-cliswitch-'));
+    writeFileSync(join(dir, 'settings.json'), JSON.stringify({ enabled: true, retention: 86_400_000 }));
+    const before = readFileSync(join(dir, 'settings.json'), 'utf8');
+    const env = { ...process.env, AIBRIDGE_ENABLED: 'false', AIBRIDGE_RETENTION: '' };
+    const listed = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--data-dir', dir, 'interceptions', 'list'], { env });
+    expect(JSON.parse(listed.stdout)).toEqual([]);
+    await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--data-dir', dir, 'export', '--out', '-'], { env });
+    expect(readFileSync(join(dir, 'settings.json'), 'utf8')).toBe(before);
   });
 });
