@@ -29,6 +29,8 @@ export class UpstreamBody extends EventEmitter implements AsyncIterable<Uint8Arr
   private complete = false;
   private endEmitted = false;
   private upstreamWaiting = false;
+  /** Why the answer broke off, for a reader that comes after the events. */
+  private failure: Error | undefined;
 
   constructor(
     private readonly resumeUpstream: () => void,
@@ -119,7 +121,7 @@ export class UpstreamBody extends EventEmitter implements AsyncIterable<Uint8Arr
       failure ??= Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
       wake?.();
     };
-    if (this.destroyed && !this.endEmitted) throw Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    if (this.destroyed && !this.endEmitted) throw this.failure ?? Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
     this.on('data', onData);
     this.on('end', onEnd);
     this.on('error', onError);
@@ -160,9 +162,12 @@ export class UpstreamBody extends EventEmitter implements AsyncIterable<Uint8Arr
 
   private teardown(err: Error | undefined): void {
     this.destroyed = true;
+    this.failure = err;
     this.held = [];
     this.heldBytes = 0;
-    process.nextTick(() => {
+    // On an immediate, not a tick: an answer can break off in the same socket read as its headers,
+    // before the promise continuations that attach the readers (pipeline, circuit breaker) ran.
+    setImmediate(() => {
       if (err && this.listenerCount('error') > 0) this.emit('error', err);
       this.emit('close');
     });

@@ -192,3 +192,31 @@ describe('upstreamDispatch', () => {
     await expect(upstreamDispatch(pool!, call('http://127.0.0.1:1'))).rejects.toBeInstanceOf(UpstreamUnreachableError);
   });
 });
+
+describe('UpstreamBody', () => {
+  it('an answer that breaks off before anyone listens still reaches listeners attached by the awaiting code', async () => {
+    const { UpstreamBody } = await import('../../../src/gateway/upstream/dispatch.js');
+    let aborted = false;
+    const body = new UpstreamBody(() => undefined, () => (aborted = true));
+    // As undici does it: in one socket callback the headers resolve the caller's promise and the
+    // answer breaks off; the readers attach in the promise continuation, after that callback.
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        resolve();
+        body.push(Buffer.from('data: x\n\n'));
+        body.fail(new Error('other side closed'));
+      }),
+    );
+    await Promise.resolve();
+    const events: string[] = [];
+    body.once('error', (err: Error) => events.push(`error:${err.message}`));
+    body.once('close', () => events.push('close'));
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(events).toEqual(['error:other side closed', 'close']);
+    expect(aborted).toBe(false); // undici ended it; nothing to abort
+    // A reader that comes later still learns why.
+    const it = body[Symbol.asyncIterator]();
+    await expect(it.next()).rejects.toThrow('other side closed');
+  });
+});
