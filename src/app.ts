@@ -101,17 +101,20 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   events.setMaxListeners(0);
 
   let inFlight = 0;
-  const today = { day: '', requests: 0, usage: { requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_write_input_tokens: 0, reasoning_tokens: 0 } };
+  // "Today" (overview, tray) is the machine's calendar day: the desktop user's own, a server's
+  // local day when headless. The usage page picks its days in the browser's zone (`/usage?tz=`).
+  const emptyUsage = () => ({ requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_write_input_tokens: 0, reasoning_tokens: 0 });
+  const today = { start: Number.NaN, usage: emptyUsage() };
   const rollDay = () => {
-    const d = new Date(now()).toISOString().slice(0, 10);
-    if (d !== today.day) {
-      today.day = d;
-      today.usage = { requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_write_input_tokens: 0, reasoning_tokens: 0 };
+    const start = localMidnight(now());
+    if (start !== today.start) {
+      today.start = start;
+      today.usage = emptyUsage();
     }
   };
   // Seed today's figures from the store so the tray and overview survive a restart.
   rollDay();
-  for await (const rec of store.iterate({ since: Date.parse(today.day + 'T00:00:00Z') })) addUsage(today.usage, rec);
+  for await (const rec of store.iterate({ since: today.start })) addUsage(today.usage, rec);
 
   const sink: RecordSink = {
     begin(rec) {
@@ -336,4 +339,11 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       return closing;
     },
   };
+}
+
+/** Start (ms) of the local calendar day that `ms` falls in. */
+function localMidnight(ms: number): number {
+  const d = new Date(ms);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
 }
