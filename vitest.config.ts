@@ -8,5 +8,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests start real servers and child processes; 2 cores.
     maxWorkers: 2,
+    // One process per worker (Vitest's default, stated): tests that set process.env.TZ (today.test)
+    // must not change the zone of files running alongside.
+    pool: 'forks',
   },
 });
