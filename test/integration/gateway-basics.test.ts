@@ -313,10 +313,15 @@ describe('admin API', () => {
       expect(started.ended_at).toBeNull();
       expect(started.initiator.name).toBe('alice');
       expect(started.model).toBe('claude-sonnet-4-5');
+      // The prompt is known when the call starts; its response id only at the end.
+      expect(started.user_prompts).toMatchObject([{ prompt: 'slow one', provider_response_id: '', interception_id: started.id }]);
       await (await call).text();
       const finished = await next('interception');
       expect(finished.id).toBe(started.id);
       expect(finished.status).toBe('completed');
+      expect(finished.user_prompts).toHaveLength(1);
+      expect(finished.user_prompts[0]).toMatchObject({ id: started.user_prompts[0]!.id, prompt: 'slow one' });
+      expect(finished.user_prompts[0]!.provider_response_id).not.toBe('');
       expect(events.findIndex((e) => e.event === 'interception_start')).toBeLessThan(events.findIndex((e) => e.event === 'interception'));
     } finally {
       ctl.abort();

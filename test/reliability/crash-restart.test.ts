@@ -107,7 +107,7 @@ describe('kill -9 during 50 concurrent streams', () => {
     const all = await allRecords(gw, true);
     expect(new Set(all.map((r) => r.id)).size).toBe(all.length);
     const promptOf = (r: Rec) => (r.user_prompts[0] as { prompt?: string } | undefined)?.prompt ?? '';
-    // Flood calls use their own model: an interrupted record has no prompt (it is added at the end).
+    // Flood calls use their own model, so they are told apart from the 80 calls below.
     const floodRecs = all.filter((r) => r.model === 'claude-flood');
     const after = all.filter((r) => r.model !== 'claude-flood');
     // Flood calls answered more than two flush ticks before the kill are stored as completed;
@@ -125,6 +125,8 @@ describe('kill -9 during 50 concurrent streams', () => {
     expect(finished).toHaveLength(30);
     expect(finished.every((r) => r.http_status === 200 && r.token_usages.length === 1)).toBe(true);
     expect(interrupted).toHaveLength(50);
+    // A call cut off by the crash keeps the prompt it was sent with (it is in the begin line).
+    expect(interrupted.every((r) => promptOf(r) !== '')).toBe(true);
     // The same ids that were in flight are the interrupted ones.
     expect(new Set(interrupted.map((r) => r.id))).toEqual(new Set(before.filter((r) => r.status === 'in_flight').map((r) => r.id)));
     expect(after.filter((r) => r.status === 'in_flight')).toHaveLength(0);

@@ -197,6 +197,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     expect(id).not.toBe('');
     const text = (await running.textContent()) ?? '';
     expect(text).toContain('Running');
+    expect(text).toContain(slowPrompt);
     expect(text).toContain('alice');
     expect(text).toContain(MODEL);
     expect(await running.locator('td').last().textContent()).toMatch(/^\d+ s$/);

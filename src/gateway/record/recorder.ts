@@ -18,10 +18,15 @@ export interface StartFacts {
   startedAt: number;
 }
 
-/** The in-flight record written when a call starts. */
+/**
+ * The in-flight record written when a call starts. It already carries the prompt (its response id
+ * is not known yet): the dashboard's running row shows it, and a call cut off by a crash keeps it.
+ */
 export function startRecord(s: StartFacts): Interception {
+  const id = randomUUID();
+  const startedAt = new Date(s.startedAt).toISOString();
   return {
-    id: randomUUID(),
+    id,
     initiator: s.initiator,
     provider: s.provider,
     provider_name: s.providerName,
@@ -31,14 +36,17 @@ export function startRecord(s: StartFacts): Interception {
     client: s.client,
     client_session_id: s.clientSessionId,
     user_agent: s.userAgent,
-    started_at: new Date(s.startedAt).toISOString(),
+    started_at: startedAt,
     ended_at: null,
     status: 'in_flight',
     http_status: null,
     error: null,
     metadata: {},
     token_usages: [],
-    user_prompts: [],
+    user_prompts:
+      s.facts.prompt === null
+        ? []
+        : [{ id: randomUUID(), interception_id: id, provider_response_id: '', prompt: s.facts.prompt, metadata: {}, created_at: startedAt }],
     tool_usages: [],
     model_thoughts: [],
   };
@@ -86,7 +94,8 @@ export function endRecord(rec: Interception, e: EndFacts): Interception & { stat
   };
   if (e.prompt !== null) {
     out.user_prompts.push({
-      id: randomUUID(),
+      // The row begun with the call keeps its id.
+      id: rec.user_prompts[0]?.id ?? randomUUID(),
       interception_id: id,
       provider_response_id: firstResponseId,
       prompt: e.prompt,

@@ -65,6 +65,7 @@ function RunningRow({ rec, now, onKey }: { rec: Interception; now: number; onKey
     navigate(link);
   };
   const took = elapsed(now - Date.parse(rec.started_at));
+  const prompt = rec.user_prompts[0]?.prompt ?? '';
   return (
     <tr class="row-link is-running" onClick={open} data-id={rec.id}>
       <td class="nowrap">
@@ -74,7 +75,7 @@ function RunningRow({ rec, now, onKey }: { rec: Interception; now: number; onKey
       </td>
       <td><span class="cell-main">{rec.initiator.name}</span><span class="cell-sub">{rec.client}</span></td>
       <td><span class="cell-main model">{rec.model || '—'}</span><span class="cell-sub provider-tag">{rec.provider}</span></td>
-      <td class="prompt-cell"><span class="muted">Waiting for the answer…</span></td>
+      <td class="prompt-cell" title={preview(prompt, 400)}>{prompt ? preview(prompt, 90) : <span class="muted">Waiting for the answer…</span>}</td>
       <td class="num muted">—</td>
       <td class="num muted">—</td>
       <td><span class="badge badge-in_flight badge-running">Running</span></td>
