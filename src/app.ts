@@ -114,7 +114,8 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   };
   // Seed today's figures from the store so the tray and overview survive a restart.
   rollDay();
-  for await (const rec of store.iterate({ since: today.start })) addUsage(today.usage, rec);
+  // From the store's index: no record is read, however busy the day was.
+  today.usage = (await store.usage({ since: today.start }, () => 'today')).get('today') ?? today.usage;
 
   const sink: RecordSink = {
     begin(rec) {

@@ -38,7 +38,7 @@ export function exportLines(rec: Interception, format: ExportOptions['format']):
  * number of lines written; rejects if `out` errors or closes early.
  */
 export async function exportRecords(
-  reader: InterceptionReader,
+  reader: Pick<InterceptionReader, 'iterate'>,
   opts: ExportRecordsOptions,
   out: Writable,
 ): Promise<number> {

@@ -1,17 +1,15 @@
-/** Token sums for `GET /api/v1/usage` (SPEC §5), streamed over the store so memory stays flat. */
-import type { InterceptionReader } from '../../store/interceptions/types.js';
+/**
+ * Token sums for `GET /api/v1/usage` (SPEC §5), from the store's in-memory index: no record is
+ * read (except once for records indexed before the sums existed), so a 30-day report over
+ * hundreds of thousands of records takes milliseconds.
+ */
+import type { InterceptionReader, UsageFields, UsageTotals } from '../../store/interceptions/types.js';
 import type { Interception } from '../record/types.js';
 
 export type UsageGroup = 'model' | 'provider' | 'initiator' | 'client' | 'day';
 
-export interface UsageRow {
+export interface UsageRow extends UsageTotals {
   key: string;
-  requests: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_input_tokens: number;
-  cache_write_input_tokens: number;
-  reasoning_tokens: number;
 }
 
 /** Longest offset a real time zone has (UTC−14:00 / UTC+14:00), in minutes. */
@@ -23,47 +21,54 @@ export const MAX_TZ_MINUTES = 840;
  */
 export function dayKey(startedAt: string, tz = 0): string {
   if (tz === 0) return startedAt.slice(0, 10);
-  return new Date(Date.parse(startedAt) + tz * 60_000).toISOString().slice(0, 10);
+  return dayKeyMs(Date.parse(startedAt), tz);
 }
 
-function keyOf(rec: Interception, group: UsageGroup, tz: number): string {
+/** {@link dayKey} for a started_at in ms. */
+export function dayKeyMs(startedMs: number, tz = 0): string {
+  return new Date(startedMs + tz * 60_000).toISOString().slice(0, 10);
+}
+
+function keyFn(group: UsageGroup, tz: number): (e: UsageFields) => string {
   switch (group) {
     case 'model':
-      return rec.model;
+      return (e) => e.model;
     case 'provider':
-      return rec.provider;
+      return (e) => e.provider;
     case 'initiator':
-      return rec.initiator.name;
+      return (e) => e.initiatorName;
     case 'client':
-      return rec.client;
-    case 'day':
-      return dayKey(rec.started_at, tz);
+      return (e) => e.client;
+    case 'day': {
+      // Entries come in time order: remember the last day instead of formatting a date per record.
+      let lastNo = Number.NaN;
+      let last = '';
+      return (e) => {
+        const no = Math.floor((e.startedMs + tz * 60_000) / 86_400_000);
+        if (no !== lastNo) {
+          lastNo = no;
+          last = dayKeyMs(e.startedMs, tz);
+        }
+        return last;
+      };
+    }
   }
 }
 
 /** `tz`: minutes east of UTC for `day` keys (see `dayKey`); other groups ignore it. */
 export async function usageReport(
-  reader: InterceptionReader,
+  reader: Pick<InterceptionReader, 'usage'>,
   group: UsageGroup,
   range: { since?: number; until?: number },
   tz = 0,
 ): Promise<UsageRow[]> {
-  const rows = new Map<string, UsageRow>();
-  for await (const rec of reader.iterate(range)) {
-    const key = keyOf(rec, group, tz);
-    let row = rows.get(key);
-    if (!row) {
-      row = { key, requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_write_input_tokens: 0, reasoning_tokens: 0 };
-      rows.set(key, row);
-    }
-    addUsage(row, rec);
-  }
-  const out = [...rows.values()];
+  const sums = await reader.usage(range, keyFn(group, tz));
+  const out: UsageRow[] = [...sums].map(([key, t]) => ({ key, ...t }));
   return group === 'day' ? out.sort((a, b) => a.key.localeCompare(b.key)) : out.sort((a, b) => b.input_tokens + b.output_tokens - (a.input_tokens + a.output_tokens));
 }
 
 /** Adds one record's tokens to a running sum. */
-export function addUsage(row: Omit<UsageRow, 'key'>, rec: Interception): void {
+export function addUsage(row: UsageTotals, rec: Interception): void {
   row.requests += 1;
   for (const u of rec.token_usages) {
     row.input_tokens += u.input_tokens;

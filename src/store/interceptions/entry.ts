@@ -30,6 +30,47 @@ export interface Entry {
   pending: Interception | string | null;
   /** Set when purge removed it, so readers holding a snapshot skip it. */
   deleted: boolean;
+  /**
+   * The record's token sums (what `/usage` and the overview add up), or null when its index line
+   * predates them: then the record itself is read once and the sums kept here.
+   */
+  tokens: TokenSums | null;
+}
+
+/** Token sums of one record, as SPEC §5 usage counts them. */
+export interface TokenSums {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  reasoning: number;
+}
+
+const NO_TOKENS: TokenSums = Object.freeze({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 });
+
+/** Sums a record's token_usages (reasoning from each row's `metadata.reasoning_tokens`). */
+export function tokenSums(rec: Interception): TokenSums {
+  const rows = rec.token_usages;
+  if (!Array.isArray(rows) || rows.length === 0) return NO_TOKENS;
+  const t: TokenSums = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 };
+  for (const u of rows) {
+    t.input += num(u.input_tokens);
+    t.output += num(u.output_tokens);
+    t.cacheRead += num(u.cache_read_input_tokens);
+    t.cacheWrite += num(u.cache_write_input_tokens);
+    t.reasoning += num(u.metadata?.['reasoning_tokens']);
+  }
+  return t;
+}
+
+/** Sums from an index line's numbers (a shared zero object for the common all-zero case). */
+export function tokensFrom(input: number, output: number, cacheRead: number, cacheWrite: number, reasoning: number): TokenSums {
+  if (input === 0 && output === 0 && cacheRead === 0 && cacheWrite === 0 && reasoning === 0) return NO_TOKENS;
+  return { input, output, cacheRead, cacheWrite, reasoning };
+}
+
+function num(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
 }
 
 /**
@@ -87,6 +128,7 @@ export function entryFromRecord(rec: Interception, pool: StringPool): Entry {
     len: 0,
     pending: null,
     deleted: false,
+    tokens: tokenSums(rec),
   };
 }
 

@@ -197,6 +197,7 @@ function copyInto(to: Entry, from: Entry): void {
   to.len = from.len;
   to.pending = from.pending;
   to.deleted = false;
+  to.tokens = from.tokens;
 }
 
 /** Filter semantics of SPEC §5; in-flight entries only with includeInFlight. */

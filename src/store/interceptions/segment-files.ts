@@ -8,7 +8,7 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Interception, InterceptionStatus } from '../../gateway/record/types.js';
-import { entryFromRecord, type Entry, type StringPool } from './entry.js';
+import { entryFromRecord, tokensFrom, type Entry, type StringPool } from './entry.js';
 
 export const DATA_EXT = '.jsonl';
 export const INDEX_EXT = '.idx';
@@ -25,14 +25,15 @@ export function segmentOfFile(name: string): string | null {
   return DAY_RE.test(day) ? day : null;
 }
 
-/** Index line for a record line: [off, len, id, startedMs, provider, model, initId, initName, client, status, stripped]. */
+/**
+ * Index line for a record line: [off, len, id, startedMs, provider, model, initId, initName,
+ * client, status, stripped, input, output, cacheRead, cacheWrite, reasoning]. Lines written before
+ * the token sums existed stop after `stripped` and are still read.
+ */
 export function indexLine(e: Entry, off: number, len: number): string {
-  return (
-    JSON.stringify([
-      off, len, e.id, e.startedMs, e.provider, e.model, e.initiatorId, e.initiatorName, e.client,
-      e.status, e.stripped ? 1 : 0,
-    ]) + '\n'
-  );
+  const t = e.tokens;
+  const head = [off, len, e.id, e.startedMs, e.provider, e.model, e.initiatorId, e.initiatorName, e.client, e.status, e.stripped ? 1 : 0];
+  return JSON.stringify(t ? [...head, t.input, t.output, t.cacheRead, t.cacheWrite, t.reasoning] : head) + '\n';
 }
 
 /** Index line for a data line that is not a record (torn garbage), so the index stays contiguous. */
@@ -43,12 +44,12 @@ export function skipLine(off: number, len: number): string {
 type IndexItem = [number, number, ...unknown[]];
 
 function isItem(v: unknown): v is IndexItem {
-  return Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'number' && (v.length === 2 || v.length === 11);
+  return Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'number' && (v.length === 2 || v.length === 11 || v.length === 16);
 }
 
 function entryFromItem(item: IndexItem, day: string, pool: StringPool): Entry | null {
   if (item.length === 2) return null;
-  const [off, len, id, ms, provider, model, initId, initName, client, status, stripped] = item;
+  const [off, len, id, ms, provider, model, initId, initName, client, status, stripped, tIn, tOut, tCr, tCw, tRe] = item;
   return {
     id: String(id),
     startedMs: Number(ms),
@@ -64,6 +65,7 @@ function entryFromItem(item: IndexItem, day: string, pool: StringPool): Entry | 
     len,
     pending: null,
     deleted: false,
+    tokens: item.length === 16 ? tokensFrom(Number(tIn) || 0, Number(tOut) || 0, Number(tCr) || 0, Number(tCw) || 0, Number(tRe) || 0) : null,
   };
 }
 

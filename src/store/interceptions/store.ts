@@ -5,9 +5,9 @@
 import { mkdir, readdir, truncate, appendFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EndStatus, Interception } from '../../gateway/record/types.js';
-import type { InterceptionStore, ListQuery, ListResult } from './types.js';
+import type { InterceptionStore, ListQuery, ListResult, UsageFields, UsageTotals } from './types.js';
 import { SegmentAppender } from './appender.js';
-import { entryFromRecord, pendingLine, pendingRecord, segmentDay, StringPool, type Entry } from './entry.js';
+import { entryFromRecord, pendingLine, pendingRecord, segmentDay, StringPool, tokenSums, type Entry } from './entry.js';
 import { acquireWriterLock } from './lock.js';
 import { MemoryIndex } from './memory-index.js';
 import { compactSegments, purgeSegments, stripSegments, type MaintenanceHost } from './maintenance.js';
@@ -325,6 +325,39 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
       const chunk = snap.slice(i, i + READ_CHUNK).filter((e) => !e.deleted && e.status !== 'in_flight');
       for (const rec of await this.readEntries(chunk)) yield rec;
     }
+  }
+
+  async usage(range: { since?: number; until?: number }, keyOf: (e: UsageFields) => string): Promise<Map<string, UsageTotals>> {
+    await this.refresh();
+    const snap = this.index.range(range.since, range.until).filter((e) => !e.deleted && e.status !== 'in_flight');
+    // Entries whose index line predates the token sums: read those records once and keep the sums.
+    const unknown = snap.filter((e) => e.tokens === null);
+    for (let i = 0; i < unknown.length; i += READ_CHUNK) {
+      const chunk = unknown.slice(i, i + READ_CHUNK);
+      const byId = new Map((await this.readEntries(chunk)).map((r) => [r.id, r]));
+      for (const e of chunk) {
+        const rec = byId.get(e.id);
+        if (rec) e.tokens = tokenSums(rec);
+      }
+    }
+    const rows = new Map<string, UsageTotals>();
+    for (const e of snap) {
+      const t = e.tokens;
+      if (e.deleted || t === null) continue; // purged meanwhile, or its line could not be read
+      const key = keyOf(e);
+      let row = rows.get(key);
+      if (!row) {
+        row = { requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_write_input_tokens: 0, reasoning_tokens: 0 };
+        rows.set(key, row);
+      }
+      row.requests += 1;
+      row.input_tokens += t.input;
+      row.output_tokens += t.output;
+      row.cache_read_input_tokens += t.cacheRead;
+      row.cache_write_input_tokens += t.cacheWrite;
+      row.reasoning_tokens += t.reasoning;
+    }
+    return rows;
   }
 
   /**

@@ -41,6 +41,32 @@ export interface InterceptionReader {
    * stays flat however many records there are (export, usage).
    */
   iterate(range: { since?: number; until?: number }): AsyncIterable<Interception>;
+  /**
+   * Token sums of the ended records with started_at in [since, until), one row per `keyOf` of each
+   * record's index fields. Answered from the in-memory index (records whose index line predates
+   * the sums are read once), so it costs no disk reads however many records there are.
+   */
+  usage(range: { since?: number; until?: number }, keyOf: (e: UsageFields) => string): Promise<Map<string, UsageTotals>>;
+}
+
+/** What a usage row can be keyed by. */
+export interface UsageFields {
+  provider: string;
+  model: string;
+  initiatorName: string;
+  client: string;
+  /** started_at, ms since epoch. */
+  startedMs: number;
+}
+
+/** One usage row's sums (SPEC §5 `GET /usage`). */
+export interface UsageTotals {
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens: number;
+  cache_write_input_tokens: number;
+  reasoning_tokens: number;
 }
 
 export interface InterceptionWriter {

@@ -2,10 +2,8 @@ import type { Interception } from '../../../src/gateway/record/types.js';
 import type { InterceptionReader } from '../../../src/store/interceptions/types.js';
 
 /** A reader over an array, honouring the range like the store does. */
-export function arrayReader(recs: Interception[]): InterceptionReader {
+export function arrayReader(recs: Interception[]): Pick<InterceptionReader, 'iterate'> {
   return {
-    list: () => Promise.reject(new Error('unused')),
-    get: () => Promise.reject(new Error('unused')),
     async *iterate({ since, until }) {
       for (const r of recs) {
         const t = Date.parse(r.started_at);

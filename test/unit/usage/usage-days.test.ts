@@ -2,19 +2,30 @@
 import { describe, expect, it } from 'vitest';
 import { tzOffset } from '../../../src/gateway/routes/admin.js';
 import { dayKey, usageReport } from '../../../src/gateway/routes/usage.js';
-import { arrayReader } from '../export/array-reader.js';
+import { openInterceptionStore, type InterceptionStore } from '../../../src/store/interceptions/index.js';
+import type { Interception } from '../../../src/gateway/record/types.js';
 import { makeRecord } from '../log/make-record.js';
+import { tempDir } from '../../helpers/store-temp.js';
 
 const at = (iso: string, n: number) => makeRecord(n, Date.parse(iso));
 
+/** A real store holding `recs` (usage is answered from its index). */
+async function storeOf(recs: Interception[]): Promise<InterceptionStore & { done(): Promise<void> }> {
+  const { dir, cleanup } = await tempDir();
+  const store = await openInterceptionStore({ dir });
+  for (const r of recs) store.finish(r as Interception & { status: 'completed' });
+  return Object.assign(store, { done: async () => { await store.close(); await cleanup(); } });
+}
+
 describe('usage per day in a time zone', () => {
   it('a call at 23:30 UTC lands on the next local day with tz=60', async () => {
-    const recs = [at('2026-11-26T23:30:00Z', 1), at('2026-11-26T12:00:00Z', 2)];
-    const utc = await usageReport(arrayReader(recs), 'day', {});
+    const store = await storeOf([at('2026-11-26T23:30:00Z', 1), at('2026-11-26T12:00:00Z', 2)]);
+    const utc = await usageReport(store, 'day', {});
     expect(utc.map((r) => [r.key, r.requests])).toEqual([['2026-11-26', 2]]);
-    const cet = await usageReport(arrayReader(recs), 'day', {}, 60);
+    const cet = await usageReport(store, 'day', {}, 60);
     expect(cet.map((r) => [r.key, r.requests])).toEqual([['2026-11-26', 1], ['2026-11-27', 1]]);
     expect(cet[1]?.input_tokens).toBe(10);
+    await store.done();
   });
 
   it('west of UTC an early-morning UTC call is still the previous local day', () => {
@@ -29,8 +40,9 @@ describe('usage per day in a time zone', () => {
   });
 
   it('other groupings ignore tz', async () => {
-    const recs = [at('2026-11-26T23:30:00Z', 1)];
-    expect(await usageReport(arrayReader(recs), 'model', {}, 60)).toEqual(await usageReport(arrayReader(recs), 'model', {}));
+    const store = await storeOf([at('2026-11-26T23:30:00Z', 1)]);
+    expect(await usageReport(store, 'model', {}, 60)).toEqual(await usageReport(store, 'model', {}));
+    await store.done();
   });
 
   it('tz is validated: whole minutes from -840 to 840', () => {
