@@ -31,10 +31,26 @@ export interface Entry {
   /** Set when purge removed it, so readers holding a snapshot skip it. */
   deleted: boolean;
   /**
-   * The record's token sums (what `/usage` and the overview add up), or null when its index line
-   * predates them: then the record itself is read once and the sums kept here.
+   * The record's token sums (what `/usage` and the overview add up), as plain fields rather than
+   * an object (300,000 fewer allocations at open). `tokKnown` is false when the index line predates
+   * them: then the record itself is read once and the sums kept here.
    */
-  tokens: TokenSums | null;
+  tokKnown: boolean;
+  tokIn: number;
+  tokOut: number;
+  tokCacheRead: number;
+  tokCacheWrite: number;
+  tokReasoning: number;
+}
+
+/** Sets an entry's token sums. */
+export function setTokens(e: Entry, t: TokenSums): void {
+  e.tokKnown = true;
+  e.tokIn = t.input;
+  e.tokOut = t.output;
+  e.tokCacheRead = t.cacheRead;
+  e.tokCacheWrite = t.cacheWrite;
+  e.tokReasoning = t.reasoning;
 }
 
 /** Token sums of one record, as SPEC §5 usage counts them. */
@@ -61,12 +77,6 @@ export function tokenSums(rec: Interception): TokenSums {
     t.reasoning += num(u.metadata?.['reasoning_tokens']);
   }
   return t;
-}
-
-/** Sums from an index line's numbers (a shared zero object for the common all-zero case). */
-export function tokensFrom(input: number, output: number, cacheRead: number, cacheWrite: number, reasoning: number): TokenSums {
-  if (input === 0 && output === 0 && cacheRead === 0 && cacheWrite === 0 && reasoning === 0) return NO_TOKENS;
-  return { input, output, cacheRead, cacheWrite, reasoning };
 }
 
 function num(v: unknown): number {
@@ -113,6 +123,7 @@ export function segmentDay(ms: number): string {
 
 /** Builds the index entry for a record (not yet placed on disk). */
 export function entryFromRecord(rec: Interception, pool: StringPool): Entry {
+  const t = tokenSums(rec);
   return {
     id: rec.id,
     startedMs: parseTime(rec.started_at),
@@ -128,7 +139,12 @@ export function entryFromRecord(rec: Interception, pool: StringPool): Entry {
     len: 0,
     pending: null,
     deleted: false,
-    tokens: tokenSums(rec),
+    tokKnown: true,
+    tokIn: t.input,
+    tokOut: t.output,
+    tokCacheRead: t.cacheRead,
+    tokCacheWrite: t.cacheWrite,
+    tokReasoning: t.reasoning,
   };
 }
 

@@ -197,7 +197,12 @@ function copyInto(to: Entry, from: Entry): void {
   to.len = from.len;
   to.pending = from.pending;
   to.deleted = false;
-  to.tokens = from.tokens;
+  to.tokKnown = from.tokKnown;
+  to.tokIn = from.tokIn;
+  to.tokOut = from.tokOut;
+  to.tokCacheRead = from.tokCacheRead;
+  to.tokCacheWrite = from.tokCacheWrite;
+  to.tokReasoning = from.tokReasoning;
 }
 
 /** Filter semantics of SPEC §5; in-flight entries only with includeInFlight. */

@@ -8,7 +8,7 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Interception, InterceptionStatus } from '../../gateway/record/types.js';
-import { entryFromRecord, tokensFrom, type Entry, type StringPool } from './entry.js';
+import { entryFromRecord, type Entry, type StringPool } from './entry.js';
 
 export const DATA_EXT = '.jsonl';
 export const INDEX_EXT = '.idx';
@@ -31,9 +31,9 @@ export function segmentOfFile(name: string): string | null {
  * the token sums existed stop after `stripped` and are still read.
  */
 export function indexLine(e: Entry, off: number, len: number): string {
-  const t = e.tokens;
   const head = [off, len, e.id, e.startedMs, e.provider, e.model, e.initiatorId, e.initiatorName, e.client, e.status, e.stripped ? 1 : 0];
-  return JSON.stringify(t ? [...head, t.input, t.output, t.cacheRead, t.cacheWrite, t.reasoning] : head) + '\n';
+  if (e.tokKnown) head.push(e.tokIn, e.tokOut, e.tokCacheRead, e.tokCacheWrite, e.tokReasoning);
+  return JSON.stringify(head) + '\n';
 }
 
 /** Index line for a data line that is not a record (torn garbage), so the index stays contiguous. */
@@ -65,7 +65,12 @@ function entryFromItem(item: IndexItem, day: string, pool: StringPool): Entry | 
     len,
     pending: null,
     deleted: false,
-    tokens: item.length === 16 ? tokensFrom(Number(tIn) || 0, Number(tOut) || 0, Number(tCr) || 0, Number(tCw) || 0, Number(tRe) || 0) : null,
+    tokKnown: item.length === 16,
+    tokIn: Number(tIn) || 0,
+    tokOut: Number(tOut) || 0,
+    tokCacheRead: Number(tCr) || 0,
+    tokCacheWrite: Number(tCw) || 0,
+    tokReasoning: Number(tRe) || 0,
   };
 }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { EndStatus, Interception } from '../../gateway/record/types.js';
 import type { InterceptionStore, ListQuery, ListResult, UsageFields, UsageTotals } from './types.js';
 import { SegmentAppender } from './appender.js';
-import { entryFromRecord, pendingLine, pendingRecord, segmentDay, StringPool, tokenSums, type Entry } from './entry.js';
+import { entryFromRecord, pendingLine, pendingRecord, segmentDay, setTokens, StringPool, tokenSums, type Entry } from './entry.js';
 import { acquireWriterLock } from './lock.js';
 import { MemoryIndex } from './memory-index.js';
 import { compactSegments, purgeSegments, stripSegments, type MaintenanceHost } from './maintenance.js';
@@ -331,19 +331,18 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     await this.refresh();
     const snap = this.index.range(range.since, range.until).filter((e) => !e.deleted && e.status !== 'in_flight');
     // Entries whose index line predates the token sums: read those records once and keep the sums.
-    const unknown = snap.filter((e) => e.tokens === null);
+    const unknown = snap.filter((e) => !e.tokKnown);
     for (let i = 0; i < unknown.length; i += READ_CHUNK) {
       const chunk = unknown.slice(i, i + READ_CHUNK);
       const byId = new Map((await this.readEntries(chunk)).map((r) => [r.id, r]));
       for (const e of chunk) {
         const rec = byId.get(e.id);
-        if (rec) e.tokens = tokenSums(rec);
+        if (rec) setTokens(e, tokenSums(rec));
       }
     }
     const rows = new Map<string, UsageTotals>();
     for (const e of snap) {
-      const t = e.tokens;
-      if (e.deleted || t === null) continue; // purged meanwhile, or its line could not be read
+      if (e.deleted || !e.tokKnown) continue; // purged meanwhile, or its line could not be read
       const key = keyOf(e);
       let row = rows.get(key);
       if (!row) {
@@ -351,11 +350,11 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
         rows.set(key, row);
       }
       row.requests += 1;
-      row.input_tokens += t.input;
-      row.output_tokens += t.output;
-      row.cache_read_input_tokens += t.cacheRead;
-      row.cache_write_input_tokens += t.cacheWrite;
-      row.reasoning_tokens += t.reasoning;
+      row.input_tokens += e.tokIn;
+      row.output_tokens += e.tokOut;
+      row.cache_read_input_tokens += e.tokCacheRead;
+      row.cache_write_input_tokens += e.tokCacheWrite;
+      row.reasoning_tokens += e.tokReasoning;
     }
     return rows;
   }
