@@ -5,10 +5,15 @@
  * ciphertext in `secrets.os-encrypted.json` (mode 0600) in the user-data folder. When the OS
  * cannot encrypt — or on Linux only offers the `basic_text` backend, whose key is hard-coded —
  * saving throws instead of writing the key in clear.
+ *
+ * Keys saved while the same folder ran headless (`aibridge serve`: `secrets.json`, mode 0600) still
+ * count: they are read when the encrypted file has no such key. Saving or removing a key in the
+ * app also removes that key's clear copy there (a stale key in clear helps nobody).
  */
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { SecretStore } from '../src/app-types.js';
+import { fileSecretStore } from '../src/store/secrets-file.js';
 import type { SafeStorageHandle } from './platform.js';
 
 /** File name inside the user-data folder (the headless store's `secrets.json` stays separate). */
@@ -74,11 +79,19 @@ export function createSafeStorageSecrets(safe: SafeStorageHandle, userDataDir: s
   const path = join(userDataDir, SECRETS_FILE);
   let cache: SecretsFile | undefined;
   const load = (): SecretsFile => (cache ??= readFile(path));
+  const headless = fileSecretStore(userDataDir);
+  const headlessGet = (name: string): string | undefined => {
+    try {
+      return headless.get(name);
+    } catch {
+      return undefined; // an unreadable headless file must not stop the app; its keys just do not count
+    }
+  };
   return {
     kind: 'os-encrypted',
     get(name) {
       const cipher = load().secrets[name];
-      if (cipher === undefined) return undefined;
+      if (cipher === undefined) return headlessGet(name);
       if (!safe.isEncryptionAvailable()) {
         throw new SecretStorageUnavailableError(`the key "${name}" is encrypted but OS decryption is not available`);
       }
@@ -95,6 +108,7 @@ export function createSafeStorageSecrets(safe: SafeStorageHandle, userDataDir: s
       }
       writeFile(path, next);
       cache = next;
+      if (headlessGet(name) !== undefined) headless.set(name, undefined);
     },
   };
 }

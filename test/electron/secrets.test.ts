@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -68,5 +68,40 @@ describe('safeStorage secret store', () => {
     expect(() => store.set('openai_key', KEY)).toThrow(/no OS keyring/);
     expect(safe.encryptCalls).toBe(0);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('keys saved while the folder ran headless (secrets.json)', () => {
+  it('are used, and saving or removing a key in the app removes its clear copy', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'secrets.json'), JSON.stringify({ anthropic_key: 'sk-ant-headless-1', openai_key: 'sk-openai-headless-2' }), { mode: 0o600 });
+    const safe = new FakeSafeStorage();
+    const store = createSafeStorageSecrets(safe, dir);
+    expect(store.get('anthropic_key')).toBe('sk-ant-headless-1');
+    expect(store.get('openai_key')).toBe('sk-openai-headless-2');
+    expect(store.get('bedrock_secret_access_key')).toBeUndefined();
+
+    store.set('anthropic_key', KEY);
+    expect(store.get('anthropic_key')).toBe(KEY);
+    const clear = readFileSync(join(dir, 'secrets.json'), 'utf8');
+    expect(clear).not.toContain('anthropic_key');
+    expect(clear).toContain('sk-openai-headless-2');
+
+    store.set('openai_key', undefined);
+    expect(store.get('openai_key')).toBeUndefined();
+    expect(readFileSync(join(dir, 'secrets.json'), 'utf8')).not.toContain('openai_key');
+    // The next start sees the same.
+    const again = createSafeStorageSecrets(safe, dir);
+    expect(again.get('anthropic_key')).toBe(KEY);
+    expect(again.get('openai_key')).toBeUndefined();
+  });
+
+  it('an unreadable secrets.json does not stop the app', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'secrets.json'), '{not json', { mode: 0o600 });
+    const store = createSafeStorageSecrets(new FakeSafeStorage(), dir);
+    expect(store.get('anthropic_key')).toBeUndefined();
+    store.set('anthropic_key', KEY);
+    expect(store.get('anthropic_key')).toBe(KEY);
   });
 });
