@@ -5,6 +5,7 @@
  */
 import type { InterceptionReader, UsageFields, UsageTotals } from '../../store/interceptions/types.js';
 import type { Interception } from '../record/types.js';
+import { tokenSums } from '../../store/interceptions/entry.js';
 
 export type UsageGroup = 'model' | 'provider' | 'initiator' | 'client' | 'day';
 
@@ -16,17 +17,12 @@ export interface UsageRow extends UsageTotals {
 export const MAX_TZ_MINUTES = 840;
 
 /**
- * The calendar day (YYYY-MM-DD) a record started on, in a zone `tz` minutes east of UTC
- * (the negation of JS `getTimezoneOffset()`); 0 = the UTC day.
+ * The calendar day (YYYY-MM-DD) of `ms` in a zone `tz` minutes east of UTC (the negation of JS
+ * `getTimezoneOffset()`); 0 = the UTC day. The dashboard mirrors it (src/ui/lib/usage-days.ts,
+ * which takes only types from the gateway).
  */
-export function dayKey(startedAt: string, tz = 0): string {
-  if (tz === 0) return startedAt.slice(0, 10);
-  return dayKeyMs(Date.parse(startedAt), tz);
-}
-
-/** {@link dayKey} for a started_at in ms. */
-export function dayKeyMs(startedMs: number, tz = 0): string {
-  return new Date(startedMs + tz * 60_000).toISOString().slice(0, 10);
+export function dayKeyAt(ms: number, tz = 0): string {
+  return new Date(ms + tz * 60_000).toISOString().slice(0, 10);
 }
 
 function keyFn(group: UsageGroup, tz: number): (e: UsageFields) => string {
@@ -47,7 +43,7 @@ function keyFn(group: UsageGroup, tz: number): (e: UsageFields) => string {
         const no = Math.floor((e.startedMs + tz * 60_000) / 86_400_000);
         if (no !== lastNo) {
           lastNo = no;
-          last = dayKeyMs(e.startedMs, tz);
+          last = dayKeyAt(e.startedMs, tz);
         }
         return last;
       };
@@ -55,7 +51,7 @@ function keyFn(group: UsageGroup, tz: number): (e: UsageFields) => string {
   }
 }
 
-/** `tz`: minutes east of UTC for `day` keys (see `dayKey`); other groups ignore it. */
+/** `tz`: minutes east of UTC for `day` keys (see {@link dayKeyAt}); other groups ignore it. */
 export async function usageReport(
   reader: Pick<InterceptionReader, 'usage'>,
   group: UsageGroup,
@@ -67,15 +63,13 @@ export async function usageReport(
   return group === 'day' ? out.sort((a, b) => a.key.localeCompare(b.key)) : out.sort((a, b) => b.input_tokens + b.output_tokens - (a.input_tokens + a.output_tokens));
 }
 
-/** Adds one record's tokens to a running sum. */
+/** Adds one record's tokens to a running sum, counted as the store's index counts them. */
 export function addUsage(row: UsageTotals, rec: Interception): void {
+  const t = tokenSums(rec);
   row.requests += 1;
-  for (const u of rec.token_usages) {
-    row.input_tokens += u.input_tokens;
-    row.output_tokens += u.output_tokens;
-    row.cache_read_input_tokens += u.cache_read_input_tokens;
-    row.cache_write_input_tokens += u.cache_write_input_tokens;
-    const r = u.metadata['reasoning_tokens'];
-    if (typeof r === 'number') row.reasoning_tokens += r;
-  }
+  row.input_tokens += t.input;
+  row.output_tokens += t.output;
+  row.cache_read_input_tokens += t.cacheRead;
+  row.cache_write_input_tokens += t.cacheWrite;
+  row.reasoning_tokens += t.reasoning;
 }

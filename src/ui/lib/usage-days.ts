@@ -15,7 +15,7 @@ export const emptyRow = (key: string): UsageRow => ({ key, requests: 0, input_to
 /** This browser's offset in minutes east of UTC at `now`: the API's `tz` (docs/admin-api.md). */
 export const localTz = (now = Date.now()): number => -new Date(now).getTimezoneOffset() || 0;
 
-/** The calendar day (YYYY-MM-DD) of `ms` in a zone `tz` minutes east of UTC, as the API keys it. */
+/** The calendar day (YYYY-MM-DD) of `ms` in a zone `tz` minutes east of UTC, as the API keys it (`dayKeyAt` in src/gateway/routes/usage.ts; types only cross into the UI). */
 export const dayKeyAt = (ms: number, tz: number): string => new Date(ms + tz * 60_000).toISOString().slice(0, 10);
 
 /** Day keys (YYYY-MM-DD, in the zone `tz` the API was asked for) → points on a continuous axis, missing days as zero. */

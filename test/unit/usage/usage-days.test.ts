@@ -1,7 +1,7 @@
 /** `GET /api/v1/usage?group_by=day&tz=…`: days bucketed in the caller's zone (docs/admin-api.md). */
 import { describe, expect, it } from 'vitest';
 import { tzOffset } from '../../../src/gateway/routes/admin.js';
-import { dayKey, usageReport } from '../../../src/gateway/routes/usage.js';
+import { dayKeyAt, usageReport } from '../../../src/gateway/routes/usage.js';
 import { openInterceptionStore, type InterceptionStore } from '../../../src/store/interceptions/index.js';
 import type { Interception } from '../../../src/gateway/record/types.js';
 import { makeRecord } from '../log/make-record.js';
@@ -29,14 +29,14 @@ describe('usage per day in a time zone', () => {
   });
 
   it('west of UTC an early-morning UTC call is still the previous local day', () => {
-    expect(dayKey('2026-11-27T03:00:00.000Z', -300)).toBe('2026-11-26');
-    expect(dayKey('2026-11-27T05:00:00.000Z', -300)).toBe('2026-11-27');
-    expect(dayKey('2026-11-26T10:15:00.000Z', 840)).toBe('2026-11-27');
-    expect(dayKey('2026-11-26T10:15:00.000Z', -840)).toBe('2026-11-25');
-    expect(dayKey('2026-11-26T23:59:59.999Z')).toBe('2026-11-26');
+    expect(dayKeyAt(Date.parse('2026-11-27T03:00:00.000Z'), -300)).toBe('2026-11-26');
+    expect(dayKeyAt(Date.parse('2026-11-27T05:00:00.000Z'), -300)).toBe('2026-11-27');
+    expect(dayKeyAt(Date.parse('2026-11-26T10:15:00.000Z'), 840)).toBe('2026-11-27');
+    expect(dayKeyAt(Date.parse('2026-11-26T10:15:00.000Z'), -840)).toBe('2026-11-25');
+    expect(dayKeyAt(Date.parse('2026-11-26T23:59:59.999Z'))).toBe('2026-11-26');
     // Half-hour zones (India, UTC+5:30).
-    expect(dayKey('2026-11-26T18:29:00.000Z', 330)).toBe('2026-11-26');
-    expect(dayKey('2026-11-26T18:30:00.000Z', 330)).toBe('2026-11-27');
+    expect(dayKeyAt(Date.parse('2026-11-26T18:29:00.000Z'), 330)).toBe('2026-11-26');
+    expect(dayKeyAt(Date.parse('2026-11-26T18:30:00.000Z'), 330)).toBe('2026-11-27');
   });
 
   it('other groupings ignore tz', async () => {
