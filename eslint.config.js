@@ -1,6 +1,32 @@
 import tseslint from 'typescript-eslint';
 
-// House rule (STYLE.md §1): only electron/ imports `electron`; the gateway, store and UI run headless.
+/**
+ * The floors of the house (ARCHITECTURE.md, "Who may import whom"), enforced here so a wrong import
+ * fails `npm run lint` (and so `npm test`); test/unit/lint/walls.test.ts proves each wall holds.
+ *
+ *   record  ← the ground floor: the record, its log lines, token arithmetic, the fan-out
+ *   config, store  ← may use record, never gateway or ui
+ *   gateway ← may use everything below
+ *   app.ts, cli.ts ← compose it all
+ *   ui      ← the browser's: only `import type` from the rest
+ *   electron/ ← the only importer of `electron` (STYLE.md §1)
+ *
+ * Relative paths are matched by their folder name after the `../` run, which is exact as long as
+ * no folder inside a floor is named like a floor (none is).
+ */
+const ELECTRON = {
+  paths: [{ name: 'electron', message: 'Only electron/ may import electron (STYLE.md §1).' }],
+  patterns: [
+    { regex: '^electron/', message: 'Only electron/ may import electron (STYLE.md §1).' },
+    { regex: '(^|/)electron/', message: 'src/ runs headless: nothing in it imports electron/ (STYLE.md §1).' },
+  ],
+};
+
+/** A pattern refusing relative imports that climb into one of `floors`. */
+const into = (floors, message, extra = {}) => ({ regex: `^(\\.\\./)+(${floors.join('|')})(/|\\.js$|$)`, message, ...extra });
+
+const walls = (...patterns) => ['error', { paths: ELECTRON.paths, patterns: [...ELECTRON.patterns, ...patterns] }];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'release/**'] },
   {
@@ -12,11 +38,32 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts', 'src/**/*.tsx'],
+    rules: { '@typescript-eslint/no-restricted-imports': walls() },
+  },
+  {
+    files: ['src/record/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { paths: [{ name: 'electron', message: 'Only electron/ may import electron (STYLE.md §1).' }], patterns: ['electron/*', '**/electron/**'] },
-      ],
+      '@typescript-eslint/no-restricted-imports': walls(
+        into(['gateway', 'store', 'config', 'ui', 'app', 'app-types', 'cli'], 'src/record/ is the ground floor: it imports nothing else of src/ (ARCHITECTURE.md).'),
+      ),
+    },
+  },
+  {
+    files: ['src/store/**/*.ts', 'src/config/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': walls(
+        into(['gateway', 'ui'], 'src/store/ and src/config/ sit below the gateway and the UI: they never import them (ARCHITECTURE.md).'),
+      ),
+    },
+  },
+  {
+    files: ['src/ui/**/*.ts', 'src/ui/**/*.tsx'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': walls(
+        into(['record', 'store', 'config', 'gateway', 'app', 'app-types', 'cli'], 'src/ui/ runs in the browser: it takes only types from the rest (`import type`).', {
+          allowTypeImports: true,
+        }),
+      ),
     },
   },
 );

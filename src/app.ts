@@ -37,10 +37,10 @@ import {
 import type { HttpProviderConfig } from './gateway/providers/http-adapter.js';
 import { createGateway } from './gateway/server.js';
 import { createOverloadGuard } from './gateway/overload/index.js';
-import type { RecordSink } from './gateway/stream/pipeline.js';
-import type { Interception } from './gateway/record/types.js';
+import type { RecordSink } from './record/fanout.js';
+import type { Interception } from './record/types.js';
 import type { Settings } from './config/schema.js';
-import { addUsage } from './gateway/routes/usage.js';
+import { addUsage, emptyUsage } from './record/usage.js';
 import { testProvider } from './gateway/providers/test-connection.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -103,7 +103,6 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   let inFlight = 0;
   // "Today" (overview, tray) is the machine's calendar day: the desktop user's own, a server's
   // local day when headless. The usage page picks its days in the browser's zone (`/usage?tz=`).
-  const emptyUsage = () => ({ requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_write_input_tokens: 0, reasoning_tokens: 0 });
   const today = { start: Number.NaN, usage: emptyUsage() };
   const rollDay = () => {
     const start = localMidnight(now());

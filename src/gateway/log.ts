@@ -8,15 +8,15 @@
  *   instead of the human form; other `/dev/…` paths are appended to without rotation. With a file
  *   PATH, stderr keeps the human form of ordinary lines.
  * - Structured logging on: each finished record becomes its SPEC §7 lines, written in one chunk
- *   (start first, end last) by the same serializer export uses (src/gateway/record/log-lines.ts),
+ *   (start first, end last) by the same serializer export uses (src/record/log-lines.ts),
  *   to the JSON sink when there is one, else to stderr as JSON lines.
  *
  * Secrets: interception lines are built from records, which never hold keys or tokens; ordinary
  * lines also pass pino `redact` for header and key fields, as defence in depth.
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
-import type { Interception } from './record/types.js';
-import { formatInterceptionLines } from './record/log-lines.js';
+import type { Interception } from '../record/types.js';
+import { formatInterceptionLines } from '../record/log-lines.js';
 import { RotatingFile } from './log-file.js';
 
 export type { Logger } from 'pino';

@@ -3,7 +3,7 @@
  * global one, so several gateways in one test process do not collide).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Interception } from './record/types.js';
+import type { Interception } from '../record/types.js';
 
 /** What a purge removed: whole records, or content only (content retention). */
 export type PurgeKind = 'records' | 'content';

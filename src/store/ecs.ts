@@ -6,8 +6,8 @@
  * `gen_ai.*` names follow the OpenTelemetry GenAI semantic conventions. Every field emitted here
  * is listed in docs/logging.md; test/unit/export checks output against that list.
  */
-import type { Interception } from '../gateway/record/types.js';
-import { interceptionLogLines, type InterceptionLogLine } from '../gateway/record/log-lines.js';
+import type { Interception } from '../record/types.js';
+import { interceptionLogLines, type InterceptionLogLine } from '../record/log-lines.js';
 
 /** ECS version the documents declare in `ecs.version`. */
 export const ECS_VERSION = '8.17.0';

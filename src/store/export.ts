@@ -2,15 +2,15 @@
  * `aibridge export` and `GET /api/v1/export` (SPEC §5, §7): stored records as log lines.
  *
  * `jsonl` writes exactly what the live structured log wrote for the same records (both go through
- * src/gateway/record/log-lines.ts); `ecs` maps each of those lines onto Elastic Common Schema
+ * src/record/log-lines.ts); `ecs` maps each of those lines onto Elastic Common Schema
  * (src/store/ecs.ts). Records stream one at a time from the store and every write waits for the
  * sink to drain, so memory stays flat however many records there are.
  */
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { ExportOptions } from '../app-types.js';
-import type { Interception } from '../gateway/record/types.js';
-import { formatLogLine, interceptionLogLines } from '../gateway/record/log-lines.js';
+import type { Interception } from '../record/types.js';
+import { formatLogLine, interceptionLogLines } from '../record/log-lines.js';
 import type { InterceptionReader } from './interceptions/types.js';
 import { toEcs } from './ecs.js';
 import { parseDuration } from '../config/duration.js';

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMockUpstream } from '../helpers/mock-upstream.js';
-import type { Interception } from '../../src/gateway/record/types.js';
+import type { Interception } from '../../src/record/types.js';
 import { scriptedReply, TOOL_ECHO, TOOL_MARKER, type Script, type Served } from './scripted.js';
 import { cleanEnv, ensureClients, readLog, run, startBuiltGateway, type ProcResult } from './setup.js';
 

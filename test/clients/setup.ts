@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Interception } from '../../src/gateway/record/types.js';
+import type { Interception } from '../../src/record/types.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 const CLI = join(ROOT, 'dist', 'src', 'cli.js');

@@ -20,10 +20,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp } from '../../src/app.js';
 import type { RunningApp } from '../../src/app-types.js';
-import type { Interception } from '../../src/gateway/record/types.js';
+import type { Interception } from '../../src/record/types.js';
 import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from './mock-upstream.js';
 
-export type { Interception } from '../../src/gateway/record/types.js';
+export type { Interception } from '../../src/record/types.js';
 
 /** Provider keys the gateway is configured with: tests assert they never leak. */
 export const ANTHROPIC_KEY = 'sk-ant-api03-harness-SECRET-a1b2c3d4e5f6';

@@ -3,7 +3,7 @@
  * a tool call, a thought, token usage) with controllable sort keys.
  */
 import { randomUUID } from 'node:crypto';
-import type { Interception, EndStatus } from '../../src/gateway/record/types.js';
+import type { Interception, EndStatus } from '../../src/record/types.js';
 
 export interface RecordSpec {
   id?: string;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp } from '../../src/app.js';
 import type { RunningApp } from '../../src/app-types.js';
-import type { Interception } from '../../src/gateway/record/types.js';
+import type { Interception } from '../../src/record/types.js';
 import { startMockBedrock, type MockBedrock } from '../helpers/mock-bedrock.js';
 
 export const BEDROCK_MODEL = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';

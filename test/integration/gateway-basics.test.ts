@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp } from '../../src/app.js';
 import type { RunningApp } from '../../src/app-types.js';
-import type { Interception } from '../../src/gateway/record/types.js';
+import type { Interception } from '../../src/record/types.js';
 import { startMockUpstream } from '../helpers/mock-upstream.js';
 
 const run = promisify(execFile);

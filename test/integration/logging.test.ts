@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatewayHarness, type GatewayHarness, type Interception } from '../helpers/gateway-harness.js';
 import { startMockBedrock, type MockBedrock } from '../helpers/mock-bedrock.js';
-import { formatLogLine, interceptionLogLines } from '../../src/gateway/record/log-lines.js';
+import { formatLogLine, interceptionLogLines } from '../../src/record/log-lines.js';
 import type { EcsDocument } from '../../src/store/ecs.js';
 import { assertEcsDocument } from '../unit/export/ecs-fields.js';
 

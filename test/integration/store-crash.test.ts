@@ -5,7 +5,7 @@
 import { readdir } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openInterceptionStore, type InterceptionStore } from '../../src/store/interceptions/index.js';
-import type { Interception } from '../../src/gateway/record/types.js';
+import type { Interception } from '../../src/record/types.js';
 import { finishedRecord } from '../helpers/store-records.js';
 import { spawnStoreChild } from '../helpers/store-child.js';
 import { DAY, DAY0, HOUR, tempDir } from '../helpers/store-temp.js';

@@ -5,7 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ApiCodec, RequestFacts, SseEvent } from './types.js';
-import type { ProviderKind } from '../record/types.js';
+import type { ProviderKind } from '../../record/types.js';
 import type { ErrorShape } from '../errors.js';
 import type { CallSignal } from '../stream/call-abort.js';
 

@@ -3,7 +3,7 @@
  * the same way, and a blocking parse that throws on an odd body becomes the API's "not our
  * format" error instead of an exception (codecs never throw, types.ts).
  */
-import type { Api } from '../record/types.js';
+import type { Api } from '../../record/types.js';
 import type { ApiCodec, ApiOutcome, RequestFacts, SseEvent, StreamReducer } from './types.js';
 import { asString, isObject } from './wire-json.js';
 

@@ -4,7 +4,7 @@
  */
 import type { ProviderAdapter, ProviderCall, ProviderReply } from './adapter.js';
 import type { ApiCodec } from './types.js';
-import type { ProviderKind } from '../record/types.js';
+import type { ProviderKind } from '../../record/types.js';
 import type { ErrorShape } from '../errors.js';
 import { ProviderNotConfiguredError } from '../errors.js';
 import { joinUrl, type UpstreamPool } from '../upstream/http.js';

@@ -4,7 +4,7 @@
  * {@link StreamReducer}; blocking bodies go to {@link ApiCodec.parseBlocking}. Neither ever sees
  * secrets and neither may throw on odd input: unknown shapes are ignored.
  */
-import type { Api, Metadata } from '../record/types.js';
+import type { Api, Metadata } from '../../record/types.js';
 
 /** One parsed server-sent event (see src/gateway/sse). */
 export interface SseEvent {

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ApiOutcome, RequestFacts } from '../providers/types.js';
-import type { Api, EndStatus, Initiator, Interception, ProviderKind } from './types.js';
+import type { Api, EndStatus, Initiator, Interception, ProviderKind } from '../../record/types.js';
 
 export interface StartFacts {
   initiator: Initiator;

@@ -8,7 +8,7 @@ import { SettingsPatchError } from '../../config/config.js';
 import type { TokenStore } from '../../store/tokens.js';
 import { TokenError } from '../../store/tokens.js';
 import type { InterceptionStore, ListQuery } from '../../store/interceptions/types.js';
-import type { Interception } from '../record/types.js';
+import type { Interception } from '../../record/types.js';
 import { tokenEquals } from '../../store/admin-token.js';
 import { exportRecords, parseTimeBound } from '../../store/export.js';
 import type { Metrics } from '../metrics.js';

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Settings } from '../../config/schema.js';
 import type { TokenStore } from '../../store/tokens.js';
 import type { ProviderAdapter } from '../providers/adapter.js';
-import type { Initiator } from '../record/types.js';
+import type { Initiator } from '../../record/types.js';
 import {
   AuthError,
   BridgeDisabledError,

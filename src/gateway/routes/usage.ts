@@ -3,9 +3,8 @@
  * read (except once for records indexed before the sums existed), so a 30-day report over
  * hundreds of thousands of records takes milliseconds.
  */
-import type { InterceptionReader, UsageFields, UsageTotals } from '../../store/interceptions/types.js';
-import type { Interception } from '../record/types.js';
-import { tokenSums } from '../../store/interceptions/entry.js';
+import type { InterceptionReader, UsageFields } from '../../store/interceptions/types.js';
+import type { UsageTotals } from '../../record/usage.js';
 
 export type UsageGroup = 'model' | 'provider' | 'initiator' | 'client' | 'day';
 
@@ -61,15 +60,4 @@ export async function usageReport(
   const sums = await reader.usage(range, keyFn(group, tz));
   const out: UsageRow[] = [...sums].map(([key, t]) => ({ key, ...t }));
   return group === 'day' ? out.sort((a, b) => a.key.localeCompare(b.key)) : out.sort((a, b) => b.input_tokens + b.output_tokens - (a.input_tokens + a.output_tokens));
-}
-
-/** Adds one record's tokens to a running sum, counted as the store's index counts them. */
-export function addUsage(row: UsageTotals, rec: Interception): void {
-  const t = tokenSums(rec);
-  row.requests += 1;
-  row.input_tokens += t.input;
-  row.output_tokens += t.output;
-  row.cache_read_input_tokens += t.cacheRead;
-  row.cache_write_input_tokens += t.cacheWrite;
-  row.reasoning_tokens += t.reasoning;
 }

@@ -8,18 +8,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import type { ProviderAdapter, ProviderReply } from '../providers/adapter.js';
 import type { ApiOutcome, RequestFacts, StreamReducer } from '../providers/types.js';
-import type { EndStatus, Initiator, Interception } from '../record/types.js';
+import type { EndStatus, Initiator } from '../../record/types.js';
+import type { RecordSink } from '../../record/fanout.js';
 import { endRecord, startRecord, upstreamErrorText } from '../record/recorder.js';
 import { detectClient } from '../record/client.js';
 import { createSseParser } from '../sse/parser.js';
 import { CallAbort } from './call-abort.js';
 import { GatewayError, UpstreamUnreachableError, bedrockErrorType, errorBody } from '../errors.js';
 
-/** Where finished and started records go (store, structured log, metrics, live view). */
-export interface RecordSink {
-  begin(rec: Interception): void;
-  finish(rec: Interception & { status: EndStatus }): void;
-}
 
 export interface PipelineContext {
   sink: RecordSink;

@@ -2,7 +2,8 @@
  * The in-memory index entry: the small filterable fields of one interception plus where its latest
  * line lives on disk. Whole records stay on disk (issue #2: 300k records must not sit in RAM).
  */
-import type { Interception, InterceptionStatus } from '../../gateway/record/types.js';
+import type { Interception, InterceptionStatus } from '../../record/types.js';
+import { tokenSums, type TokenSums } from '../../record/usage.js';
 
 /** One interception as the index knows it. Mutated in place when its line moves (rewrite). */
 export interface Entry {
@@ -51,36 +52,6 @@ export function setTokens(e: Entry, t: TokenSums): void {
   e.tokCacheRead = t.cacheRead;
   e.tokCacheWrite = t.cacheWrite;
   e.tokReasoning = t.reasoning;
-}
-
-/** Token sums of one record, as SPEC §5 usage counts them. */
-export interface TokenSums {
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-  reasoning: number;
-}
-
-const NO_TOKENS: TokenSums = Object.freeze({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 });
-
-/** Sums a record's token_usages (reasoning from each row's `metadata.reasoning_tokens`). */
-export function tokenSums(rec: Interception): TokenSums {
-  const rows = rec.token_usages;
-  if (!Array.isArray(rows) || rows.length === 0) return NO_TOKENS;
-  const t: TokenSums = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 };
-  for (const u of rows) {
-    t.input += num(u.input_tokens);
-    t.output += num(u.output_tokens);
-    t.cacheRead += num(u.cache_read_input_tokens);
-    t.cacheWrite += num(u.cache_write_input_tokens);
-    t.reasoning += num(u.metadata?.['reasoning_tokens']);
-  }
-  return t;
-}
-
-function num(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { open, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { renameSync, unlinkSync } from 'node:fs';
-import type { Interception } from '../../gateway/record/types.js';
+import type { Interception } from '../../record/types.js';
 import { entryFromRecord, pendingRecord, segmentDay, StringPool, type Entry } from './entry.js';
 import type { MemoryIndex } from './memory-index.js';
 import { dataPath, indexLine, indexPath, parseRecordLine, readLines, TMP_EXT } from './segment-files.js';

@@ -7,7 +7,7 @@
  */
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Interception, InterceptionStatus } from '../../gateway/record/types.js';
+import type { Interception, InterceptionStatus } from '../../record/types.js';
 import { entryFromRecord, type Entry, type StringPool } from './entry.js';
 
 export const DATA_EXT = '.jsonl';

@@ -4,10 +4,11 @@
  */
 import { mkdir, readdir, truncate, appendFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EndStatus, Interception } from '../../gateway/record/types.js';
-import type { InterceptionStore, ListQuery, ListResult, UsageFields, UsageTotals } from './types.js';
+import type { EndStatus, Interception } from '../../record/types.js';
+import type { InterceptionStore, ListQuery, ListResult, UsageFields } from './types.js';
+import { emptyUsage, tokenSums, type UsageTotals } from '../../record/usage.js';
 import { SegmentAppender } from './appender.js';
-import { entryFromRecord, pendingLine, pendingRecord, segmentDay, setTokens, StringPool, tokenSums, type Entry } from './entry.js';
+import { entryFromRecord, pendingLine, pendingRecord, segmentDay, setTokens, StringPool, type Entry } from './entry.js';
 import { acquireWriterLock } from './lock.js';
 import { MemoryIndex } from './memory-index.js';
 import { compactSegments, purgeSegments, stripSegments, type MaintenanceHost } from './maintenance.js';
@@ -346,7 +347,7 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
       const key = keyOf(e);
       let row = rows.get(key);
       if (!row) {
-        row = { requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_write_input_tokens: 0, reasoning_tokens: 0 };
+        row = emptyUsage();
         rows.set(key, row);
       }
       row.requests += 1;

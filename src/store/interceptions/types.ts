@@ -3,7 +3,8 @@
  * the admin API, CLI, export and retention read through {@link InterceptionReader}.
  * Layout and durability rules: src/store/interceptions/README (issue #2).
  */
-import type { Interception, EndStatus } from '../../gateway/record/types.js';
+import type { Interception, EndStatus } from '../../record/types.js';
+import type { UsageTotals } from '../../record/usage.js';
 
 export interface InterceptionFilter {
   provider?: string;
@@ -57,16 +58,6 @@ export interface UsageFields {
   client: string;
   /** started_at, ms since epoch. */
   startedMs: number;
-}
-
-/** One usage row's sums (SPEC §5 `GET /usage`). */
-export interface UsageTotals {
-  requests: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_input_tokens: number;
-  cache_write_input_tokens: number;
-  reasoning_tokens: number;
 }
 
 export interface InterceptionWriter {

@@ -5,7 +5,7 @@
  */
 
 export type ProviderName = 'anthropic' | 'openai' | 'bedrock';
-export type { EndStatus, InterceptionStatus, Metadata } from '../../gateway/record/types.js';
+export type { EndStatus, InterceptionStatus, Metadata } from '../../record/types.js';
 
 export interface ProviderStatus {
   name: string;
@@ -92,8 +92,8 @@ export interface CreatedToken {
 }
 
 // The record itself is the server's type (SPEC §6), shared rather than copied.
-export type { TokenUsage, UserPrompt, ToolUsage, ModelThought, Interception } from '../../gateway/record/types.js';
-import type { Interception } from '../../gateway/record/types.js';
+export type { TokenUsage, UserPrompt, ToolUsage, ModelThought, Interception } from '../../record/types.js';
+import type { Interception } from '../../record/types.js';
 
 export interface InterceptionPage {
   count: number;

@@ -1,4 +1,4 @@
-import type { Interception } from '../../../src/gateway/record/types.js';
+import type { Interception } from '../../../src/record/types.js';
 import type { InterceptionReader } from '../../../src/store/interceptions/types.js';
 
 /** A reader over an array, honouring the range like the store does. */

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Interception } from '../../../src/gateway/record/types.js';
+import type { Interception } from '../../../src/record/types.js';
 import { createLogger } from '../../../src/gateway/log.js';
 import { exportRecords, parseTimeBound } from '../../../src/store/export.js';
 import { ecsDocuments, type EcsDocument } from '../../../src/store/ecs.js';

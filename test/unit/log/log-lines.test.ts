@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatInterceptionLines, formatLogLine, interceptionLogLines } from '../../../src/gateway/record/log-lines.js';
+import { formatInterceptionLines, formatLogLine, interceptionLogLines } from '../../../src/record/log-lines.js';
 import { makeRecord } from './make-record.js';
 
 const HEAD = ['level', 'time', 'msg', 'record_type', 'interception_id'];

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, humanLine } from '../../../src/gateway/log.js';
-import { formatInterceptionLines } from '../../../src/gateway/record/log-lines.js';
+import { formatInterceptionLines } from '../../../src/record/log-lines.js';
 import { makeRecord } from './make-record.js';
 
 let dir: string;

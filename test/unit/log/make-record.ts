@@ -1,5 +1,5 @@
 /** Hand-built Interception records for the log, export and retention tests. */
-import type { Interception } from '../../../src/gateway/record/types.js';
+import type { Interception } from '../../../src/record/types.js';
 
 /** A finished record with one of every part, started at `startedMs`. */
 export function makeRecord(n: number, startedMs = Date.UTC(2026, 10, 26, 10, 0, 0), over: Partial<Interception> = {}): Interception {

@@ -1,5 +1,5 @@
 /** An in-memory stand-in for the store's purge/stripContent contract, batch by batch. */
-import type { Interception } from '../../../src/gateway/record/types.js';
+import type { Interception } from '../../../src/record/types.js';
 import type { InterceptionStore } from '../../../src/store/interceptions/types.js';
 
 export class FakeStore implements Pick<InterceptionStore, 'purge' | 'stripContent'> {

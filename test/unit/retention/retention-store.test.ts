@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Interception } from '../../../src/gateway/record/types.js';
+import type { Interception } from '../../../src/record/types.js';
 import { openInterceptionStore } from '../../../src/store/interceptions/index.js';
 import type { InterceptionStore } from '../../../src/store/interceptions/types.js';
 import { startRetention, visibleCutoff } from '../../../src/store/retention.js';

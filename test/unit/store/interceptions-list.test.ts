@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openInterceptionStore, type InterceptionStore } from '../../../src/store/interceptions/index.js';
-import type { Interception } from '../../../src/gateway/record/types.js';
+import type { Interception } from '../../../src/record/types.js';
 import { finishedRecord, startedRecord } from '../../helpers/store-records.js';
 import { DAY, DAY0, HOUR, tempDir } from '../../helpers/store-temp.js';
 

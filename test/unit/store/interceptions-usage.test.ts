@@ -7,8 +7,8 @@ import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openInterceptionStore, type InterceptionStore } from '../../../src/store/interceptions/index.js';
-import type { UsageTotals } from '../../../src/store/interceptions/types.js';
-import type { Interception } from '../../../src/gateway/record/types.js';
+import type { UsageTotals } from '../../../src/record/usage.js';
+import type { Interception } from '../../../src/record/types.js';
 import { finishedRecord, startedRecord } from '../../helpers/store-records.js';
 import { DAY0, HOUR, tempDir } from '../../helpers/store-temp.js';
 

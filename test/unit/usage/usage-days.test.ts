@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { tzOffset } from '../../../src/gateway/routes/admin.js';
 import { dayKeyAt, usageReport } from '../../../src/gateway/routes/usage.js';
 import { openInterceptionStore, type InterceptionStore } from '../../../src/store/interceptions/index.js';
-import type { Interception } from '../../../src/gateway/record/types.js';
+import type { Interception } from '../../../src/record/types.js';
 import { makeRecord } from '../log/make-record.js';
 import { tempDir } from '../../helpers/store-temp.js';
 
