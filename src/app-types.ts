@@ -2,6 +2,7 @@
  * The one entry point both shells use: `aibridge serve` (src/cli.ts) and the Electron main process
  * (electron/main.ts) call `startApp()` from src/app.ts and get a {@link RunningApp}.
  */
+import type { RecordConsumer } from './record/fanout.js';
 
 /** Where provider secrets live. Headless: a 0600 JSON file. Desktop: Electron safeStorage. */
 export interface SecretStore {
@@ -27,6 +28,8 @@ export interface AppOptions {
   now?: () => number;
   /** Time between retention purges (SPEC §8: 10 minutes, the default). Tests shorten it. */
   retentionIntervalMs?: number;
+  /** Consumers of finished records added after the built-in ones (embedders, tests). */
+  recordConsumers?: RecordConsumer[];
 }
 
 export interface ExportOptions {

@@ -3,7 +3,6 @@
  * Reads as a list (STYLE.md §2): paths → configuration → stores → logging/metrics → providers →
  * gateway → retention.
  */
-import { EventEmitter } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
@@ -18,7 +17,7 @@ import { ensureDataDir, resolveDataDir } from './store/data-dir.js';
 import { fileSecretStore } from './store/secrets-file.js';
 import { TokenStore } from './store/tokens.js';
 import { loadAdminToken } from './store/admin-token.js';
-import { openInterceptionStore } from './store/interceptions/index.js';
+import { openInterceptionStore, storeConsumer } from './store/interceptions/index.js';
 import { exportRecords } from './store/export.js';
 import { startRetention, visibleCutoff } from './store/retention.js';
 import { writeRetentionState } from './store/retention-state.js';
@@ -37,10 +36,10 @@ import {
 import type { HttpProviderConfig } from './gateway/providers/http-adapter.js';
 import { createGateway } from './gateway/server.js';
 import { createOverloadGuard } from './gateway/overload/index.js';
-import type { RecordSink } from './record/fanout.js';
-import type { Interception } from './record/types.js';
+import { createRecordFanout } from './record/fanout.js';
+import { createTodayTotals } from './record/today.js';
+import { createLiveFeed } from './gateway/live-feed.js';
 import type { Settings } from './config/schema.js';
-import { addUsage, emptyUsage } from './record/usage.js';
 import { testProvider } from './gateway/providers/test-connection.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -97,70 +96,23 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   const tokens = new TokenStore(dataDir, { now, watch: true });
   const adminToken = loadAdminToken(dataDir, env);
   const metrics = createMetrics();
-  const events = new EventEmitter();
-  events.setMaxListeners(0);
+  const live = createLiveFeed();
+  const today = await createTodayTotals({ now, seed: async (since) => (await store.usage({ since }, () => 'today')).get('today') });
 
-  let inFlight = 0;
-  // "Today" (overview, tray) is the machine's calendar day: the desktop user's own, a server's
-  // local day when headless. The usage page picks its days in the browser's zone (`/usage?tz=`).
-  const today = { start: Number.NaN, usage: emptyUsage() };
-  const rollDay = () => {
-    const start = localMidnight(now());
-    if (start !== today.start) {
-      today.start = start;
-      today.usage = emptyUsage();
-    }
-  };
-  // Seed today's figures from the store so the tray and overview survive a restart.
-  rollDay();
-  // From the store's index: no record is read, however busy the day was.
-  today.usage = (await store.usage({ since: today.start }, () => 'today')).get('today') ?? today.usage;
-
-  const sink: RecordSink = {
-    begin(rec) {
-      inFlight++;
-      store.begin(rec);
-      metrics.started(rec);
-      // The dashboard's "running" rows (`event: interception_start`); nothing to do unless one watches.
-      if (events.listenerCount('interception_start') > 0) {
-        try {
-          events.emit('interception_start', rec);
-        } catch (err) {
-          log.error({ err, interception_id: rec.id }, 'could not announce a started interception');
-        }
-      }
-    },
-    finish(rec: Interception) {
-      // Into the store at once, in the turn that sent the last bytes: a client that lists
-      // interceptions right after its call returned finds it (test: "a call is listed as soon as
-      // the client has its answer").
-      inFlight--;
-      store.finish(rec as Interception & { status: Exclude<Interception['status'], 'in_flight'> });
-      // Log lines, metrics and the live feed follow a moment later, in batches (issue #8): that work
-      // then overlaps the next call's wait for upstream instead of delaying it (~0.2 ms at c=1).
-      // Admin requests settle the batch first, so /metrics and /api/v1/* never lag behind.
-      finishing.push(rec);
-      finishTimer ??= setTimeout(drainFinished, 1);
-    },
-  };
-  const finishing: Interception[] = [];
-  let finishTimer: NodeJS.Timeout | undefined;
-  const drainFinished = () => {
-    clearTimeout(finishTimer);
-    finishTimer = undefined;
-    rollDay();
-    for (const rec of finishing.splice(0)) {
-      try {
-        logging.recordLog.emit(rec);
-        metrics.finished(rec);
-        addUsage(today.usage, rec);
-        events.emit('interception', rec);
-        events.emit('change');
-      } catch (err) {
-        log.error({ err, interception_id: rec.id }, 'could not hand on a finished interception');
-      }
-    }
-  };
+  // Every begun and finished record goes through this one fan-out (src/record/fanout.ts; order:
+  // transforms, then the store in the same turn, then the batched consumers a moment later).
+  const records = createRecordFanout({
+    logger: log,
+    transforms: [],
+    consumers: [
+      storeConsumer(store),
+      logging.recordLog,
+      metrics.records,
+      live.records,
+      today.records,
+      ...(opts.recordConsumers ?? []),
+    ],
+  });
 
   const overload = createOverloadGuard({
     settings,
@@ -203,13 +155,11 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   const setEnabled = async (on: boolean) => {
     config.setEnabled(on);
     log.info({ enabled: on }, on ? 'bridge enabled' : 'bridge disabled');
-    events.emit('bridge', on);
-    events.emit('change');
+    live.bridge(on);
   };
   const storeHealth = () => store.health();
   const status = () => {
     const s = settings();
-    rollDay();
     const anthropicVia = s.anthropic_key ? 'anthropic' : bedrockConfigured(bedrockCfg()) ? 'bedrock' : null;
     return {
       enabled: s.enabled,
@@ -222,8 +172,8 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
         { name: 'bedrock', type: 'bedrock', configured: bedrockConfigured(bedrockCfg()) },
       ],
       endpoints: { anthropic: `${listenUrl}/anthropic`, openai: `${listenUrl}/openai/v1`, bedrock: `${listenUrl}/bedrock` },
-      today: today.usage,
-      in_flight: inFlight,
+      today: today.usage(),
+      in_flight: today.inFlight(),
       overload: overload.snapshot(),
       secret_storage: secrets.kind,
     };
@@ -232,7 +182,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
 
   const gateway = createGateway({
     settings,
-    settle: drainFinished,
+    settle: () => records.settle(),
     uiDir: UI_DIR,
     health: () => {
       const h = storeHealth();
@@ -250,7 +200,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
         bedrockNative,
         http,
       },
-      pipeline: { sink, now, warn: (obj, msg) => log.warn(obj, msg), stopping: () => stopping },
+      pipeline: { sink: records, now, warn: (obj, msg) => log.warn(obj, msg), stopping: () => stopping },
       rejected: (reason) => metrics.rejected(reason),
       overload,
     },
@@ -262,7 +212,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       tokens,
       store,
       metrics,
-      events,
+      events: live,
       now,
       visibleAfter,
       testProvider: (name) => testProvider(name, { http, bedrock: bedrockCfg, pool }),
@@ -303,14 +253,10 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
     loginUrl: `${listenUrl}/ui/#token=${adminToken}`,
     isEnabled: () => settings().enabled,
     setEnabled,
-    onChange(listener) {
-      events.on('change', listener);
-      return () => events.off('change', listener);
-    },
+    onChange: (listener) => live.onChange(listener),
     stats: () => {
-      drainFinished();
-      rollDay();
-      return { requestsToday: today.usage.requests, inFlight };
+      records.settle();
+      return { requestsToday: today.usage().requests, inFlight: today.inFlight() };
     },
     async exportTo(file, o) {
       const out = createWriteStream(file, { mode: 0o600 });
@@ -330,7 +276,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
         stopping = true;
         await retention.stop();
         await gateway.close();
-        drainFinished();
+        await records.close();
         tokens.close();
         await store.close();
         await pool.close();
@@ -339,11 +285,4 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       return closing;
     },
   };
-}
-
-/** Start (ms) of the local calendar day that `ms` falls in. */
-function localMidnight(ms: number): number {
-  const d = new Date(ms);
-  d.setHours(0, 0, 0, 0);
-  return d.getTime();
 }

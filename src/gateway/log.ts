@@ -16,6 +16,7 @@
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Interception } from '../record/types.js';
+import type { RecordConsumer } from '../record/fanout.js';
 import { formatInterceptionLines } from '../record/log-lines.js';
 import { RotatingFile } from './log-file.js';
 
@@ -37,10 +38,10 @@ export interface LoggerOptions {
   stderr?: { write(s: string): unknown };
 }
 
-/** Writes the SPEC §7 lines of finished records. */
-export interface RecordLog {
-  /** Emits all lines of a finished record, in order, when structured logging is on. Never throws. */
-  emit(rec: Interception): void;
+/** Writes the SPEC §7 lines of finished records: a batched consumer of the record fan-out. */
+export interface RecordLog extends RecordConsumer {
+  /** Writes all lines of a finished record, in order, when structured logging is on. Never throws. */
+  finish(rec: Interception): void;
 }
 
 /** What {@link createLogger} returns. */
@@ -154,7 +155,9 @@ export function createLogger(opts: LoggerOptions): Logging {
   // Interception lines: JSON file if any, else stderr (as JSON: they are for machines).
   const structuredSink: { write(s: string): unknown } = json?.sink ?? stderr;
   const recordLog: RecordLog = {
-    emit(rec) {
+    name: 'log',
+    mode: 'batched',
+    finish(rec) {
       try {
         if (!structured()) return;
         structuredSink.write(formatInterceptionLines(rec));

@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Interception } from '../record/types.js';
+import type { RecordConsumer } from '../record/fanout.js';
 
 /** What a purge removed: whole records, or content only (content retention). */
 export type PurgeKind = 'records' | 'content';
@@ -11,6 +12,8 @@ export type PurgeKind = 'records' | 'content';
 /** The gateway's metrics; every method is cheap and never throws. */
 export interface Metrics {
   readonly registry: Registry;
+  /** The fan-out consumer: {@link started} at begin, {@link finished} in the batch. */
+  readonly records: RecordConsumer;
   /** A call passed authentication and started (in-flight gauge up). */
   started(rec: Interception): void;
   /** A record finished (any end status): counters, tokens, tools, duration. */
@@ -155,42 +158,46 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     try { fn(); } catch { /* metrics must never break a request */ }
   };
 
+  const started = (rec: Interception): void => {
+    guard(() => {
+      open.add(rec.id);
+    });
+  };
+  const finished = (rec: Interception): void => {
+    guard(() => {
+      open.delete(rec.id);
+      const t = tally(rec.provider, rec.model);
+      const callKey = rec.client + '\u0000' + rec.status;
+      const c = t.calls.get(callKey);
+      if (c) c.n++;
+      else t.calls.set(callKey, { client: rec.client, status: rec.status, n: 1 });
+      const secs = (Date.parse(rec.ended_at ?? '') - Date.parse(rec.started_at)) / 1000;
+      if (Number.isFinite(secs) && secs >= 0) {
+        t.durations.push(secs);
+        if (t.durations.length >= MAX_PENDING_DURATIONS) flushDurations(t);
+      }
+      for (const u of rec.token_usages) {
+        t.tokensSeen = true;
+        t.tokens[0] += count(u.input_tokens);
+        t.tokens[1] += count(u.output_tokens);
+        t.tokens[2] += count(u.cache_read_input_tokens);
+        t.tokens[3] += count(u.cache_write_input_tokens);
+        const r = u.metadata?.['reasoning_tokens'];
+        if (count(r) > 0) {
+          t.reasoningSeen = true;
+          t.tokens[4] += count(r);
+        }
+      }
+      for (const u of rec.tool_usages) t.tools.set(u.tool, (t.tools.get(u.tool) ?? 0) + 1);
+    });
+  };
+
   return {
     registry,
     contentType: registry.contentType,
-    started(rec) {
-      guard(() => {
-        open.add(rec.id);
-      });
-    },
-    finished(rec) {
-      guard(() => {
-        open.delete(rec.id);
-        const t = tally(rec.provider, rec.model);
-        const callKey = rec.client + '\u0000' + rec.status;
-        const c = t.calls.get(callKey);
-        if (c) c.n++;
-        else t.calls.set(callKey, { client: rec.client, status: rec.status, n: 1 });
-        const secs = (Date.parse(rec.ended_at ?? '') - Date.parse(rec.started_at)) / 1000;
-        if (Number.isFinite(secs) && secs >= 0) {
-          t.durations.push(secs);
-          if (t.durations.length >= MAX_PENDING_DURATIONS) flushDurations(t);
-        }
-        for (const u of rec.token_usages) {
-          t.tokensSeen = true;
-          t.tokens[0] += count(u.input_tokens);
-          t.tokens[1] += count(u.output_tokens);
-          t.tokens[2] += count(u.cache_read_input_tokens);
-          t.tokens[3] += count(u.cache_write_input_tokens);
-          const r = u.metadata?.['reasoning_tokens'];
-          if (count(r) > 0) {
-            t.reasoningSeen = true;
-            t.tokens[4] += count(r);
-          }
-        }
-        for (const u of rec.tool_usages) t.tools.set(u.tool, (t.tools.get(u.tool) ?? 0) + 1);
-      });
-    },
+    records: { name: 'metrics', mode: 'batched', begin: started, finish: finished },
+    started,
+    finished,
     purged(kind, n) {
       guard(() => { if (n > 0) purgedTotal.inc({ kind }, n); });
     },

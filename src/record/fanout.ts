@@ -76,7 +76,10 @@ export interface FanoutOptions {
 export interface RecordFanout extends RecordSink {
   /** Hands every pending finished record to the batched consumers now. */
   settle(): void;
-  /** Settles, then closes the consumers that need it (in list order). Later records are dropped. */
+  /**
+   * Settles, then closes the consumers that need it (in list order). A record handed in later (a
+   * call cut off by the shutdown) still reaches every consumer, at once.
+   */
   close(): Promise<void>;
 }
 
@@ -125,7 +128,6 @@ export function createRecordFanout(opts: FanoutOptions): RecordFanout {
 
   return {
     begin(input) {
-      if (closed) return;
       let rec = input;
       for (let i = 0; i < beginTransforms.length; i++) {
         const t = beginTransforms[i]!;
@@ -145,7 +147,6 @@ export function createRecordFanout(opts: FanoutOptions): RecordFanout {
       }
     },
     finish(input) {
-      if (closed) return;
       let rec = input;
       for (let i = 0; i < finishTransforms.length; i++) {
         const t = finishTransforms[i]!;
@@ -165,7 +166,9 @@ export function createRecordFanout(opts: FanoutOptions): RecordFanout {
       }
       if (batched.length === 0) return;
       pending.push(rec);
-      timer ??= setTimeout(drain, delay);
+      // Once closing, no timer is left behind: a call that ends during shutdown is handed on now.
+      if (closed) drain();
+      else timer ??= setTimeout(drain, delay);
     },
     settle: drain,
     async close() {

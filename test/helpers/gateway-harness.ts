@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp } from '../../src/app.js';
 import type { RunningApp } from '../../src/app-types.js';
+import type { RecordConsumer } from '../../src/record/fanout.js';
 import type { Interception } from '../../src/record/types.js';
 import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from './mock-upstream.js';
 
@@ -38,6 +39,8 @@ export interface HarnessOptions {
   upstreamUrl?: string;
   /** Name of the bridge token. Default `alice`. */
   tokenName?: string;
+  /** Extra consumers of the record fan-out (AppOptions.recordConsumers). */
+  recordConsumers?: RecordConsumer[];
 }
 
 /** What a raw call got back: status, lower-cased headers and the exact body bytes. */
@@ -98,6 +101,7 @@ export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<Ga
     dataDir,
     port: 0,
     env: {},
+    recordConsumers: opts.recordConsumers,
     argv: [
       '--enabled',
       '--anthropic-key', ANTHROPIC_KEY,

@@ -12,15 +12,8 @@ import type { Interception } from '../../record/types.js';
 import { tokenEquals } from '../../store/admin-token.js';
 import { exportRecords, parseTimeBound } from '../../store/export.js';
 import type { Metrics } from '../metrics.js';
+import type { LiveEvents } from '../live-feed.js';
 import { MAX_TZ_MINUTES, usageReport, type UsageGroup } from './usage.js';
-
-export interface AdminEvents {
-  /** `interception`: a finished record; `interception_start`: an in-flight one as begun. */
-  on(event: 'interception' | 'interception_start', fn: (rec: Interception) => void): void;
-  on(event: 'bridge', fn: (enabled: boolean) => void): void;
-  off(event: 'interception' | 'interception_start', fn: (rec: Interception) => void): void;
-  off(event: 'bridge', fn: (enabled: boolean) => void): void;
-}
 
 export interface AdminDeps {
   adminToken: string;
@@ -30,7 +23,7 @@ export interface AdminDeps {
   tokens: TokenStore;
   store: InterceptionStore;
   metrics: Metrics;
-  events: AdminEvents;
+  events: LiveEvents;
   now: () => number;
   /** Records that started before this are expired and hidden (SPEC §8). */
   visibleAfter(): number | undefined;

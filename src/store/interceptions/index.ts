@@ -2,7 +2,8 @@
  * The interception store (issue #2 / #5 / #8): day-segmented append-only JSON lines with an
  * in-memory index. Layout, durability and recovery: README.md in this folder.
  */
-import type { InterceptionStore } from './types.js';
+import type { RecordConsumer } from '../../record/fanout.js';
+import type { InterceptionStore, InterceptionWriter } from './types.js';
 import { FileInterceptionStore } from './store.js';
 import type { StoreOptions } from './options.js';
 
@@ -23,4 +24,18 @@ export async function openInterceptionStore(opts: StoreOptions): Promise<Interce
     throw err;
   }
   return store;
+}
+
+/**
+ * The store as a fan-out consumer: immediate, so a finished record is in the index in the turn
+ * that sent the client its last bytes (a client listing right after its call finds it); the disk
+ * write follows on the store's own timer.
+ */
+export function storeConsumer(store: Pick<InterceptionWriter, 'begin' | 'finish'>): RecordConsumer {
+  return {
+    name: 'store',
+    mode: 'immediate',
+    begin: (rec) => store.begin(rec),
+    finish: (rec) => store.finish(rec),
+  };
 }

@@ -40,7 +40,7 @@ describe('exportRecords jsonl', () => {
     const recs = variety();
     const file = path.join(dir, 'live.jsonl');
     const log = createLogger({ logJson: file, structured: true, stderr: { write: () => true } });
-    for (const r of recs) log.recordLog.emit(r);
+    for (const r of recs) log.recordLog.finish(r);
     await log.close();
 
     const { out, text } = sink();

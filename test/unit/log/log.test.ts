@@ -25,9 +25,9 @@ describe('createLogger', () => {
     const file = path.join(dir, 'logs', 'aibridge.jsonl');
     const log = createLogger({ logJson: file, structured: true, stderr, now: () => NOW });
     log.logger.info({ port: 8642 }, 'listening');
-    log.recordLog.emit(makeRecord(1));
+    log.recordLog.finish(makeRecord(1));
     log.logger.warn('something odd');
-    log.recordLog.emit(makeRecord(2));
+    log.recordLog.finish(makeRecord(2));
     await log.close();
 
     const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
@@ -51,9 +51,9 @@ describe('createLogger', () => {
     const file = path.join(dir, 'a.jsonl');
     let on = false;
     const log = createLogger({ logJson: file, structured: () => on, stderr: collector() });
-    log.recordLog.emit(makeRecord(1));
+    log.recordLog.finish(makeRecord(1));
     on = true;
-    log.recordLog.emit(makeRecord(2));
+    log.recordLog.finish(makeRecord(2));
     await log.close();
     const types = fs.readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { interception_id?: string }).interception_id);
     expect(new Set(types)).toEqual(new Set([makeRecord(2).id]));
@@ -63,7 +63,7 @@ describe('createLogger', () => {
     const stderr = collector();
     const log = createLogger({ structured: true, stderr, now: () => NOW });
     log.logger.info('hello');
-    log.recordLog.emit(makeRecord(1));
+    log.recordLog.finish(makeRecord(1));
     await log.close();
     const rows = stderr.text().trimEnd().split('\n');
     expect(rows[0]).toBe('2026-11-26T10:00:00.000Z INFO  hello');
@@ -91,7 +91,7 @@ describe('createLogger', () => {
     const stderr = collector();
     const log = createLogger({ structured: true, stderr });
     const bad = makeRecord(1, undefined, { metadata: { n: 1n } });
-    expect(() => log.recordLog.emit(bad)).not.toThrow();
+    expect(() => log.recordLog.finish(bad)).not.toThrow();
     await log.close();
     expect(stderr.text()).toContain('could not write interception log lines');
   });
@@ -117,7 +117,7 @@ describe('createLogger', () => {
     const log = createLogger({ logJson: file, structured: true, stderr: collector(), rotation: { maxBytes: 8192, maxFiles: 0 } });
     const N = 500;
     for (let i = 0; i < N; i++) {
-      log.recordLog.emit(makeRecord(i));
+      log.recordLog.finish(makeRecord(i));
       if (i % 50 === 0) log.logger.info({ i }, 'progress');
     }
     await log.close();

@@ -4,6 +4,6 @@ import { makeRecord } from './make-record.js';
 
 const log = createLogger({ logJson: '/dev/stderr', structured: true });
 log.logger.info({ port: 1 }, 'listening');
-log.recordLog.emit(makeRecord(1));
+log.recordLog.finish(makeRecord(1));
 log.logger.warn('bye');
 await log.close();
