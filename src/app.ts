@@ -1,15 +1,11 @@
 /**
  * `startApp()`: the whole product in one call, used by `aibridge serve` and by the desktop app.
- * Reads as a list (STYLE.md §2): paths → configuration → stores → logging/metrics → providers →
- * gateway → retention.
+ * Reads as a list (STYLE.md §2): paths → configuration → stores → logging/metrics → the record
+ * fan-out → providers → gateway → retention. No request logic lives here.
  */
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
 import type { AppOptions, RunningApp } from './app-types.js';
 import { PortInUseError } from './app-types.js';
+import { appVersion, UI_DIR } from './app-paths.js';
 import { parseServeFlags } from './config/flags.js';
 import { loadFixedLayer } from './config/layers.js';
 import { ConfigService } from './config/config.js';
@@ -18,56 +14,19 @@ import { fileSecretStore } from './store/secrets-file.js';
 import { TokenStore } from './store/tokens.js';
 import { loadAdminToken } from './store/admin-token.js';
 import { openInterceptionStore, storeConsumer } from './store/interceptions/index.js';
-import { exportRecords } from './store/export.js';
+import { exportToFile } from './store/export.js';
 import { startRetention, visibleCutoff } from './store/retention.js';
 import { writeRetentionState } from './store/retention-state.js';
-import { createLogger } from './gateway/log.js';
-import { createMetrics } from './gateway/metrics.js';
-import { createUpstreamPool } from './gateway/upstream/http.js';
-import { createAnthropicAdapter } from './gateway/providers/anthropic/adapter.js';
-import { createOpenAIAdapters } from './gateway/providers/openai/adapter.js';
-import {
-  bedrockConfigured,
-  createBedrockMessagesAdapter,
-  createBedrockNativeAdapter,
-  validateBedrockConfig,
-  type BedrockConfig,
-} from './gateway/providers/bedrock/index.js';
-import type { HttpProviderConfig } from './gateway/providers/http-adapter.js';
-import { createGateway } from './gateway/server.js';
-import { createOverloadGuard } from './gateway/overload/index.js';
 import { createRecordFanout } from './record/fanout.js';
 import { createTodayTotals } from './record/today.js';
+import { createLogger } from './gateway/log.js';
+import { createMetrics } from './gateway/metrics.js';
 import { createLiveFeed } from './gateway/live-feed.js';
-import type { Settings } from './config/schema.js';
-import { testProvider } from './gateway/providers/test-connection.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-/** dist/src/app.js → dist/ui; src/app.ts (tsx) → dist/ui too. */
-const UI_DIR = join(here, '..', here.endsWith(join('dist', 'src')) ? 'ui' : join('dist', 'ui'));
-
-export function appVersion(): string {
-  for (const p of [join(here, '..', 'package.json'), join(here, '..', '..', 'package.json')]) {
-    try {
-      const v = (JSON.parse(readFileSync(p, 'utf8')) as { version?: string }).version;
-      if (v) return v;
-    } catch {
-      // try the next layout
-    }
-  }
-  return '0.0.0';
-}
-
-export function bedrockSettings(s: Settings): BedrockConfig {
-  return {
-    region: s.bedrock_region,
-    accessKey: s.bedrock_access_key,
-    accessKeySecret: s.bedrock_access_key_secret,
-    model: s.bedrock_model,
-    smallFastModel: s.bedrock_small_fast_model,
-    baseUrl: s.bedrock_base_url,
-  };
-}
+import { createUpstreamPool } from './gateway/upstream/http.js';
+import { createProviders, validateProviderSettings } from './gateway/providers/index.js';
+import { createGateway } from './gateway/server.js';
+import { createOverloadGuard } from './gateway/overload/index.js';
+import { statusOf } from './gateway/status.js';
 
 export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   // The AWS SDK warns on stderr at first use under Node 20 that *future* SDK releases need Node 22.
@@ -79,41 +38,39 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   const flags = parseServeFlags(opts.argv ?? []);
   const dataDir = ensureDataDir(opts.dataDir ?? resolveDataDir(flags.dataDir, env));
 
+  // Configuration: flags > env > YAML > dashboard > defaults.
   const fixed = loadFixedLayer({ flags: flags.settings, env, configFile: flags.config ?? (env['AIBRIDGE_CONFIG'] || undefined) });
   const secrets = opts.secrets ?? fileSecretStore(dataDir);
   const early: string[] = [];
-  const config = new ConfigService(dataDir, fixed, secrets, [(s) => validateBedrockConfig(bedrockSettings(s))], (m) => early.push(m));
+  const config = new ConfigService(dataDir, fixed, secrets, [validateProviderSettings], (m) => early.push(m));
   const settings = () => config.get();
-  const initial = settings();
-  writeRetentionState(dataDir, initial.retention);
+  writeRetentionState(dataDir, settings().retention);
   config.onChange((s) => writeRetentionState(dataDir, s.retention));
 
-  const logging = createLogger({ logJson: initial.log_json, structured: () => settings().structured_logging, now });
+  // Logging first: everything below reports through it.
+  const logging = createLogger({ logJson: settings().log_json, structured: () => settings().structured_logging, now });
   const log = logging.logger;
   for (const m of early) log.warn(m);
 
+  // Stores.
   const store = await openInterceptionStore({ dir: dataDir, now, logger: log });
   const tokens = new TokenStore(dataDir, { now, watch: true });
   const adminToken = loadAdminToken(dataDir, env);
+
+  // Every begun and finished record goes through this one fan-out (src/record/fanout.ts):
+  // transforms, then the store in the same turn, then the batched consumers a moment later.
   const metrics = createMetrics();
   const live = createLiveFeed();
   const today = await createTodayTotals({ now, seed: async (since) => (await store.usage({ since }, () => 'today')).get('today') });
-
-  // Every begun and finished record goes through this one fan-out (src/record/fanout.ts; order:
-  // transforms, then the store in the same turn, then the batched consumers a moment later).
   const records = createRecordFanout({
     logger: log,
     transforms: [],
-    consumers: [
-      storeConsumer(store),
-      logging.recordLog,
-      metrics.records,
-      live.records,
-      today.records,
-      ...(opts.recordConsumers ?? []),
-    ],
+    consumers: [storeConsumer(store), logging.recordLog, metrics.records, live.records, today.records, ...(opts.recordConsumers ?? [])],
   });
 
+  // Providers and what stands in front of them.
+  const pool = createUpstreamPool();
+  const providers = createProviders(settings, pool);
   const overload = createOverloadGuard({
     settings,
     now,
@@ -126,30 +83,6 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
     onRejected: (reason) => metrics.rejected(reason),
   });
 
-  const pool = createUpstreamPool();
-  const http = (provider: 'anthropic' | 'openai'): HttpProviderConfig => {
-    const s = settings();
-    return {
-      baseUrl: provider === 'anthropic' ? s.anthropic_base_url : s.openai_base_url,
-      key: provider === 'anthropic' ? s.anthropic_key : s.openai_key,
-      headersTimeoutMs: s.upstream_timeout,
-      bodyTimeoutMs: s.stream_idle_timeout,
-    };
-  };
-  const anthropic = createAnthropicAdapter(pool, () => http('anthropic'));
-  const openai = createOpenAIAdapters(pool, () => http('openai'));
-  const bedrockCfg = () => bedrockSettings(settings());
-  const bedrockOpts = {
-    get timeoutMs() {
-      return settings().upstream_timeout;
-    },
-    get idleTimeoutMs() {
-      return settings().stream_idle_timeout;
-    },
-  };
-  const bedrockMessages = createBedrockMessagesAdapter(bedrockCfg, bedrockOpts);
-  const bedrockNative = createBedrockNativeAdapter(bedrockCfg, bedrockOpts);
-
   let listenUrl = '';
   let stopping = false;
   const setEnabled = async (on: boolean) => {
@@ -157,35 +90,26 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
     log.info({ enabled: on }, on ? 'bridge enabled' : 'bridge disabled');
     live.bridge(on);
   };
-  const storeHealth = () => store.health();
-  const status = () => {
-    const s = settings();
-    const anthropicVia = s.anthropic_key ? 'anthropic' : bedrockConfigured(bedrockCfg()) ? 'bedrock' : null;
-    return {
-      enabled: s.enabled,
-      version: appVersion(),
-      listen: listenUrl,
-      health: { ok: storeHealth().ok, store: storeHealth() },
-      providers: [
-        { name: 'anthropic', type: 'anthropic', configured: anthropicVia !== null, via: anthropicVia },
-        { name: 'openai', type: 'openai', configured: Boolean(s.openai_key) },
-        { name: 'bedrock', type: 'bedrock', configured: bedrockConfigured(bedrockCfg()) },
-      ],
-      endpoints: { anthropic: `${listenUrl}/anthropic`, openai: `${listenUrl}/openai/v1`, bedrock: `${listenUrl}/bedrock` },
-      today: today.usage(),
-      in_flight: today.inFlight(),
-      overload: overload.snapshot(),
-      secret_storage: secrets.kind,
-    };
-  };
   const visibleAfter = () => visibleCutoff(now(), settings().retention);
+  const status = () =>
+    statusOf({
+      settings,
+      version: appVersion(),
+      listenUrl: () => listenUrl,
+      storeHealth: () => store.health(),
+      providers: () => providers.status(),
+      today: () => today.usage(),
+      inFlight: () => today.inFlight(),
+      overload: () => overload.snapshot(),
+      secretStorage: secrets.kind,
+    });
 
   const gateway = createGateway({
     settings,
     settle: () => records.settle(),
     uiDir: UI_DIR,
     health: () => {
-      const h = storeHealth();
+      const h = store.health();
       return h.ok ? { ok: true } : { ok: false, status: 'degraded', error: `recording fails: ${h.error}` };
     },
     onError: (err) => log.error({ err }, 'unexpected gateway error'),
@@ -193,30 +117,14 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       settings,
       tokens,
       pool,
-      adapters: {
-        messages: () => (settings().anthropic_key || !bedrockConfigured(bedrockCfg()) ? anthropic : bedrockMessages),
-        openaiChat: openai.chat,
-        openaiResponses: openai.responses,
-        bedrockNative,
-        http,
-      },
+      adapters: providers.adapters,
+      // After the bridge token, before the body; a budget gate goes before the concurrency slot.
+      gates: [overload.gate],
+      overload,
       pipeline: { sink: records, now, warn: (obj, msg) => log.warn(obj, msg), stopping: () => stopping },
       rejected: (reason) => metrics.rejected(reason),
-      overload,
     },
-    admin: {
-      adminToken,
-      status,
-      setEnabled,
-      config,
-      tokens,
-      store,
-      metrics,
-      events: live,
-      now,
-      visibleAfter,
-      testProvider: (name) => testProvider(name, { http, bedrock: bedrockCfg, pool }),
-    },
+    admin: { adminToken, status, setEnabled, config, tokens, store, metrics, events: live, now, visibleAfter, testProvider: (name) => providers.test(name) },
   });
 
   const s0 = settings();
@@ -258,19 +166,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       records.settle();
       return { requestsToday: today.usage().requests, inFlight: today.inFlight() };
     },
-    async exportTo(file, o) {
-      const out = createWriteStream(file, { mode: 0o600 });
-      await once(out, 'open');
-      try {
-        const n = await exportRecords(store, { ...o, retentionCutoff: visibleAfter() }, out);
-        out.end();
-        await once(out, 'finish');
-        return n;
-      } catch (err) {
-        out.destroy();
-        throw err;
-      }
-    },
+    exportTo: (file, o) => exportToFile(store, { ...o, retentionCutoff: visibleAfter() }, file),
     close() {
       closing ??= (async () => {
         stopping = true;

@@ -4,9 +4,8 @@
  * server is running on the same data dir (they open the store read-only).
  */
 import { Command, CommanderError } from 'commander';
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
-import { startApp, appVersion } from './app.js';
+import { startApp } from './app.js';
+import { appVersion } from './app-paths.js';
 import { PortInUseError } from './app-types.js';
 import { addSettingOptions, foldCoderFlags } from './config/flags.js';
 import { ConfigError } from './config/schema.js';
@@ -17,10 +16,10 @@ import { fileSecretStore } from './store/secrets-file.js';
 import { TokenError, TokenStore } from './store/tokens.js';
 import { loadAdminToken } from './store/admin-token.js';
 import { openInterceptionStore } from './store/interceptions/index.js';
-import { exportRecords, parseTimeBound } from './store/export.js';
+import { exportToFile } from './store/export.js';
+import { listQuery, QueryError, timeRange } from './store/query.js';
 import { visibleCutoff } from './store/retention.js';
 import { readRetentionState } from './store/retention-state.js';
-import { listQuery } from './gateway/routes/admin.js';
 
 class UsageError extends Error {}
 
@@ -167,24 +166,11 @@ program
   .option('--format <jsonl|ecs>', 'jsonl (the log lines as is) or ecs (Elastic Common Schema)', 'jsonl')
   .action(async (o: { out: string; since?: string; until?: string; format: string }, cmd: Command) => {
     if (o.format !== 'jsonl' && o.format !== 'ecs') throw new UsageError(`--format must be jsonl or ecs, not "${o.format}"`);
-    const now = Date.now();
-    const bound = (name: string, v?: string) => {
-      if (v === undefined) return undefined;
-      try {
-        return parseTimeBound(v, now);
-      } catch (err) {
-        throw new UsageError(`${name}: ${(err as Error).message}`);
-      }
-    };
+    const { since, until } = timeRange({ since: o.since, until: o.until }, Date.now(), undefined, '--');
     const dir = dataDirOf(cmd);
     const store = await openInterceptionStore({ dir, readOnly: true });
-    const out = o.out === '-' ? process.stdout : createWriteStream(o.out, { mode: 0o600 });
     try {
-      const n = await exportRecords(store, { format: o.format, since: bound('--since', o.since), until: bound('--until', o.until), retentionCutoff: retentionCutoff(dir, cmd) }, out);
-      if (out !== process.stdout) {
-        out.end();
-        await once(out, 'finish');
-      }
+      const n = await exportToFile(store, { format: o.format, since, until, retentionCutoff: retentionCutoff(dir, cmd) }, o.out);
       process.stderr.write(`exported ${n} lines to ${o.out}\n`);
     } finally {
       await store.close();
@@ -210,7 +196,7 @@ try {
     process.stderr.write(`aibridge: ${err.message}; pick another with --port (or AIBRIDGE_PORT)\n`);
     process.exit(1);
   }
-  if (err instanceof TokenError || err instanceof UsageError) {
+  if (err instanceof TokenError || err instanceof UsageError || err instanceof QueryError) {
     process.stderr.write(`aibridge: ${err.message}\n`);
     process.exit(2);
   }

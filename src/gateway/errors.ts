@@ -1,109 +1,131 @@
 /**
- * Errors the gateway makes itself: one base with a stable `code` and `status`, a subclass per
- * failure, written in the provider's error shape by src/gateway/middleware/errors.ts (SPEC §4).
+ * Errors the gateway makes itself (STYLE.md §7): one base with a stable `code`, `status` and
+ * `cause`, a subclass per failure, one table that says how each code looks to each provider's
+ * clients, and one writer, {@link sendError}. Provider routes answer in their provider's shape
+ * (SPEC §4); the admin API, `/metrics`, the dashboard's files and unroutable requests answer in the
+ * OpenAI shape (`{"error":{"message","type","code"}}`, docs/admin-api.md).
  */
+import type { ServerResponse } from 'node:http';
 
 /** Which error shape a route speaks (Bedrock-native routes answer as Bedrock does). */
 export type ErrorShape = 'anthropic' | 'openai' | 'bedrock';
 
+interface Types {
+  /** Anthropic `error.type`. */
+  anthropic: string;
+  /** OpenAI `error.type` (the `code` is the gateway's own code). */
+  openai: string;
+  /** Bedrock `x-amzn-errortype`. */
+  bedrock: string;
+}
+
+/**
+ * Every code the gateway answers with, and the error type each provider's clients expect for it.
+ * The SDKs retry on the types, not on our codes: throttling and capacity must read as such.
+ */
+const ERROR_TYPES = {
+  invalid_request: { anthropic: 'invalid_request_error', openai: 'invalid_request_error', bedrock: 'ValidationException' },
+  request_too_large: { anthropic: 'request_too_large', openai: 'invalid_request_error', bedrock: 'ValidationException' },
+  headers_too_large: { anthropic: 'request_too_large', openai: 'invalid_request_error', bedrock: 'ValidationException' },
+  invalid_api_key: { anthropic: 'authentication_error', openai: 'invalid_request_error', bedrock: 'UnrecognizedClientException' },
+  admin_token_required: { anthropic: 'authentication_error', openai: 'authentication_error', bedrock: 'UnrecognizedClientException' },
+  forbidden_host: { anthropic: 'permission_error', openai: 'permission_error', bedrock: 'AccessDeniedException' },
+  not_found: { anthropic: 'not_found_error', openai: 'invalid_request_error', bedrock: 'ResourceNotFoundException' },
+  conflict: { anthropic: 'invalid_request_error', openai: 'invalid_request_error', bedrock: 'ConflictException' },
+  too_many_concurrent_requests: { anthropic: 'rate_limit_error', openai: 'rate_limit_exceeded', bedrock: 'ThrottlingException' },
+  bridge_disabled: { anthropic: 'overloaded_error', openai: 'service_unavailable', bedrock: 'ServiceUnavailableException' },
+  provider_not_configured: { anthropic: 'api_error', openai: 'service_unavailable', bedrock: 'ServiceUnavailableException' },
+  circuit_open: { anthropic: 'overloaded_error', openai: 'service_unavailable', bedrock: 'ServiceUnavailableException' },
+  upstream_unreachable: { anthropic: 'api_error', openai: 'api_error', bedrock: 'InternalServerException' },
+  upstream_timeout: { anthropic: 'timeout_error', openai: 'timeout', bedrock: 'ModelTimeoutException' },
+  storage_unavailable: { anthropic: 'api_error', openai: 'service_unavailable', bedrock: 'ServiceUnavailableException' },
+  internal_error: { anthropic: 'api_error', openai: 'api_error', bedrock: 'InternalServerException' },
+  /** Recorded (`cancelled`), never sent: nobody is left to read it. */
+  client_aborted: { anthropic: 'invalid_request_error', openai: 'invalid_request_error', bedrock: 'ValidationException' },
+} as const satisfies Record<string, Types>;
+
+/** A code the gateway answers with (a key of the table above). */
+export type ErrorCode = keyof typeof ERROR_TYPES;
+
 export class GatewayError extends Error {
-  /** Anthropic-style error type, e.g. `authentication_error`. */
-  readonly anthropicType: string;
-  /** OpenAI-style error type / code. */
-  readonly openaiType: string;
-  readonly headers: Record<string, string>;
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
-    opts: { anthropicType?: string; openaiType?: string; headers?: Record<string, string>; cause?: unknown } = {},
+    opts: { headers?: Readonly<Record<string, string>>; cause?: unknown } = {},
   ) {
     super(message, { cause: opts.cause });
     this.name = new.target.name;
-    this.anthropicType = opts.anthropicType ?? 'api_error';
-    this.openaiType = opts.openaiType ?? 'api_error';
     this.headers = opts.headers ?? {};
   }
+
+  /** Extra response headers (`retry-after`). */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export class AuthError extends GatewayError {
   constructor(message: string) {
-    super(401, 'invalid_api_key', message, { anthropicType: 'authentication_error', openaiType: 'invalid_request_error' });
+    super(401, 'invalid_api_key', message);
+  }
+}
+
+export class AdminAuthError extends GatewayError {
+  constructor() {
+    super(401, 'admin_token_required', 'admin token required: send Authorization: Bearer <admin token> (see `aibridge admin-token`)');
   }
 }
 
 export class BridgeDisabledError extends GatewayError {
   constructor() {
-    super(503, 'bridge_disabled', 'AI Bridge is switched off. Enable it from the tray, the dashboard or `PUT /api/v1/bridge`.', {
-      anthropicType: 'overloaded_error',
-      openaiType: 'service_unavailable',
-    });
+    super(503, 'bridge_disabled', 'AI Bridge is switched off. Enable it from the tray, the dashboard or `PUT /api/v1/bridge`.');
   }
 }
 
 export class ProviderNotConfiguredError extends GatewayError {
   constructor(provider: string, setting: string) {
-    super(503, 'provider_not_configured', `The ${provider} provider is not configured: set ${setting}.`, {
-      anthropicType: 'api_error',
-      openaiType: 'service_unavailable',
-    });
+    super(503, 'provider_not_configured', `The ${provider} provider is not configured: set ${setting}.`);
   }
 }
 
 export class BadRequestError extends GatewayError {
   constructor(message: string, cause?: unknown) {
-    super(400, 'invalid_request', message, { anthropicType: 'invalid_request_error', openaiType: 'invalid_request_error', cause });
+    super(400, 'invalid_request', message, { cause });
   }
 }
 
 export class PayloadTooLargeError extends GatewayError {
   constructor(limit: number) {
-    super(413, 'request_too_large', `Request body is larger than the limit of ${limit} bytes (--max-body-size).`, {
-      anthropicType: 'request_too_large',
-      openaiType: 'invalid_request_error',
-    });
+    super(413, 'request_too_large', `Request body is larger than the limit of ${limit} bytes (--max-body-size).`);
   }
 }
 
 export class NotFoundError extends GatewayError {
   constructor(message: string) {
-    super(404, 'not_found', message, { anthropicType: 'not_found_error', openaiType: 'invalid_request_error' });
+    super(404, 'not_found', message);
   }
 }
 
 export class ForbiddenHostError extends GatewayError {
   constructor(host: string) {
-    super(403, 'forbidden_host', `Host header "${host}" is not allowed (DNS rebinding guard). Use 127.0.0.1 or localhost.`, {
-      anthropicType: 'permission_error',
-      openaiType: 'permission_error',
-    });
+    super(403, 'forbidden_host', `Host header "${host}" is not allowed (DNS rebinding guard). Use 127.0.0.1 or localhost.`);
   }
 }
 
 export class UpstreamUnreachableError extends GatewayError {
   constructor(provider: string, cause?: unknown) {
-    super(502, 'upstream_unreachable', `Could not reach the ${provider} upstream: ${describeCause(cause)}`, {
-      anthropicType: 'api_error',
-      openaiType: 'api_error',
-      cause,
-    });
+    super(502, 'upstream_unreachable', `Could not reach the ${provider} upstream: ${describeCause(cause)}`, { cause });
   }
 }
 
 export class UpstreamTimeoutError extends GatewayError {
   constructor(provider: string, ms: number) {
-    super(504, 'upstream_timeout', `The ${provider} upstream did not answer within ${ms} ms.`, {
-      anthropicType: 'timeout_error',
-      openaiType: 'timeout',
-    });
+    super(504, 'upstream_timeout', `The ${provider} upstream did not answer within ${ms} ms.`);
   }
 }
 
 export class CircuitOpenError extends GatewayError {
   constructor(key: string, retryAfterS: number) {
     super(503, 'circuit_open', `Upstream ${key} is failing; requests are paused for ${retryAfterS} s.`, {
-      anthropicType: 'overloaded_error',
-      openaiType: 'service_unavailable',
       headers: { 'retry-after': String(retryAfterS) },
     });
   }
@@ -112,11 +134,23 @@ export class CircuitOpenError extends GatewayError {
 export class TooManyRequestsError extends GatewayError {
   constructor(limit: number) {
     super(429, 'too_many_concurrent_requests', `More than ${limit} requests in flight (--max-concurrency); retry shortly.`, {
-      anthropicType: 'rate_limit_error',
-      openaiType: 'rate_limit_exceeded',
       headers: { 'retry-after': '1' },
     });
   }
+}
+
+/**
+ * A user error of a lower floor (a settings patch, a token, a query: they carry a status, not a
+ * code) as a GatewayError.
+ */
+export function userError(status: 400 | 404 | 409 | 503, message: string, cause?: unknown): GatewayError {
+  const code = status === 404 ? 'not_found' : status === 409 ? 'conflict' : status === 503 ? 'storage_unavailable' : 'invalid_request';
+  return new GatewayError(status, code, message, { cause });
+}
+
+/** Anything thrown that is not a GatewayError becomes a 500 that says nothing of its inside. */
+export function asGatewayError(err: unknown): GatewayError {
+  return err instanceof GatewayError ? err : new GatewayError(500, 'internal_error', 'internal gateway error', { cause: err });
 }
 
 function describeCause(cause: unknown): string {
@@ -127,32 +161,26 @@ function describeCause(cause: unknown): string {
   return String(cause ?? 'unknown error');
 }
 
-/** The body a route returns for an error, in its provider's shape (SPEC §4). */
+/** The body for an error in a provider's shape (SPEC §4). */
 export function errorBody(shape: ErrorShape, err: GatewayError): unknown {
-  if (shape === 'anthropic') return { type: 'error', error: { type: err.anthropicType, message: err.message } };
+  const types: Types = ERROR_TYPES[err.code];
+  if (shape === 'anthropic') return { type: 'error', error: { type: types.anthropic, message: err.message } };
   if (shape === 'bedrock') return { message: err.message };
-  return { error: { message: err.message, type: err.openaiType, code: err.code } };
+  return { error: { message: err.message, type: types.openai, code: err.code } };
 }
 
-/** Bedrock's `x-amzn-errortype` for a gateway error. */
-export function bedrockErrorType(err: GatewayError): string {
-  switch (err.status) {
-    case 400:
-    case 413:
-      return 'ValidationException';
-    case 401:
-      return 'UnrecognizedClientException';
-    case 403:
-      return 'AccessDeniedException';
-    case 404:
-      return 'ResourceNotFoundException';
-    case 429:
-      return 'ThrottlingException';
-    case 503:
-      return 'ServiceUnavailableException';
-    case 504:
-      return 'ModelTimeoutException';
-    default:
-      return 'InternalServerException';
+/**
+ * Writes a gateway error in `shape`: status, headers (`retry-after`, Bedrock's
+ * `x-amzn-errortype`) and body. When the headers are out already, the honest signal left is a
+ * broken connection.
+ */
+export function sendError(res: ServerResponse, shape: ErrorShape, err: GatewayError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
   }
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...err.headers };
+  if (shape === 'bedrock') headers['x-amzn-errortype'] = ERROR_TYPES[err.code].bedrock;
+  res.writeHead(err.status, headers);
+  res.end(JSON.stringify(errorBody(shape, err)));
 }

@@ -11,7 +11,8 @@ import express, { type Request, type Response, type NextFunction } from 'express
 import type { Settings } from '../config/schema.js';
 import { providerHandler, type ProviderRouteDeps } from './routes/providers.js';
 import { adminRouter, type AdminDeps } from './routes/admin.js';
-import { hostAllowed } from './middleware/host-check.js';
+import { hostGuard } from './middleware/host-check.js';
+import { BadRequestError, GatewayError, NotFoundError, errorBody, sendError } from './errors.js';
 
 export interface GatewayDeps {
   settings: () => Settings;
@@ -41,12 +42,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.set('etag', false);
 
   app.use((req: Request, res: Response, next: NextFunction) => {
-    const s = deps.settings();
-    if (!hostAllowed(req.headers.host, s.host, s.allowed_hosts)) {
-      res.status(403).json({ error: { message: `Host header "${req.headers.host}" is not allowed (DNS rebinding guard)`, type: 'permission_error', code: 'forbidden_host' } });
-      return;
-    }
-    next();
+    const forbidden = hostGuard(req.headers.host, deps.settings());
+    if (forbidden) sendError(res, 'openai', forbidden);
+    else next();
   });
 
   app.get('/healthz', (_req, res) => {
@@ -90,9 +88,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     });
   }
 
-  app.use((_req, res) => {
-    res.status(404).json({ error: { message: 'not found', type: 'not_found', code: 'not_found' } });
-  });
+  app.use((_req, res) => sendError(res, 'openai', new NotFoundError('not found')));
 
   const providers = providerHandler(deps.providers);
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
@@ -100,7 +96,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     try {
       url = new URL(req.url ?? '/', 'http://gateway.invalid');
     } catch {
-      res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":{"message":"bad request URL","type":"invalid_request_error","code":"bad_url"}}');
+      sendError(res, 'openai', new BadRequestError('bad request URL'));
       return;
     }
     providers(req, res, url)
@@ -109,8 +105,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       })
       .catch((err: unknown) => {
         deps.onError?.(err);
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"internal error","type":"api_error"}}');
-        else res.destroy();
+        sendError(res, 'openai', new GatewayError(500, 'internal_error', 'internal error', { cause: err }));
       });
   });
   // Requests Node cannot even parse never reach a route, so the provider is unknown: answer in the
@@ -122,11 +117,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
     const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    const body = JSON.stringify({
-      error: tooLarge
-        ? { message: 'request headers are too large', type: 'invalid_request_error', code: 'headers_too_large' }
-        : { message: `malformed HTTP request (${err.code ?? 'parse error'})`, type: 'invalid_request_error', code: 'bad_request' },
-    });
+    const body = JSON.stringify(
+      errorBody('openai', tooLarge ? new GatewayError(431, 'headers_too_large', 'request headers are too large') : new BadRequestError(`malformed HTTP request (${err.code ?? 'parse error'})`)),
+    );
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   });
 

@@ -7,13 +7,13 @@
  * sink to drain, so memory stays flat however many records there are.
  */
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { ExportOptions } from '../app-types.js';
 import type { Interception } from '../record/types.js';
 import { formatLogLine, interceptionLogLines } from '../record/log-lines.js';
 import type { InterceptionReader } from './interceptions/types.js';
 import { toEcs } from './ecs.js';
-import { parseDuration } from '../config/duration.js';
 
 /** Options for {@link exportRecords}. */
 export interface ExportRecordsOptions extends ExportOptions {
@@ -89,15 +89,21 @@ async function waitDrain(out: Writable, failed: () => Error | undefined): Promis
 }
 
 /**
- * Parses an export bound (`--since`, `--until`, `?since=`): a duration counts back from `now`
- * (`1h` = an hour ago), anything else must be an RFC 3339 / ISO-8601 time or ms since epoch.
- * Throws an Error naming the value when it is neither.
+ * {@link exportRecords} into a file (created 0600: it holds prompts), or to stdout for `-`.
+ * The one way both `aibridge export --out` and `RunningApp.exportTo` (the desktop's "Export logs")
+ * write a file. Resolves with the number of lines once the file is complete.
  */
-export function parseTimeBound(value: string, now: number): number {
-  const d = parseDuration(value);
-  if (d !== undefined) return now - d;
-  if (/^\d{10,}$/.test(value.trim())) return Number(value.trim());
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new Error(`invalid time "${value}": use a duration such as 1h or 7d, or an RFC 3339 time`);
-  return t;
+export async function exportToFile(reader: Pick<InterceptionReader, 'iterate'>, opts: ExportRecordsOptions, path: string): Promise<number> {
+  if (path === '-') return exportRecords(reader, opts, process.stdout);
+  const out = createWriteStream(path, { mode: 0o600 });
+  await once(out, 'open');
+  try {
+    const n = await exportRecords(reader, opts, out);
+    out.end();
+    await once(out, 'finish');
+    return n;
+  } catch (err) {
+    out.destroy();
+    throw err;
+  }
 }

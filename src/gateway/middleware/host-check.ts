@@ -3,6 +3,8 @@
  * 127.0.0.1 still sends `Host: evil.example`. Only loopback names, the bound host and configured
  * allowed hosts pass.
  */
+import { ForbiddenHostError } from '../errors.js';
+
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
 /** The host part of a Host header, lower-cased, without the port (IPv6 brackets kept off). */
@@ -25,4 +27,9 @@ export function hostAllowed(header: string | undefined, bindHost: string, allowe
   const bind = bindHost.toLowerCase();
   if (name === bind && bind !== '0.0.0.0' && bind !== '::') return true;
   return allowed.includes(name);
+}
+
+/** The DNS-rebinding guard's verdict for a request: the 403 to send, or undefined to go on. */
+export function hostGuard(header: string | undefined, s: { host: string; allowed_hosts: readonly string[] }): ForbiddenHostError | undefined {
+  return hostAllowed(header, s.host, s.allowed_hosts) ? undefined : new ForbiddenHostError(header ?? '');
 }

@@ -12,7 +12,8 @@
  */
 import type { CallSignal } from '../stream/call-abort.js';
 import type { ProviderAdapter, ProviderCall, ProviderReply } from '../providers/adapter.js';
-import { CircuitOpenError, GatewayError } from '../errors.js';
+import { CircuitOpenError, GatewayError, TooManyRequestsError } from '../errors.js';
+import type { RequestGate } from '../gates.js';
 import { CircuitBreakers, FAILURE_STATUSES, circuitKey, type CallOutcome, type CircuitState } from './circuit-breaker.js';
 
 export { CircuitBreakers, circuitKey, FAILURE_STATUSES } from './circuit-breaker.js';
@@ -29,7 +30,7 @@ export interface OverloadOptions {
   now: () => number;
   /** Circuit state changes (metrics.setCircuitState). */
   onCircuitState?(key: string, state: CircuitState): void;
-  /** A call refused by a circuit (metrics.rejected); the limiter's refusals are counted by the route. */
+  /** A call refused by a circuit (metrics.rejected); the route counts the gates' refusals. */
   onRejected?(reason: string): void;
 }
 
@@ -41,11 +42,11 @@ export interface OverloadStatus {
 }
 
 export interface OverloadGuard {
-  /** Takes a concurrency slot; false when the limit is reached (the caller answers 429). */
-  tryEnter(): boolean;
-  /** Gives back a slot taken by {@link tryEnter}. */
-  leave(): void;
-  maxConcurrency(): number;
+  /**
+   * The concurrency limit as a request gate: takes a slot or refuses with 429
+   * `too_many_concurrent_requests`; the slot is given back when the call ends.
+   */
+  readonly gate: RequestGate;
   /** The same adapter with the circuit breaker in front of its upstream call. */
   guard(adapter: ProviderAdapter): ProviderAdapter;
   snapshot(): OverloadStatus;
@@ -105,15 +106,20 @@ export function createOverloadGuard(opts: OverloadOptions): OverloadGuard {
 
   return {
     breakers,
-    tryEnter() {
-      if (inFlight >= opts.settings().max_concurrency) return false;
-      inFlight++;
-      return true;
+    gate: {
+      name: 'concurrency',
+      enter() {
+        const max = opts.settings().max_concurrency;
+        if (inFlight < max) {
+          inFlight++;
+          return undefined;
+        }
+        return new TooManyRequestsError(max);
+      },
+      leave() {
+        if (inFlight > 0) inFlight--;
+      },
     },
-    leave() {
-      if (inFlight > 0) inFlight--;
-    },
-    maxConcurrency: () => opts.settings().max_concurrency,
     guard(adapter) {
       let g = guarded.get(adapter);
       if (!g) {

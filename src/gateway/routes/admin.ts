@@ -1,16 +1,19 @@
 /**
  * The admin API (SPEC §5, docs/admin-api.md): what the dashboard, the tray and scripts use.
  * Every route needs the admin token; no CORS headers are ever sent, so other origins cannot read.
+ * Errors are GatewayErrors, written in the OpenAI shape by the one writer (src/gateway/errors.ts).
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { ConfigService } from '../../config/config.js';
 import { SettingsPatchError } from '../../config/config.js';
 import type { TokenStore } from '../../store/tokens.js';
 import { TokenError } from '../../store/tokens.js';
-import type { InterceptionStore, ListQuery } from '../../store/interceptions/types.js';
+import type { InterceptionStore } from '../../store/interceptions/types.js';
 import type { Interception } from '../../record/types.js';
 import { tokenEquals } from '../../store/admin-token.js';
-import { exportRecords, parseTimeBound } from '../../store/export.js';
+import { exportRecords } from '../../store/export.js';
+import { listQuery, QueryError, timeRange } from '../../store/query.js';
+import { AdminAuthError, BadRequestError, GatewayError, NotFoundError, asGatewayError, sendError, userError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { LiveEvents } from '../live-feed.js';
 import { MAX_TZ_MINUTES, usageReport, type UsageGroup } from './usage.js';
@@ -30,16 +33,6 @@ export interface AdminDeps {
   testProvider(name: string): Promise<{ ok: boolean; status: number | null; message: string; models: string[] }>;
 }
 
-class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Express router mounted at `/api/v1`, plus the `/metrics` handler. */
 export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.RequestHandler } {
   const isAdmin = (req: Request): boolean => {
@@ -48,7 +41,7 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
   };
   const requireAdmin = (req: Request, _res: Response, next: NextFunction) => {
     if (!isAdmin(req)) {
-      next(new ApiError(401, 'authentication_error', 'admin token required: send Authorization: Bearer <admin token> (see `aibridge admin-token`)'));
+      next(new AdminAuthError());
       return;
     }
     next();
@@ -64,7 +57,7 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
 
   api.put('/bridge', async (req, res) => {
     const enabled: unknown = req.body?.enabled;
-    if (typeof enabled !== 'boolean') throw new ApiError(400, 'invalid_request_error', 'body must be {"enabled": true|false}');
+    if (typeof enabled !== 'boolean') throw new BadRequestError('body must be {"enabled": true|false}');
     await deps.setEnabled(enabled);
     res.json({ enabled });
   });
@@ -76,13 +69,13 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
   api.patch('/settings', async (req, res) => {
     const body: unknown = req.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new ApiError(400, 'invalid_request_error', 'body must be a JSON object of settings');
+      throw new BadRequestError('body must be a JSON object of settings');
     }
     const { enabled, ...rest } = body as Record<string, unknown>;
     try {
       if (Object.keys(rest).length) deps.config.patch(rest);
     } catch (err) {
-      if (err instanceof SettingsPatchError) throw new ApiError(err.status, 'invalid_request_error', err.message);
+      if (err instanceof SettingsPatchError) throw userError(err.status, err.message, err);
       throw err;
     }
     if (typeof enabled === 'boolean') await deps.setEnabled(enabled);
@@ -91,7 +84,7 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
 
   api.post('/providers/:name/test', async (req, res) => {
     const name = String(req.params['name']);
-    if (!['anthropic', 'openai', 'bedrock'].includes(name)) throw new ApiError(404, 'not_found', `unknown provider "${name}"`);
+    if (!['anthropic', 'openai', 'bedrock'].includes(name)) throw new NotFoundError(`unknown provider "${name}"`);
     res.json(await deps.testProvider(name));
   });
 
@@ -101,7 +94,7 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
 
   api.post('/tokens', (req, res) => {
     const name: unknown = req.body?.name;
-    if (typeof name !== 'string') throw new ApiError(400, 'invalid_request_error', 'body must be {"name": "…"}');
+    if (typeof name !== 'string') throw new BadRequestError('body must be {"name": "…"}');
     const { info, token } = tokenCall(() => deps.tokens.create(name));
     res.status(201).json({ ...info, token });
   });
@@ -112,11 +105,12 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
   });
 
   api.get('/interceptions', async (req, res) => {
-    const q = listQuery(req.query as Record<string, unknown>, deps.visibleAfter());
+    const q = query(() => listQuery(req.query as Record<string, unknown>, deps.visibleAfter()));
     try {
       res.json(await deps.store.list(q));
     } catch (err) {
-      throw new ApiError(400, 'invalid_request_error', (err as Error).message);
+      // The store refuses what it cannot page (an unknown `after_id`): the caller's mistake.
+      throw new BadRequestError((err as Error).message, err);
     }
   });
 
@@ -124,7 +118,7 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
     const rec = await deps.store.get(String(req.params['id']));
     const cutoff = deps.visibleAfter();
     if (!rec || (cutoff !== undefined && Date.parse(rec.started_at) < cutoff)) {
-      throw new ApiError(404, 'not_found', `no interception with id "${req.params['id']}"`);
+      throw new NotFoundError(`no interception with id "${req.params['id']}"`);
     }
     res.json(rec);
   });
@@ -150,10 +144,10 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
   api.get('/usage', async (req, res) => {
     const group = String(req.query['group_by'] ?? 'model') as UsageGroup;
     if (!['model', 'provider', 'initiator', 'client', 'day'].includes(group)) {
-      throw new ApiError(400, 'invalid_request_error', `group_by must be model, provider, initiator, client or day, not "${group}"`);
+      throw new BadRequestError(`group_by must be model, provider, initiator, client or day, not "${group}"`);
     }
     const tz = tzOffset(req.query['tz']);
-    const { since, until } = range(req.query as Record<string, unknown>, deps.now(), 30 * 86_400_000);
+    const { since, until } = query(() => timeRange(req.query, deps.now(), 30 * 86_400_000));
     const cutoff = deps.visibleAfter();
     const from = cutoff === undefined ? since : Math.max(since ?? cutoff, cutoff);
     res.json({ group_by: group, results: await usageReport(deps.store, group, { since: from, until }, tz) });
@@ -161,8 +155,8 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
 
   api.get('/export', async (req, res) => {
     const format = String(req.query['format'] ?? 'jsonl');
-    if (format !== 'jsonl' && format !== 'ecs') throw new ApiError(400, 'invalid_request_error', `format must be jsonl or ecs, not "${format}"`);
-    const { since, until } = range(req.query as Record<string, unknown>, deps.now(), undefined);
+    if (format !== 'jsonl' && format !== 'ecs') throw new BadRequestError(`format must be jsonl or ecs, not "${format}"`);
+    const { since, until } = query(() => timeRange(req.query, deps.now()));
     const day = new Date(deps.now()).toISOString().slice(0, 10);
     res.writeHead(200, {
       'content-type': 'application/x-ndjson',
@@ -176,20 +170,15 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
     }
   });
 
-  api.use((_req, _res, next) => next(new ApiError(404, 'not_found', 'no such admin route')));
+  api.use((_req, _res, next) => next(new NotFoundError('no such admin route')));
   api.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const e =
-      err instanceof ApiError
-        ? err
-        : isBodyParserError(err)
-          ? new ApiError(400, 'invalid_request_error', `request body is not valid JSON: ${err.message}`)
-          : new ApiError(500, 'api_error', 'internal error');
-    res.status(e.status).json({ error: { message: e.message, type: e.type, code: e.type } });
+    const e = isBodyParserError(err) ? new BadRequestError(`request body is not valid JSON: ${err.message}`, err) : asGatewayError(err);
+    sendError(res, 'openai', e);
   });
 
   const metrics: express.RequestHandler = async (req, res) => {
     if (!isAdmin(req)) {
-      res.status(401).json({ error: { message: 'admin token required', type: 'authentication_error', code: 'authentication_error' } });
+      sendError(res, 'openai', new AdminAuthError());
       return;
     }
     res.setHeader('content-type', deps.metrics.contentType);
@@ -202,48 +191,23 @@ function tokenCall<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof TokenError) throw new ApiError(err.status, err.status === 404 ? 'not_found' : 'invalid_request_error', err.message);
+    if (err instanceof TokenError) throw userError(err.status, err.message, err);
+    throw err;
+  }
+}
+
+/** Runs a query parser; its complaint is the caller's 400. */
+function query<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof QueryError) throw new BadRequestError(err.message, err);
     throw err;
   }
 }
 
 function isBodyParserError(err: unknown): err is Error & { type: string } {
-  return err instanceof Error && typeof (err as { type?: unknown }).type === 'string';
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-function time(name: string, v: unknown): number | undefined {
-  const s = str(v);
-  if (s === undefined) return undefined;
-  const t = Date.parse(s);
-  if (Number.isNaN(t)) throw new ApiError(400, 'invalid_request_error', `${name} must be an RFC 3339 time, not "${s}"`);
-  return t;
-}
-
-/** SPEC §5 query → store query; the retention cutoff hides expired records. */
-export function listQuery(q: Record<string, unknown>, cutoff: number | undefined): ListQuery {
-  let limit: number | undefined;
-  if (q['limit'] !== undefined) {
-    const n = Number(q['limit']);
-    if (!Number.isInteger(n) || n < 1 || n > 1000) throw new ApiError(400, 'invalid_request_error', `limit must be a whole number from 1 to 1000, not "${String(q['limit'])}"`);
-    limit = n;
-  }
-  const after = time('started_after', q['started_after']);
-  return {
-    provider: str(q['provider']),
-    model: str(q['model']),
-    initiator: str(q['initiator']),
-    client: str(q['client']),
-    status: str(q['status']),
-    startedAfter: cutoff === undefined ? after : Math.max(after ?? cutoff, cutoff),
-    startedBefore: time('started_before', q['started_before']),
-    includeInFlight: q['include_in_flight'] === 'true' || q['include_in_flight'] === '1',
-    limit,
-    afterId: str(q['after_id']),
-  };
+  return err instanceof Error && !(err instanceof GatewayError) && typeof (err as { type?: unknown }).type === 'string';
 }
 
 /** `tz` = minutes east of UTC (−840…840, default 0): the zone whose calendar days `group_by=day` uses. */
@@ -252,21 +216,7 @@ export function tzOffset(v: unknown): number {
   const s = typeof v === 'string' ? v.trim() : '';
   const n = /^[+-]?\d{1,4}$/.test(s) ? Number(s) : NaN;
   if (!Number.isInteger(n) || Math.abs(n) > MAX_TZ_MINUTES) {
-    throw new ApiError(400, 'invalid_request_error', `tz must be whole minutes east of UTC from -${MAX_TZ_MINUTES} to ${MAX_TZ_MINUTES} (e.g. 60 for UTC+1), not "${typeof v === 'string' ? v : String(v)}"`);
+    throw new BadRequestError(`tz must be whole minutes east of UTC from -${MAX_TZ_MINUTES} to ${MAX_TZ_MINUTES} (e.g. 60 for UTC+1), not "${typeof v === 'string' ? v : String(v)}"`);
   }
   return n === 0 ? 0 : n;
-}
-
-function range(q: Record<string, unknown>, now: number, defaultBack: number | undefined): { since?: number; until?: number } {
-  const bound = (name: string, v: unknown) => {
-    const s = str(v);
-    if (s === undefined) return undefined;
-    try {
-      return parseTimeBound(s, now);
-    } catch (err) {
-      throw new ApiError(400, 'invalid_request_error', `${name}: ${(err as Error).message}`);
-    }
-  };
-  const since = bound('since', q['since']) ?? (defaultBack === undefined ? undefined : now - defaultBack);
-  return { since, until: bound('until', q['until']) };
 }

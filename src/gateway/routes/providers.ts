@@ -1,43 +1,28 @@
 /**
  * The provider prefixes (SPEC §4), in the order the contract fixes:
- * route (404) → Host guard (403) → bridge token (401) → bridge switch (503) → body (413/400) →
- * provider adapter → pipeline. Passthrough routes forward untouched and are not recorded.
+ * route (404) → Host guard (403) → bridge token (401) → bridge switch (503) → request gates
+ * (src/gateway/gates.ts: concurrency 429; budgets next) → body (413/400) → provider adapter →
+ * pipeline. Passthrough routes forward untouched and are not recorded.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Settings } from '../../config/schema.js';
 import type { TokenStore } from '../../store/tokens.js';
-import type { ProviderAdapter } from '../providers/adapter.js';
 import type { Initiator } from '../../record/types.js';
-import {
-  AuthError,
-  BridgeDisabledError,
-  ForbiddenHostError,
-  GatewayError,
-  NotFoundError,
-  TooManyRequestsError,
-} from '../errors.js';
+import { AuthError, BridgeDisabledError, GatewayError, NotFoundError, asGatewayError, sendError } from '../errors.js';
 import type { OverloadGuard } from '../overload/index.js';
-import { hostAllowed } from '../middleware/host-check.js';
+import { enterGates, leaveGates, type RequestGate } from '../gates.js';
+import { hostGuard } from '../middleware/host-check.js';
 import { bridgeTokenFrom } from '../middleware/auth.js';
 import { readJsonBody } from '../middleware/body.js';
-import { CLIENT_ABORTED, runInterception, sendError, type PipelineContext } from '../stream/pipeline.js';
+import { CLIENT_ABORTED, runInterception, type PipelineContext } from '../stream/pipeline.js';
 import { PREFIXES, matchRoute, type ProviderPrefix, type RouteMatch } from './provider-routes.js';
-import { prepareUpstream, type HttpAdapterSpec, type HttpProviderConfig } from '../providers/http-adapter.js';
+import { prepareUpstream, type HttpAdapterSpec } from '../providers/http-adapter.js';
+import type { ProviderAdapters } from '../providers/index.js';
 import { anthropicAuth } from '../providers/anthropic/adapter.js';
 import { openaiAuth } from '../providers/openai/adapter.js';
 import { mapUpstreamError, upstreamRequest, type UpstreamPool } from '../upstream/http.js';
 import { downstreamHeaders } from '../upstream/headers.js';
 import { CallAbort } from '../stream/call-abort.js';
-
-export interface ProviderAdapters {
-  /** Anthropic Messages: Anthropic direct, or Bedrock when only Bedrock is configured. */
-  messages(): ProviderAdapter;
-  openaiChat: ProviderAdapter;
-  openaiResponses: ProviderAdapter;
-  bedrockNative: ProviderAdapter;
-  /** Upstream settings of the HTTP providers (passthrough routes). */
-  http(provider: 'anthropic' | 'openai'): HttpProviderConfig;
-}
 
 export interface ProviderRouteDeps {
   settings: () => Settings;
@@ -47,12 +32,15 @@ export interface ProviderRouteDeps {
   pipeline: PipelineContext;
   /** Counts requests refused before they became interceptions (metrics). */
   rejected?: (reason: string) => void;
-  /** Concurrency limit and circuit breakers (src/gateway/overload); none = unlimited. */
-  overload?: OverloadGuard;
+  /** Checks after the token, before the body (src/gateway/gates.ts), in order. */
+  gates?: readonly RequestGate[];
+  /** Circuit breakers in front of the adapters' upstream calls (src/gateway/overload); none = none. */
+  overload?: Pick<OverloadGuard, 'guard'>;
 }
 
 /** Returns a handler for one prefix, or undefined when the URL is not under a provider prefix. */
 export function providerHandler(deps: ProviderRouteDeps) {
+  const gates = deps.gates ?? [];
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     const prefix = PREFIXES.find((p) => url.pathname === p.prefix || url.pathname.startsWith(p.prefix + '/'));
     if (!prefix) return false;
@@ -61,31 +49,31 @@ export function providerHandler(deps: ProviderRouteDeps) {
     try {
       if (!route) throw new NotFoundError(`no route ${req.method} ${url.pathname}; see the AI Bridge docs for the supported endpoints`);
       const s = deps.settings();
-      const host = req.headers.host;
-      if (!hostAllowed(host, s.host, s.allowed_hosts)) throw new ForbiddenHostError(host ?? '');
+      const forbidden = hostGuard(req.headers.host, s);
+      if (forbidden) throw forbidden;
       const token = bridgeTokenFrom(req.headers, prefix.provider === 'bedrock');
       if (!token) throw new AuthError('missing bridge token: send it as x-api-key or Authorization: Bearer');
       const initiator = deps.tokens.verify(token);
       if (!initiator) throw new AuthError('invalid or revoked bridge token');
       if (!s.enabled) throw new BridgeDisabledError();
-      const overload = deps.overload;
-      if (overload && !overload.tryEnter()) {
-        const err = new TooManyRequestsError(overload.maxConcurrency());
+      const intercepted = route.kind.type === 'intercept';
+      const refused = enterGates(gates, initiator, intercepted);
+      if (refused) {
         // Passthrough calls are never recorded; an intercepted one leaves a `failed` record (SPEC §6).
-        if (route.kind.type === 'pass') throw err;
-        deps.rejected?.(err.code);
+        if (!intercepted) throw refused;
+        deps.rejected?.(refused.code);
         req.resume();
-        await intercept(deps, req, res, route, url.search, initiator, s, err);
+        await intercept(deps, req, res, route, url.search, initiator, s, refused);
         return true;
       }
       try {
-        if (route.kind.type === 'pass') await passthrough(deps, req, res, prefix, route, url.search);
-        else await intercept(deps, req, res, route, url.search, initiator, s);
+        if (intercepted) await intercept(deps, req, res, route, url.search, initiator, s);
+        else await passthrough(deps, req, res, prefix, route, url.search);
       } finally {
-        overload?.leave();
+        leaveGates(gates, initiator, intercepted);
       }
     } catch (err) {
-      const gerr = err instanceof GatewayError ? err : new GatewayError(500, 'internal_error', 'internal gateway error', { cause: err });
+      const gerr = asGatewayError(err);
       if (!(err instanceof GatewayError)) deps.pipeline.warn({ err }, 'unexpected error on a provider route');
       deps.rejected?.(gerr.code);
       sendError(res, prefix.shape, gerr);

@@ -14,7 +14,7 @@ import { endRecord, startRecord, upstreamErrorText } from '../record/recorder.js
 import { detectClient } from '../record/client.js';
 import { createSseParser } from '../sse/parser.js';
 import { CallAbort } from './call-abort.js';
-import { GatewayError, UpstreamUnreachableError, bedrockErrorType, errorBody } from '../errors.js';
+import { GatewayError, UpstreamUnreachableError, sendError } from '../errors.js';
 
 
 export interface PipelineContext {
@@ -353,16 +353,3 @@ function describe(err: unknown): string {
   }
   return String(err);
 }
-
-/** Writes a gateway error in the route's provider shape (headers may already be out: then just end). */
-export function sendError(res: ServerResponse, shape: ProviderAdapter['errorShape'], err: GatewayError): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...err.headers };
-  if (shape === 'bedrock') headers['x-amzn-errortype'] = bedrockErrorType(err);
-  res.writeHead(err.status, headers);
-  res.end(JSON.stringify(errorBody(shape, err)));
-}
-

@@ -41,7 +41,6 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
   private readonly appenders = new Map<string, SegmentAppender>();
   /** Known data end and inode per segment: the writer's sizes, the reader's refresh baseline. */
   private readonly segs = new Map<string, { end: number; ino: number }>();
-  private readonly listeners = new Set<(rec: Interception) => void>();
   private mutex: Promise<unknown> = Promise.resolve();
   private maintenance: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
@@ -153,13 +152,6 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
 
   finish(rec: Interception & { status: EndStatus }): void {
     this.enqueue(rec, true);
-    for (const l of this.listeners) {
-      try {
-        l(rec);
-      } catch (err) {
-        this.logger.warn({ err: errText(err) }, 'interception store: onFinish listener threw');
-      }
-    }
   }
 
   /** `asLine`: keep the record as its JSON line until written (finished records; see Entry.pending). */
@@ -294,11 +286,6 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
 
   health(): { ok: boolean; error: string | null } {
     return { ok: this.healthError === null, error: this.healthError };
-  }
-
-  onFinish(listener: (rec: Interception) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   // ---- reader -------------------------------------------------------------------------------

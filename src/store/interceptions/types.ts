@@ -76,8 +76,6 @@ export interface InterceptionWriter {
 export interface InterceptionStore extends InterceptionReader, InterceptionWriter {
   /** Health of the write path: false after a write error (disk full, read-only), with the reason. */
   health(): { ok: boolean; error: string | null };
-  /** Subscribe to finished records (live view, metrics). Returns an unsubscribe function. */
-  onFinish(listener: (rec: Interception) => void): () => void;
   /**
    * Deletes, in bounded batches, every record with started_at < before. Yields between batches so
    * the gateway keeps serving. Returns the number of records deleted.

@@ -21,10 +21,7 @@ export function assertUsable(cfg: BedrockConfig): void {
   if (!bedrockConfigured(cfg)) throw new ProviderNotConfiguredError('Bedrock', '--bedrock-region or --bedrock-base-url');
   const problem = validateBedrockConfig(cfg);
   if (problem) {
-    throw new GatewayError(503, 'provider_not_configured', `The Bedrock provider is not configured: ${problem}.`, {
-      anthropicType: 'api_error',
-      openaiType: 'service_unavailable',
-    });
+    throw new GatewayError(503, 'provider_not_configured', `The Bedrock provider is not configured: ${problem}.`);
   }
 }
 

@@ -1,0 +1,54 @@
+/**
+ * `GET /api/v1/status` (SPEC §5, docs/admin-api.md): the switch, the version, where the gateway
+ * listens, the store's health, the providers, today's figures, overload state and where secrets
+ * live. Built from the parts `startApp` composes; read on every request.
+ */
+import type { Settings } from '../config/schema.js';
+import type { UsageTotals } from '../record/usage.js';
+import type { ProviderStatus } from './providers/index.js';
+import type { OverloadStatus } from './overload/index.js';
+
+/** The status document. */
+export interface AppStatus {
+  enabled: boolean;
+  version: string;
+  listen: string;
+  health: { ok: boolean; store: { ok: boolean; error: string | null } };
+  providers: ProviderStatus[];
+  endpoints: { anthropic: string; openai: string; bedrock: string };
+  today: UsageTotals;
+  in_flight: number;
+  overload: OverloadStatus;
+  secret_storage: 'file' | 'os-encrypted';
+}
+
+/** Where each part of the status comes from. */
+export interface StatusSources {
+  settings(): Settings;
+  version: string;
+  /** `http://host:port` once listening. */
+  listenUrl(): string;
+  storeHealth(): { ok: boolean; error: string | null };
+  providers(): ProviderStatus[];
+  today(): UsageTotals;
+  inFlight(): number;
+  overload(): OverloadStatus;
+  secretStorage: 'file' | 'os-encrypted';
+}
+
+export function statusOf(src: StatusSources): AppStatus {
+  const url = src.listenUrl();
+  const store = src.storeHealth();
+  return {
+    enabled: src.settings().enabled,
+    version: src.version,
+    listen: url,
+    health: { ok: store.ok, store },
+    providers: src.providers(),
+    endpoints: { anthropic: `${url}/anthropic`, openai: `${url}/openai/v1`, bedrock: `${url}/bedrock` },
+    today: src.today(),
+    in_flight: src.inFlight(),
+    overload: src.overload(),
+    secret_storage: src.secretStorage,
+  };
+}
