@@ -9,9 +9,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import type { Settings } from '../config/schema.js';
-import { providerHandler, type ProviderRouteDeps } from './routes/providers.js';
+import { providerHandler, type ProviderRouteDeps } from './routes/provider-handler.js';
 import { adminRouter, type AdminDeps } from './routes/admin.js';
-import { hostGuard } from './middleware/host-check.js';
+import { hostGuard } from './http/host-check.js';
 import { BadRequestError, GatewayError, NotFoundError, errorBody, sendError } from './errors.js';
 
 export interface GatewayDeps {

@@ -8,9 +8,9 @@
  * - Circuit open → 503 `circuit_open` with `Retry-After` = seconds until the next probe, decided
  *   after the body is read (the key needs the model), without calling upstream.
  * Both rejections of an intercepted call still leave a `failed` record (SPEC §6), see
- * src/gateway/routes/providers.ts.
+ * src/gateway/routes/provider-handler.ts.
  */
-import type { CallSignal } from '../stream/call-abort.js';
+import type { CallSignal } from '../upstream/call-abort.js';
 import type { ProviderAdapter, ProviderCall, ProviderReply } from '../providers/adapter.js';
 import { CircuitOpenError, GatewayError, TooManyRequestsError } from '../errors.js';
 import type { RequestGate } from '../gates.js';

@@ -1,13 +1,13 @@
 /**
- * How a provider is plugged into the proxy pipeline (src/gateway/stream/pipeline.ts).
+ * How a provider is plugged into the proxy pipeline (src/gateway/intercept/intercept.ts).
  * An adapter turns the client's call into an upstream call and hands back the bytes for the client
  * plus how the pipeline may watch them. It never sees the bridge token; it adds the provider key.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ApiCodec, RequestFacts, SseEvent } from './types.js';
+import type { ApiCodec, RequestFacts, SseEvent } from './codec.js';
 import type { ProviderKind } from '../../record/types.js';
 import type { ErrorShape } from '../errors.js';
-import type { CallSignal } from '../stream/call-abort.js';
+import type { CallSignal } from '../upstream/call-abort.js';
 
 export interface ProviderCall {
   /** The client's raw body, forwarded byte for byte where the provider allows. */

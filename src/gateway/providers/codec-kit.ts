@@ -4,7 +4,7 @@
  * format" error instead of an exception (codecs never throw, types.ts).
  */
 import type { Api } from '../../record/types.js';
-import type { ApiCodec, ApiOutcome, RequestFacts, SseEvent, StreamReducer } from './types.js';
+import type { ApiCodec, ApiOutcome, RequestFacts, SseEvent, StreamReducer } from './codec.js';
 import { asString, isObject } from './wire-json.js';
 
 export interface CodecParts {

@@ -3,7 +3,7 @@
  * same body, provider key added as the provider expects, answer handed back untouched.
  */
 import type { ProviderAdapter, ProviderCall, ProviderReply } from './adapter.js';
-import type { ApiCodec } from './types.js';
+import type { ApiCodec } from './codec.js';
 import type { ProviderKind } from '../../record/types.js';
 import type { ErrorShape } from '../errors.js';
 import { ProviderNotConfiguredError } from '../errors.js';

@@ -5,7 +5,7 @@
  * Providers consume parsed events and never split raw text themselves.
  */
 import { createParser, type EventSourceParser } from 'eventsource-parser';
-import type { SseEvent } from '../providers/types.js';
+import type { SseEvent } from '../providers/codec.js';
 
 export interface SseParser {
   /** Feed one raw chunk as it arrived from upstream. */

@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { errors as undiciErrors, type Dispatcher } from 'undici';
 import { mapUpstreamError, type UpstreamAnswer, type UpstreamPool, type UpstreamRequest } from './http.js';
-import { CallAbort, type CallSignal } from '../stream/call-abort.js';
+import { CallAbort, type CallSignal } from './call-abort.js';
 
 /** Bytes held while nobody reads before undici is asked to stop reading the socket. */
 const HIGH_WATER = 64 * 1024;

@@ -6,7 +6,7 @@
  */
 import { Agent, request, errors as undiciErrors, type Dispatcher } from 'undici';
 import { GatewayError, UpstreamTimeoutError, UpstreamUnreachableError } from '../errors.js';
-import type { CallSignal } from '../stream/call-abort.js';
+import type { CallSignal } from './call-abort.js';
 
 export interface UpstreamPool {
   readonly dispatcher: Dispatcher;

@@ -6,16 +6,16 @@ import { mkdir, readdir, truncate, appendFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EndStatus, Interception } from '../../record/types.js';
 import type { InterceptionStore, ListQuery, ListResult, UsageFields } from './types.js';
-import { emptyUsage, tokenSums, type UsageTotals } from '../../record/usage.js';
+import type { UsageTotals } from '../../record/usage.js';
 import { SegmentAppender } from './appender.js';
-import { entryFromRecord, pendingLine, pendingRecord, segmentDay, setTokens, StringPool, type Entry } from './entry.js';
+import { entryFromRecord, pendingLine, segmentDay, StringPool, type Entry } from './entry.js';
 import { acquireWriterLock } from './lock.js';
 import { MemoryIndex } from './memory-index.js';
 import { compactSegments, purgeSegments, stripSegments, type MaintenanceHost } from './maintenance.js';
-import { checkLimit, errText, type StoreLogger, type StoreOptions } from './options.js';
-import { refreshSegments } from './refresh.js';
+import { errText, type StoreLogger, type StoreOptions } from './options.js';
+import { READ_CHUNK, SegmentReader } from './reader.js';
 import {
-  dataPath, INDEX_EXT, indexLine, indexPath, loadSegment, parseRecordLine, readLines, segmentOfFile, TMP_EXT,
+  dataPath, INDEX_EXT, indexLine, indexPath, loadSegment, segmentOfFile, TMP_EXT,
 } from './segment-files.js';
 
 const DEFAULT_FLUSH_MS = 150;
@@ -23,7 +23,6 @@ const DEFAULT_FLUSH_MS = 150;
 const BEGIN_FLUSH_MS = 25;
 /** Retry delay after a failed write: often enough to recover quickly, rare enough not to spin. */
 const RETRY_MS = 1000;
-const READ_CHUNK = 256;
 
 const silent: StoreLogger = { warn: () => undefined, error: () => undefined };
 
@@ -41,6 +40,7 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
   private readonly appenders = new Map<string, SegmentAppender>();
   /** Known data end and inode per segment: the writer's sizes, the reader's refresh baseline. */
   private readonly segs = new Map<string, { end: number; ino: number }>();
+  private readonly reader: SegmentReader;
   private mutex: Promise<unknown> = Promise.resolve();
   private maintenance: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
@@ -56,12 +56,13 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     this.readOnly = opts.readOnly === true;
     this.flushMs = opts.flushIntervalMs ?? DEFAULT_FLUSH_MS;
     this.testHook = opts.testHook ?? (() => undefined);
+    this.reader = new SegmentReader(this.dir, this.index, this.pool, this.segs, this.readOnly);
   }
 
   /** Loads every segment; in writer mode also repairs tails and marks unfinished calls interrupted. */
   async open(): Promise<void> {
     if (this.readOnly) {
-      await this.refresh();
+      await this.reader.refresh();
       return;
     }
     await mkdir(this.dir, { recursive: true });
@@ -129,7 +130,7 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     if (open.length === 0) return;
     const endedAt = new Date(this.now()).toISOString();
     for (let i = 0; i < open.length; i += READ_CHUNK) {
-      const recs = await this.readEntries(open.slice(i, i + READ_CHUNK));
+      const recs = await this.reader.readEntries(open.slice(i, i + READ_CHUNK));
       for (const rec of recs) {
         this.enqueue({ ...rec, status: 'interrupted', ended_at: endedAt });
       }
@@ -171,7 +172,7 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
       e.len = old.len;
     }
     // The store takes ownership of the object handed in (callers build a fresh record for every
-    // change, src/gateway/record/recorder.ts); a deep copy per record cost ~5 % of a call's CPU.
+    // change, src/gateway/intercept/recorder.ts); a deep copy per record cost ~5 % of a call's CPU.
     // A finished record is serialised now, in the turn after its client got the last bytes: it
     // waits for the disk as one string instead of an object graph the young GC copies around.
     e.pending = asLine ? JSON.stringify(rec) : rec;
@@ -288,119 +289,22 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     return { ok: this.healthError === null, error: this.healthError };
   }
 
-  // ---- reader -------------------------------------------------------------------------------
+  // ---- reader (reader.ts) ---------------------------------------------------------------------
 
-  async list(q: ListQuery): Promise<ListResult> {
-    const limit = checkLimit(q.limit);
-    await this.refresh();
-    const { count, page } = this.index.select(q, limit, q.afterId);
-    return { count, results: await this.readEntries(page) };
+  list(q: ListQuery): Promise<ListResult> {
+    return this.reader.list(q);
   }
 
-  async get(id: string): Promise<Interception | undefined> {
-    await this.refresh();
-    const e = this.index.get(id);
-    if (!e) return undefined;
-    const [rec] = await this.readEntries([e]);
-    return rec;
+  get(id: string): Promise<Interception | undefined> {
+    return this.reader.get(id);
   }
 
-  async *iterate(range: { since?: number; until?: number }): AsyncIterable<Interception> {
-    await this.refresh();
-    // A snapshot of pointers (8 bytes each); the records themselves are read a chunk at a time.
-    const snap = this.index.range(range.since, range.until);
-    for (let i = 0; i < snap.length; i += READ_CHUNK) {
-      const chunk = snap.slice(i, i + READ_CHUNK).filter((e) => !e.deleted && e.status !== 'in_flight');
-      for (const rec of await this.readEntries(chunk)) yield rec;
-    }
+  iterate(range: { since?: number; until?: number }): AsyncIterable<Interception> {
+    return this.reader.iterate(range);
   }
 
-  async usage(range: { since?: number; until?: number }, keyOf: (e: UsageFields) => string): Promise<Map<string, UsageTotals>> {
-    await this.refresh();
-    const snap = this.index.range(range.since, range.until).filter((e) => !e.deleted && e.status !== 'in_flight');
-    // Entries whose index line predates the token sums: read those records once and keep the sums.
-    const unknown = snap.filter((e) => !e.tokKnown);
-    for (let i = 0; i < unknown.length; i += READ_CHUNK) {
-      const chunk = unknown.slice(i, i + READ_CHUNK);
-      const byId = new Map((await this.readEntries(chunk)).map((r) => [r.id, r]));
-      for (const e of chunk) {
-        const rec = byId.get(e.id);
-        if (rec) setTokens(e, tokenSums(rec));
-      }
-    }
-    const rows = new Map<string, UsageTotals>();
-    for (const e of snap) {
-      if (e.deleted || !e.tokKnown) continue; // purged meanwhile, or its line could not be read
-      const key = keyOf(e);
-      let row = rows.get(key);
-      if (!row) {
-        row = emptyUsage();
-        rows.set(key, row);
-      }
-      row.requests += 1;
-      row.input_tokens += e.tokIn;
-      row.output_tokens += e.tokOut;
-      row.cache_read_input_tokens += e.tokCacheRead;
-      row.cache_write_input_tokens += e.tokCacheWrite;
-      row.reasoning_tokens += e.tokReasoning;
-    }
-    return rows;
-  }
-
-  /**
-   * Reads whole records for entries, in the given order. A line that does not hold the expected
-   * id means it moved under us (a rewrite here or in the writer process): look it up again once.
-   */
-  private async readEntries(entries: readonly Entry[]): Promise<Interception[]> {
-    const out: (Interception | undefined)[] = await this.readOnce(entries);
-    const missed = entries.filter((_, i) => out[i] === undefined);
-    if (missed.length > 0) {
-      await this.refresh();
-      const again = missed.map((e) => this.index.get(e.id)).filter((e): e is Entry => e !== undefined);
-      const retry = await this.readOnce(again);
-      const byId = new Map(retry.filter((r): r is Interception => r !== undefined).map((r) => [r.id, r]));
-      entries.forEach((e, i) => {
-        if (out[i] === undefined) out[i] = byId.get(e.id);
-      });
-    }
-    return out.filter((r): r is Interception => r !== undefined);
-  }
-
-  private async readOnce(entries: readonly Entry[]): Promise<(Interception | undefined)[]> {
-    const out: (Interception | undefined)[] = new Array(entries.length);
-    const bySeg = new Map<string, number[]>();
-    entries.forEach((e, i) => {
-      const rec = pendingRecord(e);
-      if (rec) out[i] = rec;
-      else if (e.seg !== null) {
-        let list = bySeg.get(e.seg);
-        if (!list) bySeg.set(e.seg, (list = []));
-        list.push(i);
-      }
-    });
-    for (const [day, idxs] of bySeg) {
-      const locs = idxs.map((i) => ({ off: entries[i]!.off, len: entries[i]!.len }));
-      const lines = await readLines(dataPath(this.dir, day), locs).catch(() => []);
-      idxs.forEach((i, k) => {
-        const line = lines[k];
-        const rec = line === undefined ? null : parseRecordLine(line);
-        if (rec && rec.id === entries[i]!.id) out[i] = rec;
-      });
-    }
-    return out;
-  }
-
-  /**
-   * Read-only mode: picks up what another process wrote since the last look — new segments, grown
-   * segments (tail only), rewritten or removed ones (reloaded / dropped). The writer knows already.
-   */
-  private async refresh(): Promise<void> {
-    if (!this.readOnly) return;
-    await (this.maintenance = this.maintenance.then(() => this.refreshOnce()));
-  }
-
-  private refreshOnce(): Promise<void> {
-    return refreshSegments(this.dir, this.segs, this.pool, this.index, this.index);
+  usage(range: { since?: number; until?: number }, keyOf: (e: UsageFields) => string): Promise<Map<string, UsageTotals>> {
+    return this.reader.usage(range, keyOf);
   }
 
   // ---- maintenance --------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { ProviderAdapter, ProviderCall, ProviderReply } from '../../../src/gateway/providers/adapter.js';
-import type { SseEvent } from '../../../src/gateway/providers/types.js';
+import type { SseEvent } from '../../../src/gateway/providers/codec.js';
 import { createBedrockNativeAdapter } from '../../../src/gateway/providers/bedrock/index.js';
 import type { BedrockConfig } from '../../../src/gateway/providers/bedrock/config.js';
 import { MOCK_ERRORS, blockingMessage, fixtureEvents, startMockBedrock, type MockBedrock } from '../../helpers/mock-bedrock.js';

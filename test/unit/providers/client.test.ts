@@ -1,7 +1,7 @@
 /** detectClient: SPEC §6 `client` and `client_session_id` from request headers. */
 import { describe, expect, it } from 'vitest';
 import type { IncomingHttpHeaders } from 'node:http';
-import { detectClient } from '../../../src/gateway/record/client.js';
+import { detectClient } from '../../../src/gateway/intercept/client-detect.js';
 
 const client = (headers: IncomingHttpHeaders): string => detectClient(headers).client;
 

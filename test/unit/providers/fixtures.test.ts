@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { messagesCodec } from '../../../src/gateway/providers/anthropic/codec.js';
 import { chatCompletionsCodec } from '../../../src/gateway/providers/openai/chat-codec.js';
 import { responsesCodec } from '../../../src/gateway/providers/openai/responses-codec.js';
-import type { ApiCodec } from '../../../src/gateway/providers/types.js';
+import type { ApiCodec } from '../../../src/gateway/providers/codec.js';
 import { chunkings, expectedFor, fixtureBytes, listFixtures, runStream } from './harness.js';
 
 const DIRS: ReadonlyArray<[string, ApiCodec]> = [

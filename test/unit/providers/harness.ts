@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSseParser } from '../../../src/gateway/sse/parser.js';
-import type { ApiCodec, ApiOutcome } from '../../../src/gateway/providers/types.js';
+import type { ApiCodec, ApiOutcome } from '../../../src/gateway/providers/codec.js';
 
 /** test/fixtures, absolute. */
 export const FIXTURES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures');

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { messagesCodec } from '../../../src/gateway/providers/anthropic/codec.js';
 import { chatCompletionsCodec } from '../../../src/gateway/providers/openai/chat-codec.js';
 import { responsesCodec } from '../../../src/gateway/providers/openai/responses-codec.js';
-import type { ApiCodec, SseEvent } from '../../../src/gateway/providers/types.js';
+import type { ApiCodec, SseEvent } from '../../../src/gateway/providers/codec.js';
 import { prng, runStream } from './harness.js';
 
 const CODECS: ApiCodec[] = [messagesCodec, chatCompletionsCodec, responsesCodec];

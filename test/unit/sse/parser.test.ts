@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSseParser } from '../../../src/gateway/sse/parser.js';
-import type { SseEvent } from '../../../src/gateway/providers/types.js';
+import type { SseEvent } from '../../../src/gateway/providers/codec.js';
 
 const enc = new TextEncoder();
 

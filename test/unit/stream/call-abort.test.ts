@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CallAbort, toAbortSignal } from '../../../src/gateway/stream/call-abort.js';
+import { CallAbort, toAbortSignal } from '../../../src/gateway/upstream/call-abort.js';
 
 let server: Server | undefined;
 afterEach(async () => {

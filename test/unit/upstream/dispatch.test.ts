@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createUpstreamPool, type UpstreamPool, type UpstreamRequest } from '../../../src/gateway/upstream/http.js';
 import { upstreamDispatch, type UpstreamBody } from '../../../src/gateway/upstream/dispatch.js';
-import { CallAbort } from '../../../src/gateway/stream/call-abort.js';
+import { CallAbort } from '../../../src/gateway/upstream/call-abort.js';
 import { UpstreamTimeoutError, UpstreamUnreachableError } from '../../../src/gateway/errors.js';
 
 let server: Server | undefined;

@@ -12,7 +12,7 @@
  * `mcp_tool_use` blocks, their `input_json_delta` fragments joined and parsed once. Thoughts are
  * `thinking` blocks; `redacted_thinking` carries only encrypted data and is not recorded.
  */
-import type { ApiCodec, ApiOutcome, ApiResponse, ApiToolCall, ApiUsage, SseEvent } from '../types.js';
+import type { ApiCodec, ApiOutcome, ApiResponse, ApiToolCall, ApiUsage, SseEvent } from '../codec.js';
 import { anthropicPrompt } from './prompt.js';
 import { asArray, asNumber, asString, isObject, parseJson, toolInputFromFragments, type JsonObject } from '../wire-json.js';
 import { TolerantReducer, defineCodec } from '../codec-kit.js';

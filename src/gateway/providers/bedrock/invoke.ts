@@ -4,7 +4,7 @@
  * Bedrock error statuses come back as data (the adapters answer them), network failures and the
  * gateway's own timeout become GatewayErrors (502 / 504), and a client abort is rethrown as is.
  */
-import { toAbortSignal, type CallSignal } from '../../stream/call-abort.js';
+import { toAbortSignal, type CallSignal } from '../../upstream/call-abort.js';
 import {
   InvokeModelCommand,
   InvokeModelWithResponseStreamCommand,

@@ -3,7 +3,7 @@
  * is not, SPEC §4). The client speaks Anthropic Messages and gets Anthropic Messages back: SSE event
  * for event when streaming, the message JSON when blocking, Anthropic-shaped errors otherwise.
  */
-import type { CallSignal } from '../../stream/call-abort.js';
+import type { CallSignal } from '../../upstream/call-abort.js';
 import type { ProviderAdapter, ProviderCall, ProviderReply } from '../adapter.js';
 import { messagesCodec } from '../anthropic/codec.js';
 import { createClientCache } from './client.js';

@@ -11,12 +11,12 @@
  * first-party names like `claude-…-haiku-…` that Bedrock cannot resolve, which are mapped as on
  * the Anthropic route (see {@link nativeModelId}).
  */
-import type { CallSignal } from '../../stream/call-abort.js';
+import type { CallSignal } from '../../upstream/call-abort.js';
 import type { ResponseStream } from '@aws-sdk/client-bedrock-runtime';
 import { NotFoundError } from '../../errors.js';
 import type { ProviderAdapter, ProviderCall, ProviderReply } from '../adapter.js';
 import { messagesCodec } from '../anthropic/codec.js';
-import type { RequestFacts, SseEvent } from '../types.js';
+import type { RequestFacts, SseEvent } from '../codec.js';
 import { createClientCache } from './client.js';
 import type { BedrockConfig } from './config.js';
 import { amznErrorType, anthropicMappingFor, errorText, isAbortError, type BedrockErrorInfo } from './errors.js';

@@ -6,7 +6,7 @@
  */
 import { EventStreamCodec, type MessageHeaders } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import type { SseEvent } from '../types.js';
+import type { SseEvent } from '../codec.js';
 import { exceptionFrameType } from './errors.js';
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);

@@ -12,7 +12,7 @@
  * This API has no model thoughts on OpenAI. Tool results come back as `role: 'tool'` messages, so
  * a request whose last message is a tool result has no prompt (see prompt.ts).
  */
-import type { ApiCodec, ApiOutcome, ApiResponse, ApiToolCall, ApiUsage, SseEvent } from '../types.js';
+import type { ApiCodec, ApiOutcome, ApiResponse, ApiToolCall, ApiUsage, SseEvent } from '../codec.js';
 import { chatPrompt } from './prompt.js';
 import { openaiErrorText, openaiUsage } from './usage.js';
 import { asArray, asNumber, asString, isObject, parseJson, toolInput, type JsonObject } from '../wire-json.js';

@@ -15,7 +15,7 @@
  * Records: tool calls from `function_call`, `custom_tool_call` and `mcp_call` items (id = the
  * `call_id` the client answers with); thoughts = reasoning summary parts, one per part.
  */
-import type { ApiCodec, ApiOutcome, ApiResponse, ApiUsage, SseEvent } from '../types.js';
+import type { ApiCodec, ApiOutcome, ApiResponse, ApiUsage, SseEvent } from '../codec.js';
 import { responsesPrompt } from './prompt.js';
 import { ResponseItems } from './responses-items.js';
 import { openaiErrorText, openaiUsage } from './usage.js';

@@ -5,7 +5,7 @@
  * final `response.completed` output all land on the same accumulator: later whole values replace
  * joined fragments, and nothing is counted twice.
  */
-import type { ApiToolCall } from '../types.js';
+import type { ApiToolCall } from '../codec.js';
 import { asArray, asNumber, asString, isObject, toolInput, type JsonObject } from '../wire-json.js';
 
 /** Item types recorded as tool calls: function tools, custom (free-text) tools, remote MCP tools. */

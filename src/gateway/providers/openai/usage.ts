@@ -3,7 +3,7 @@
  * prompt/input count, so `input_tokens = prompt − cached`, `cache_read = cached`, no cache writes;
  * reasoning tokens go to `metadata.reasoning_tokens` when the upstream reports them.
  */
-import type { ApiUsage } from '../types.js';
+import type { ApiUsage } from '../codec.js';
 import { asNumber, isObject } from '../wire-json.js';
 
 /**

@@ -1,6 +1,6 @@
 /**
  * What each provider API contributes to an interception, as pure functions over the wire format.
- * The proxy pipeline (src/gateway/stream) forwards bytes untouched and feeds a parsed copy to a
+ * The proxy pipeline (src/gateway/intercept) forwards bytes untouched and feeds a parsed copy to a
  * {@link StreamReducer}; blocking bodies go to {@link ApiCodec.parseBlocking}. Neither ever sees
  * secrets and neither may throw on odd input: unknown shapes are ignored.
  */

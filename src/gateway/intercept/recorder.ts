@@ -3,7 +3,7 @@
  * Pure: no I/O; the pipeline hands the result to the store and the log.
  */
 import { randomUUID } from 'node:crypto';
-import type { ApiOutcome, RequestFacts } from '../providers/types.js';
+import type { ApiOutcome, RequestFacts } from '../providers/codec.js';
 import type { Api, EndStatus, Initiator, Interception, ProviderKind } from '../../record/types.js';
 
 export interface StartFacts {

@@ -5,15 +5,15 @@
  * goes away aborts the upstream call at once, and every call that got here leaves a record.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { once } from 'node:events';
 import type { ProviderAdapter, ProviderReply } from '../providers/adapter.js';
-import type { ApiOutcome, RequestFacts, StreamReducer } from '../providers/types.js';
+import type { ApiOutcome, RequestFacts, StreamReducer } from '../providers/codec.js';
 import type { EndStatus, Initiator } from '../../record/types.js';
 import type { RecordSink } from '../../record/fanout.js';
-import { endRecord, startRecord, upstreamErrorText } from '../record/recorder.js';
-import { detectClient } from '../record/client.js';
+import { endRecord, startRecord, upstreamErrorText } from './recorder.js';
+import { detectClient } from './client-detect.js';
 import { createSseParser } from '../sse/parser.js';
-import { CallAbort } from './call-abort.js';
+import { createTee, pumpBody } from './tee.js';
+import { CallAbort } from '../upstream/call-abort.js';
 import { GatewayError, UpstreamUnreachableError, sendError } from '../errors.js';
 
 
@@ -136,64 +136,23 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
   const parser = reducer && reply.mode === 'sse' ? createSseParser((ev) => feed(() => reducer.event(ev))) : undefined;
   if (reducer && reply.mode === 'events') reply.observer = { event: (ev) => feed(() => reducer.event(ev)) };
 
-  const keep: Buffer[] = [];
-  let kept = 0;
   const keepBody = reply.mode === 'json' || reply.status >= 300;
-  const keepLimit = reply.status >= 300 ? MAX_ERROR_BODY : Number.POSITIVE_INFINITY;
+  const tee = createTee(res, {
+    parse: parser ? (chunk) => feed(() => parser.push(chunk)) : undefined,
+    keepLimit: keepBody ? (reply.status >= 300 ? MAX_ERROR_BODY : Number.POSITIVE_INFINITY) : 0,
+  });
 
   res.writeHead(reply.status, reply.headers);
   if (reply.mode !== 'json') res.flushHeaders();
 
-  // The tee parses a chunk only after it went out, and after this turn's other input: `res.write`
-  // corks the socket until the next tick, and parsing on an immediate lets every stream whose
-  // chunk arrived in the same turn forward it first (a burst of N streams is not held back by
-  // N − 1 parses).
-  const unparsed: Uint8Array[] = [];
-  let parseQueued = false;
-  const parsePending = () => {
-    parseQueued = false;
-    for (let i = 0; i < unparsed.length; i++) {
-      const c = unparsed[i]!;
-      feed(() => parser?.push(c));
-    }
-    unparsed.length = 0;
-  };
-
-  // One chunk to the client, then to the parser and the kept body; false when the client is full.
-  const take = (chunk: Uint8Array): boolean => {
-    const flowing = res.write(chunk);
-    if (parser) {
-      unparsed.push(chunk);
-      if (!parseQueued) {
-        parseQueued = true;
-        setImmediate(parsePending);
-      }
-    }
-    if (keepBody && kept < keepLimit) {
-      keep.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      kept += chunk.byteLength;
-    }
-    return flowing;
-  };
-
   let streamError: unknown;
   try {
-    const body = reply.body;
-    if (isLiveNodeStream(body) && !clientGone) {
-      // undici's body: read through its events (an async iterator costs a promise per chunk and
-      // ~3 % of a blocking call's CPU just to set up).
-      await pumpEvents(body, res, take, () => clientGone);
-    } else {
-      for await (const chunk of body) {
-        if (clientGone) break;
-        if (!take(chunk)) await drainOrClose(res);
-      }
-    }
+    await pumpBody(reply.body, res, tee.take, () => clientGone);
   } catch (err) {
     streamError = err;
   }
   res.off('close', onClose);
-  parsePending();
+  tee.parsePending();
 
   if (clientGone || controller.aborted) {
     destroyBody(reply);
@@ -214,7 +173,7 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
   // the event loop, so nothing such as a shutdown can come in between).
   await new Promise<void>((resolve) => process.nextTick(resolve));
 
-  const body = keepBody ? Buffer.concat(keep, Math.min(kept, keepLimit)) : undefined;
+  const body = tee.kept();
   if (reply.status >= 300) {
     return finish('failed', reply.status, upstreamErrorText(reply.status, body?.toString('utf8') ?? ''), null, reply.model);
   }
@@ -249,88 +208,6 @@ function finishReducer(ctx: PipelineContext, reducer: StreamReducer): ApiOutcome
 function destroyBody(reply: ProviderReply): void {
   const b = reply.body as { destroy?: (err?: Error) => void };
   b.destroy?.();
-}
-
-interface NodeBody extends AsyncIterable<Uint8Array> {
-  on(ev: string, fn: (...args: never[]) => void): unknown;
-  off(ev: string, fn: (...args: never[]) => void): unknown;
-  pause(): unknown;
-  resume(): unknown;
-  destroyed: boolean;
-}
-
-/** A Node Readable nobody destroyed yet (an already-destroyed one goes the iterator's way). */
-function isLiveNodeStream(body: AsyncIterable<Uint8Array>): body is NodeBody {
-  const b = body as Partial<NodeBody>;
-  return typeof b.on === 'function' && typeof b.off === 'function' && typeof b.pause === 'function' && typeof b.resume === 'function' && b.destroyed === false;
-}
-
-/**
- * Reads `body` to its end through its events, handing each chunk to `take` as it comes; pauses the
- * body while the client is full (backpressure reaches upstream). Resolves at the end, or once the
- * client went away (`gone`, or the response closed); rejects with the body's error, or with a
- * premature-close error when the body closed without ending — as `for await` would.
- */
-function pumpEvents(body: NodeBody, res: ServerResponse, take: (chunk: Uint8Array) => boolean, gone: () => boolean): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let done = false;
-    const settle = (err?: unknown) => {
-      if (done) return;
-      done = true;
-      body.off('data', onData);
-      body.off('end', onEnd);
-      // The 'error' listener stays: a body destroyed after we stopped reading (client gone → abort)
-      // still emits its error, and an 'error' nobody listens to would crash the process.
-      body.off('close', onBodyClose);
-      res.off('drain', onDrain);
-      res.off('close', onResClose);
-      if (err === undefined) resolve();
-      else reject(err);
-    };
-    const onData = (chunk: Uint8Array) => {
-      if (done) return;
-      if (gone()) {
-        body.pause();
-        settle();
-        return;
-      }
-      let flowing: boolean;
-      try {
-        flowing = take(chunk);
-      } catch (err) {
-        body.pause();
-        settle(err);
-        return;
-      }
-      if (!flowing && !res.destroyed) body.pause();
-    };
-    const onDrain = () => {
-      if (!done) body.resume();
-    };
-    const onResClose = () => settle();
-    const onEnd = () => settle();
-    const onError = (err: unknown) => settle(err);
-    const onBodyClose = () => settle(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
-    res.on('drain', onDrain);
-    res.on('close', onResClose);
-    body.on('end', onEnd);
-    body.on('error', onError);
-    body.on('close', onBodyClose);
-    body.on('data', onData);
-    // A Readable flows once it has a 'data' listener; the dispatcher's body waits to be resumed.
-    body.resume();
-  });
-}
-
-/** Waits for the client to take more, or to go away (backpressure reaches upstream meanwhile). */
-async function drainOrClose(res: ServerResponse): Promise<void> {
-  if (res.destroyed) return;
-  const ac = new AbortController();
-  try {
-    await Promise.race([once(res, 'drain', { signal: ac.signal }), once(res, 'close', { signal: ac.signal })]);
-  } finally {
-    ac.abort();
-  }
 }
 
 function safe<T>(ctx: PipelineContext, fn: () => T, fallback: () => T): T {

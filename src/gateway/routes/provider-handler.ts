@@ -11,18 +11,14 @@ import type { Initiator } from '../../record/types.js';
 import { AuthError, BridgeDisabledError, GatewayError, NotFoundError, asGatewayError, sendError } from '../errors.js';
 import type { OverloadGuard } from '../overload/index.js';
 import { enterGates, leaveGates, type RequestGate } from '../gates.js';
-import { hostGuard } from '../middleware/host-check.js';
-import { bridgeTokenFrom } from '../middleware/auth.js';
-import { readJsonBody } from '../middleware/body.js';
-import { CLIENT_ABORTED, runInterception, type PipelineContext } from '../stream/pipeline.js';
-import { PREFIXES, matchRoute, type ProviderPrefix, type RouteMatch } from './provider-routes.js';
-import { prepareUpstream, type HttpAdapterSpec } from '../providers/http-adapter.js';
+import { hostGuard } from '../http/host-check.js';
+import { bridgeTokenFrom } from '../http/bridge-token.js';
+import { readJsonBody } from '../http/read-body.js';
+import { CLIENT_ABORTED, runInterception, type PipelineContext } from '../intercept/intercept.js';
+import { PREFIXES, matchRoute, type RouteMatch } from './provider-table.js';
 import type { ProviderAdapters } from '../providers/index.js';
-import { anthropicAuth } from '../providers/anthropic/adapter.js';
-import { openaiAuth } from '../providers/openai/adapter.js';
-import { mapUpstreamError, upstreamRequest, type UpstreamPool } from '../upstream/http.js';
-import { downstreamHeaders } from '../upstream/headers.js';
-import { CallAbort } from '../stream/call-abort.js';
+import type { UpstreamPool } from '../upstream/http.js';
+import { passthrough } from './passthrough.js';
 
 export interface ProviderRouteDeps {
   settings: () => Settings;
@@ -127,59 +123,3 @@ async function intercept(
     bodyError: body.error,
   });
 }
-
-const AUTH: Record<'anthropic' | 'openai', Pick<HttpAdapterSpec, 'name' | 'keySetting' | 'authorize'>> = {
-  anthropic: anthropicAuth,
-  openai: openaiAuth,
-};
-
-/** Upstream path for a passthrough route: Anthropic bases end before `/v1`, OpenAI bases include it. */
-function passPath(provider: 'anthropic' | 'openai', path: string): string {
-  return provider === 'openai' ? path.replace(/^\/v1/, '') : path;
-}
-
-async function passthrough(
-  deps: ProviderRouteDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
-  prefix: ProviderPrefix,
-  route: RouteMatch,
-  search: string,
-): Promise<void> {
-  if (prefix.provider === 'bedrock') throw new NotFoundError('no passthrough routes for Bedrock');
-  const cfg = deps.adapters.http(prefix.provider);
-  const { url, headers } = prepareUpstream(AUTH[prefix.provider], cfg, { headers: req.headers, search }, passPath(prefix.provider, route.path));
-  let body: Buffer | undefined;
-  if (req.method === 'POST') {
-    const read = await readJsonBody(req, deps.settings().max_body_size);
-    if (read.error) throw read.error;
-    body = read.raw;
-    headers['content-type'] ??= 'application/json';
-  }
-  const controller = new CallAbort();
-  res.on('close', () => {
-    if (!res.writableFinished) controller.abort(new Error('client disconnected'));
-  });
-  const answer = await upstreamRequest(deps.pool, {
-    provider: prefix.provider,
-    url,
-    method: req.method === 'DELETE' ? 'DELETE' : req.method === 'POST' ? 'POST' : 'GET',
-    headers,
-    body,
-    signal: controller,
-    headersTimeoutMs: cfg.headersTimeoutMs,
-    bodyTimeoutMs: cfg.bodyTimeoutMs,
-  });
-  res.writeHead(answer.status, downstreamHeaders(answer.headers));
-  try {
-    for await (const chunk of answer.body) res.write(chunk);
-    res.end();
-  } catch (err) {
-    if (!controller.aborted) {
-      const mapped = mapUpstreamError(prefix.provider, err, cfg.bodyTimeoutMs);
-      deps.pipeline.warn({ err: mapped instanceof Error ? mapped.message : String(mapped) }, 'passthrough broke off');
-    }
-    res.destroy();
-  }
-}
-

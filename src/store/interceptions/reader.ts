@@ -1,0 +1,144 @@
+/**
+ * The read side of the interception store: pages, single records, ranges and usage sums, answered
+ * from the in-memory index with whole records read back by byte offset. In read-only mode (the
+ * CLI next to a running server) each read first picks up what the writer process appended or
+ * rewrote since the last look.
+ */
+import type { Interception } from '../../record/types.js';
+import { emptyUsage, tokenSums, type UsageTotals } from '../../record/usage.js';
+import type { ListQuery, ListResult, UsageFields } from './types.js';
+import { pendingRecord, setTokens, type Entry, type StringPool } from './entry.js';
+import type { MemoryIndex } from './memory-index.js';
+import { checkLimit } from './options.js';
+import { refreshSegments } from './refresh.js';
+import { dataPath, parseRecordLine, readLines } from './segment-files.js';
+
+/** Records read from disk at a time (bounded memory for ranges of any size). */
+export const READ_CHUNK = 256;
+
+export class SegmentReader {
+  /** Serialises refreshes (read-only mode). */
+  private refreshing: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly dir: string,
+    private readonly index: MemoryIndex,
+    private readonly pool: StringPool,
+    /** Known data end and inode per segment: the writer's sizes, the reader's refresh baseline. */
+    private readonly segs: Map<string, { end: number; ino: number }>,
+    private readonly readOnly: boolean,
+  ) {}
+
+  async list(q: ListQuery): Promise<ListResult> {
+    const limit = checkLimit(q.limit);
+    await this.refresh();
+    const { count, page } = this.index.select(q, limit, q.afterId);
+    return { count, results: await this.readEntries(page) };
+  }
+
+  async get(id: string): Promise<Interception | undefined> {
+    await this.refresh();
+    const e = this.index.get(id);
+    if (!e) return undefined;
+    const [rec] = await this.readEntries([e]);
+    return rec;
+  }
+
+  async *iterate(range: { since?: number; until?: number }): AsyncIterable<Interception> {
+    await this.refresh();
+    // A snapshot of pointers (8 bytes each); the records themselves are read a chunk at a time.
+    const snap = this.index.range(range.since, range.until);
+    for (let i = 0; i < snap.length; i += READ_CHUNK) {
+      const chunk = snap.slice(i, i + READ_CHUNK).filter((e) => !e.deleted && e.status !== 'in_flight');
+      for (const rec of await this.readEntries(chunk)) yield rec;
+    }
+  }
+
+  async usage(range: { since?: number; until?: number }, keyOf: (e: UsageFields) => string): Promise<Map<string, UsageTotals>> {
+    await this.refresh();
+    const snap = this.index.range(range.since, range.until).filter((e) => !e.deleted && e.status !== 'in_flight');
+    // Entries whose index line predates the token sums: read those records once and keep the sums.
+    const unknown = snap.filter((e) => !e.tokKnown);
+    for (let i = 0; i < unknown.length; i += READ_CHUNK) {
+      const chunk = unknown.slice(i, i + READ_CHUNK);
+      const byId = new Map((await this.readEntries(chunk)).map((r) => [r.id, r]));
+      for (const e of chunk) {
+        const rec = byId.get(e.id);
+        if (rec) setTokens(e, tokenSums(rec));
+      }
+    }
+    const rows = new Map<string, UsageTotals>();
+    for (const e of snap) {
+      if (e.deleted || !e.tokKnown) continue; // purged meanwhile, or its line could not be read
+      const key = keyOf(e);
+      let row = rows.get(key);
+      if (!row) {
+        row = emptyUsage();
+        rows.set(key, row);
+      }
+      row.requests += 1;
+      row.input_tokens += e.tokIn;
+      row.output_tokens += e.tokOut;
+      row.cache_read_input_tokens += e.tokCacheRead;
+      row.cache_write_input_tokens += e.tokCacheWrite;
+      row.reasoning_tokens += e.tokReasoning;
+    }
+    return rows;
+  }
+
+  /**
+   * Reads whole records for entries, in the given order. A line that does not hold the expected
+   * id means it moved under us (a rewrite here or in the writer process): look it up again once.
+   */
+  async readEntries(entries: readonly Entry[]): Promise<Interception[]> {
+    const out: (Interception | undefined)[] = await this.readOnce(entries);
+    const missed = entries.filter((_, i) => out[i] === undefined);
+    if (missed.length > 0) {
+      await this.refresh();
+      const again = missed.map((e) => this.index.get(e.id)).filter((e): e is Entry => e !== undefined);
+      const retry = await this.readOnce(again);
+      const byId = new Map(retry.filter((r): r is Interception => r !== undefined).map((r) => [r.id, r]));
+      entries.forEach((e, i) => {
+        if (out[i] === undefined) out[i] = byId.get(e.id);
+      });
+    }
+    return out.filter((r): r is Interception => r !== undefined);
+  }
+
+  private async readOnce(entries: readonly Entry[]): Promise<(Interception | undefined)[]> {
+    const out: (Interception | undefined)[] = new Array(entries.length);
+    const bySeg = new Map<string, number[]>();
+    entries.forEach((e, i) => {
+      const rec = pendingRecord(e);
+      if (rec) out[i] = rec;
+      else if (e.seg !== null) {
+        let list = bySeg.get(e.seg);
+        if (!list) bySeg.set(e.seg, (list = []));
+        list.push(i);
+      }
+    });
+    for (const [day, idxs] of bySeg) {
+      const locs = idxs.map((i) => ({ off: entries[i]!.off, len: entries[i]!.len }));
+      const lines = await readLines(dataPath(this.dir, day), locs).catch(() => []);
+      idxs.forEach((i, k) => {
+        const line = lines[k];
+        const rec = line === undefined ? null : parseRecordLine(line);
+        if (rec && rec.id === entries[i]!.id) out[i] = rec;
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Read-only mode: picks up what another process wrote since the last look — new segments, grown
+   * segments (tail only), rewritten or removed ones (reloaded / dropped). The writer knows already.
+   */
+  async refresh(): Promise<void> {
+    if (!this.readOnly) return;
+    await (this.refreshing = this.refreshing.then(() => this.refreshOnce()));
+  }
+
+  private refreshOnce(): Promise<void> {
+    return refreshSegments(this.dir, this.segs, this.pool, this.index, this.index);
+  }
+}
