@@ -4,7 +4,7 @@
  * Each SPEC §7 line becomes one ECS document. Every document also carries the interception's
  * identity (user, provider, model, client) so a SIEM can filter any event without a join.
  * `gen_ai.*` names follow the OpenTelemetry GenAI semantic conventions. Every field emitted here
- * is listed in docs/logging.md; test/unit/export checks output against that list.
+ * is listed in docs/logging.md; test/unit/store/export.test.ts checks output against that list.
  */
 import type { Interception } from '../record/types.js';
 import { interceptionLogLines, type InterceptionLogLine } from '../record/log-lines.js';

@@ -14,7 +14,7 @@ import { startGatewayHarness, type GatewayHarness, type Interception } from '../
 import { startMockBedrock, type MockBedrock } from '../helpers/mock-bedrock.js';
 import { formatLogLine, interceptionLogLines } from '../../src/record/log-lines.js';
 import type { EcsDocument } from '../../src/store/ecs.js';
-import { assertEcsDocument } from '../unit/export/ecs-fields.js';
+import { assertEcsDocument } from '../helpers/ecs-fields.js';
 
 const NATIVE_MODEL = 'us.anthropic.claude-3-7-sonnet-20250219-v1:0';
 let h: GatewayHarness;

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRecordFanout, type FinishedRecord, type RecordConsumer } from '../../../src/record/fanout.js';
 import type { Interception } from '../../../src/record/types.js';
-import { makeRecord } from '../log/make-record.js';
+import { makeRecord } from '../../helpers/make-record.js';
 
 function finished(n: number): FinishedRecord {
   return makeRecord(n) as FinishedRecord;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addUsage, emptyUsage, tokenSums } from '../../../src/record/usage.js';
-import { makeRecord } from '../log/make-record.js';
+import { makeRecord } from '../../helpers/make-record.js';
 
 describe('token arithmetic', () => {
   it('sums every token row, reasoning from metadata, odd values as 0', () => {

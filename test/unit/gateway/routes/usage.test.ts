@@ -1,0 +1,61 @@
+/** `GET /api/v1/usage?group_by=day&tz=…`: days bucketed in the caller's zone (docs/admin-api.md). */
+import { describe, expect, it } from 'vitest';
+import { tzOffset } from '../../../../src/gateway/routes/admin.js';
+import { dayKeyAt, usageReport } from '../../../../src/gateway/routes/usage.js';
+import { openInterceptionStore, type InterceptionStore } from '../../../../src/store/interceptions/index.js';
+import type { Interception } from '../../../../src/record/types.js';
+import { makeRecord } from '../../../helpers/make-record.js';
+import { tempDir } from '../../../helpers/store-temp.js';
+
+const at = (iso: string, n: number) => makeRecord(n, Date.parse(iso));
+
+/** A real store holding `recs` (usage is answered from its index). */
+async function storeOf(recs: Interception[]): Promise<InterceptionStore & { done(): Promise<void> }> {
+  const { dir, cleanup } = await tempDir();
+  const store = await openInterceptionStore({ dir });
+  for (const r of recs) store.finish(r as Interception & { status: 'completed' });
+  return Object.assign(store, { done: async () => { await store.close(); await cleanup(); } });
+}
+
+describe('usage per day in a time zone', () => {
+  it('a call at 23:30 UTC lands on the next local day with tz=60', async () => {
+    const store = await storeOf([at('2026-11-26T23:30:00Z', 1), at('2026-11-26T12:00:00Z', 2)]);
+    const utc = await usageReport(store, 'day', {});
+    expect(utc.map((r) => [r.key, r.requests])).toEqual([['2026-11-26', 2]]);
+    const cet = await usageReport(store, 'day', {}, 60);
+    expect(cet.map((r) => [r.key, r.requests])).toEqual([['2026-11-26', 1], ['2026-11-27', 1]]);
+    expect(cet[1]?.input_tokens).toBe(10);
+    await store.done();
+  });
+
+  it('west of UTC an early-morning UTC call is still the previous local day', () => {
+    expect(dayKeyAt(Date.parse('2026-11-27T03:00:00.000Z'), -300)).toBe('2026-11-26');
+    expect(dayKeyAt(Date.parse('2026-11-27T05:00:00.000Z'), -300)).toBe('2026-11-27');
+    expect(dayKeyAt(Date.parse('2026-11-26T10:15:00.000Z'), 840)).toBe('2026-11-27');
+    expect(dayKeyAt(Date.parse('2026-11-26T10:15:00.000Z'), -840)).toBe('2026-11-25');
+    expect(dayKeyAt(Date.parse('2026-11-26T23:59:59.999Z'))).toBe('2026-11-26');
+    // Half-hour zones (India, UTC+5:30).
+    expect(dayKeyAt(Date.parse('2026-11-26T18:29:00.000Z'), 330)).toBe('2026-11-26');
+    expect(dayKeyAt(Date.parse('2026-11-26T18:30:00.000Z'), 330)).toBe('2026-11-27');
+  });
+
+  it('other groupings ignore tz', async () => {
+    const store = await storeOf([at('2026-11-26T23:30:00Z', 1)]);
+    expect(await usageReport(store, 'model', {}, 60)).toEqual(await usageReport(store, 'model', {}));
+    await store.done();
+  });
+
+  it('tz is validated: whole minutes from -840 to 840', () => {
+    expect(tzOffset(undefined)).toBe(0);
+    expect(tzOffset('')).toBe(0);
+    expect(tzOffset('60')).toBe(60);
+    expect(tzOffset('-300')).toBe(-300);
+    expect(tzOffset('+330')).toBe(330);
+    expect(tzOffset('840')).toBe(840);
+    expect(tzOffset('-840')).toBe(-840);
+    expect(Object.is(tzOffset('-0'), 0)).toBe(true);
+    for (const bad of ['841', '-841', '1.5', 'abc', '60m', '1e2', ' ', '0x3c', ['60', '120']]) {
+      expect(() => tzOffset(bad), String(bad)).toThrow(/tz must be whole minutes east of UTC from -840 to 840/);
+    }
+  });
+});
