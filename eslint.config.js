@@ -32,8 +32,14 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts', 'src/**/*.tsx', 'electron/**/*.ts'],
     extends: [tseslint.configs.base],
+    // Type-aware rules: each file is checked with its own tsconfig (src/ui has one of its own).
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       'no-debugger': 'error',
+      // A promise nobody awaits or catches loses its rejection (an unhandled rejection ends the
+      // process); one handed where a callback's return is ignored (an event listener) does too.
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
     },
   },
   {

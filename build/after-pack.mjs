@@ -7,7 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FuseV1Options, FuseVersion } from '@electron/fuses';
-import { Arch } from 'builder-util';
+import { Arch } from 'electron-builder';
 
 /** Real Electron binaries are tens of MB; the stand-in is a few bytes. */
 const MIN_REAL_BINARY = 1024 * 1024;
@@ -26,7 +26,7 @@ function fuseFile({ electronPlatformName, appOutDir, packager }) {
   }
 }
 
-/** @param {import('app-builder-lib').AfterPackContext} context */
+/** @param {import('electron-builder').AfterPackContext} context */
 export default async function afterPack(context) {
   const file = fuseFile(context);
   if (!existsSync(file) || statSync(file).size < MIN_REAL_BINARY) {

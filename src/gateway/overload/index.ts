@@ -16,8 +16,8 @@ import { CircuitOpenError, GatewayError, TooManyRequestsError } from '../errors.
 import type { RequestGate } from '../gates.js';
 import { CircuitBreakers, FAILURE_STATUSES, circuitKey, type CallOutcome, type CircuitState } from './circuit-breaker.js';
 
-export { CircuitBreakers, circuitKey, FAILURE_STATUSES } from './circuit-breaker.js';
-export type { CircuitState, CallOutcome, CircuitTicket } from './circuit-breaker.js';
+export { CircuitBreakers } from './circuit-breaker.js';
+export type { CircuitState } from './circuit-breaker.js';
 
 export interface OverloadSettings {
   max_concurrency: number;

@@ -7,9 +7,8 @@ import type { InterceptionStore, InterceptionWriter } from './types.js';
 import { FileInterceptionStore } from './store.js';
 import type { StoreOptions } from './options.js';
 
-export type { StoreLogger, StoreOptions } from './options.js';
+export type { StoreOptions } from './options.js';
 export type * from './types.js';
-export { stripRecord } from './maintenance.js';
 
 /**
  * Opens (and in writer mode recovers) the store in `<dir>/interceptions/`.

@@ -4,8 +4,7 @@
  * bundle holds no server code and the two never drift apart.
  */
 
-export type ProviderName = 'anthropic' | 'openai' | 'bedrock';
-export type { EndStatus, InterceptionStatus, Metadata } from '../../record/types.js';
+export type { InterceptionStatus, Metadata } from '../../record/types.js';
 
 export interface ProviderStatus {
   name: string;
@@ -92,7 +91,7 @@ export interface CreatedToken {
 }
 
 // The record itself is the server's type (SPEC §6), shared rather than copied.
-export type { TokenUsage, UserPrompt, ToolUsage, ModelThought, Interception } from '../../record/types.js';
+export type { Interception } from '../../record/types.js';
 import type { Interception } from '../../record/types.js';
 
 export interface InterceptionPage {

@@ -17,7 +17,7 @@ export function CopyButton({ text, label = 'Copy', class: cls = '' }: Props) {
   }, [state]);
   const onClick = async () => setState((await copyText(text)) ? 'copied' : 'failed');
   return (
-    <button type="button" class={`btn btn-small copy-btn ${cls} ${state}`} onClick={onClick} aria-label={label} title={label}>
+    <button type="button" class={`btn btn-small copy-btn ${cls} ${state}`} onClick={() => void onClick()} aria-label={label} title={label}>
       <span aria-hidden="true">{state === 'copied' ? '✓ Copied' : state === 'failed' ? 'Copy failed' : 'Copy'}</span>
       <span class="sr-only" aria-live="polite">{state === 'copied' ? 'Copied to the clipboard' : state === 'failed' ? 'Could not copy; select the text instead' : ''}</span>
     </button>

@@ -24,7 +24,7 @@ export function ProviderTest({ name, label, disabled }: { name: string; label: s
   const models = result?.models ?? [];
   return (
     <div class="provider-test">
-      <button type="button" class="btn btn-small" onClick={run} disabled={busy || disabled} aria-describedby={`test-${name}-result`}>
+      <button type="button" class="btn btn-small" onClick={() => void run()} disabled={busy || disabled} aria-describedby={`test-${name}-result`}>
         {busy ? 'Testing…' : 'Test connection'}
       </button>
       <div id={`test-${name}-result`} class="test-result" aria-live="polite">

@@ -57,7 +57,7 @@ export function ExportCard() {
   return (
     <Card title="Export" id="export">
       <p class="muted">Download stored interceptions as log lines for a SIEM — the same lines as <code>aibridge export</code>.</p>
-      <form class="form" onSubmit={run}>
+      <form class="form" onSubmit={(e) => void run(e)}>
         <div class="form-row">
           <label class="field">
             <span class="label">Range</span>

@@ -38,7 +38,7 @@ export function LoginPage() {
   const shown = error ?? message;
   return (
     <main class="login" id="main">
-      <form class="login-card" onSubmit={submit} aria-labelledby="login-title" noValidate>
+      <form class="login-card" onSubmit={(e) => void submit(e)} aria-labelledby="login-title" noValidate>
         <div class="login-brand">
           <img src={`${import.meta.env.BASE_URL}favicon.svg`} alt="" width={40} height={40} />
           <h1 id="login-title">AI Bridge</h1>

@@ -40,7 +40,7 @@ function BridgeCard({ status }: { status: Status }) {
   return (
     <Card class={`bridge-card ${enabled ? 'is-on' : 'is-off'}`}>
       <div class="bridge-row">
-        <Switch checked={enabled} onChange={toggle} label="Bridge" busy={busy} />
+        <Switch checked={enabled} onChange={(next) => void toggle(next)} label="Bridge" busy={busy} />
         <div>
           <h2 class="bridge-title" id="bridge-state">Bridge is {enabled ? 'on' : 'off'}</h2>
           <p class="muted">

@@ -86,7 +86,7 @@ function RetentionForm({ data, onSaved }: { data: SettingsResponse; onSaved: (s:
   };
 
   return (
-    <form class="form" onSubmit={submit} aria-label="Retention and logging" noValidate>
+    <form class="form" onSubmit={(e) => void submit(e)} aria-label="Retention and logging" noValidate>
       <Card title="Retention" id="retention" class="stack">
         {durationField('retention', 'Keep interceptions for', 'Whole records older than this are deleted. Units s, m, h, d, w (e.g. 60d, 2w); 0 keeps them forever.', retentionProblem)}
         {durationField('content_retention', 'Keep prompt text, tool arguments and thoughts for', 'After this, the text is removed but the record and its token usage stay. 0 keeps the text as long as the record.', contentProblem)}

@@ -77,7 +77,7 @@ export function TokensPage() {
       <PageHeader title="Bridge tokens" description="Each tool or person gets a token to use as its API key. Calls are recorded under the token’s name; revoke a token to cut it off at once." />
       {created && <NewToken created={created} status={status.data} onDone={() => setCreated(null)} />}
       <Card title="Create a token" id="create-token">
-        <form class="inline-form" onSubmit={create}>
+        <form class="inline-form" onSubmit={(e) => void create(e)}>
           <label class="field grow">
             <span class="label">Name</span>
             <input type="text" name="token-name" value={name} maxLength={100} placeholder="e.g. alice-laptop" autocomplete="off" onInput={(e) => setName(e.currentTarget.value)} />

@@ -5,4 +5,3 @@
 export { bedrockConfigured, validateBedrockConfig, type BedrockConfig } from './config.js';
 export { createBedrockMessagesAdapter } from './messages-adapter.js';
 export { createBedrockNativeAdapter } from './native-adapter.js';
-export type { BedrockAdapterOptions } from './shared.js';
