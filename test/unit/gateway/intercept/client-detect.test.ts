@@ -11,6 +11,9 @@ describe('detectClient', () => {
     ['claude-cli/1.0.119 (external, sdk-ts)', 'Claude Code'],
     ['codex_cli_rs/0.87.0 (Mac OS 26.2.0; arm64) ghostty/1.3.0-main_250877ef', 'Codex'],
     ['codex_exec/0.63.0 (Ubuntu 24.4.0; x86_64) dumb (codex_exec; 0.63.0)', 'Codex'],
+    // issue 14: the Codex app/IDE agent; Coder matches any `codex` prefix.
+    ['codex/1.0.0', 'Codex'],
+    ['claude-vscode/2.0.1', 'Claude Code'],
     ['Zed/0.219.4+stable.119.abc123 (macos; aarch64)', 'Zed'],
     ['GitHubCopilotChat/0.37.2026011603', 'GitHub Copilot'],
     ['copilot/0.0.403 (client/cli linux v24.11.1)', 'GitHub Copilot'],
@@ -19,6 +22,18 @@ describe('detectClient', () => {
     ['roo-code/3.45.0 (darwin 25.2.0; arm64) node/22.21.1', 'Roo Code'],
     ['RooCode/3.25.1', 'Roo Code'],
     ['Cline/3.30.0', 'Cline'],
+    // The rest of Coder AI Bridge's list (coder/aibridge GuessClient).
+    ['xum/0.20.0 ai-sdk/openai/3.0.36 ai-sdk/provider-utils/4.0.15 runtime/node.js/22', 'Xum'],
+    ['mux/0.19.0-next.2.gcceff159 ai-sdk/openai/3.0.36 runtime/node.js/22', 'Xum'],
+    ['coder-agents/v2.24.0 (linux/amd64)', 'Coder Agents'],
+    ['Charm Crush/0.1.11', 'Charm Crush'],
+    ['Charm-Crush/0.2.0 (https://charm.land/crush)', 'Charm Crush'],
+    ['opencode/1.16.0 ai-sdk/provider-utils/4.0.23 runtime/bun/1.3.14', 'OpenCode'],
+    ['Junie:SNAPSHOT', 'Junie'],
+    ['Cursor/1.2.0', 'Cursor'],
+    ['codexx', 'Codex'],
+    ['my-codex/1.0', 'Unknown'],
+    ['opencodex/1.0', 'Unknown'],
     ['Anthropic/JS 0.68.0', 'Unknown'],
     ['OpenAI/JS 6.9.0', 'Unknown'],
     ['ccclaude-cli/wrong-prefix', 'Unknown'],
@@ -38,6 +53,9 @@ describe('detectClient', () => {
     expect(client({ 'user-agent': 'OpenAI/JS 5.0.0', 'x-title': 'Roo Code', 'http-referer': 'https://github.com/RooVetGit/Roo-Cline' })).toBe('Roo Code');
     expect(client({ 'user-agent': 'OpenAI/JS 5.0.0', 'x-title': 'Cline', 'http-referer': 'https://cline.bot' })).toBe('Cline');
     expect(client({ 'copilot-integration-id': 'vscode-chat' })).toBe('GitHub Copilot');
+    // Kilo's OpenCode-based CLI keeps OpenCode's agent but names itself in X-Title.
+    expect(client({ 'user-agent': 'opencode/7.8.3 (darwin 25.0.0; arm64)', 'x-title': 'Kilo Code' })).toBe('Kilo Code');
+    expect(client({ 'user-agent': 'opencode/7.8.3', 'x-cursor-client-version': '1.0' })).toBe('Cursor');
     expect(client({})).toBe('Unknown');
   });
 
