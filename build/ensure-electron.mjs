@@ -1,6 +1,8 @@
-// `npm run desktop` needs the Electron runtime. npm 11 does not run dependencies' install scripts
-// unless a project approves them (package.json `allowScripts`), and approving electron's would make
-// `npm ci` fail on machines that cannot download it. So the download happens here, on demand.
+// `npm run desktop` needs the Electron runtime. package.json `allowScripts` denies electron's install
+// script (npm 11 runs a dependency's install script unless the project denies it), because running
+// it at `npm ci` fails on machines that cannot reach the Electron download host and only the
+// desktop app needs the runtime. So the download happens here, on demand; `npm ci` keeps the
+// package itself (its TypeScript types are what the type-check needs).
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
