@@ -198,6 +198,15 @@ function bodyProblem(body: unknown, modelId: string): string | null {
   for (const field of ['service_tier', 'container', 'inference_geo']) if (field in b) return `${field}: Extra inputs are not permitted`;
   const thinking = b['thinking'] as Json | undefined;
   if (thinking?.['type'] === 'adaptive' && !/claude-(opus|sonnet)-4-[6-9]/.test(modelId)) return 'thinking.type: adaptive thinking is not supported on this model';
+  // Model-gated betas and the fields they unlock, as Coder AI Bridge's Bedrock test states them:
+  // effort only on Opus 4.5, context management only on Sonnet 4.5 / Haiku 4.5; adaptive-only
+  // models (Opus 4.7 on, Claude 5) take output_config natively.
+  const betas = Array.isArray(b['anthropic_beta']) ? (b['anthropic_beta'] as unknown[]) : [];
+  if (betas.includes('effort-2025-11-24') && !/claude-opus-4-5/.test(modelId)) return 'invalid beta flag';
+  if (betas.includes('context-management-2025-06-27') && !/claude-(sonnet|haiku)-4-5/.test(modelId)) return 'invalid beta flag';
+  if ('context_management' in b && !betas.includes('context-management-2025-06-27')) return 'context_management: Extra inputs are not permitted';
+  const nativeOutputConfig = /claude-opus-4-[7-9]|claude-(opus|sonnet|haiku)-[5-9]/.test(modelId);
+  if ('output_config' in b && !betas.includes('effort-2025-11-24') && !nativeOutputConfig) return 'output_config: Extra inputs are not permitted';
   return null;
 }
 

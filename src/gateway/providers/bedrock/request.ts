@@ -10,6 +10,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { BedrockConfig } from './config.js';
+import { CONTEXT_MANAGEMENT_BETA, EFFORT_BETA, MODEL_GATED_BETAS, bedrockModelRule } from './model-rules.js';
 
 /** The only `anthropic_version` Bedrock accepts. */
 export const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
@@ -24,7 +25,7 @@ const REJECTED_FIELDS = ['model', 'stream', 'metadata', 'service_tier', 'contain
 
 /**
  * Beta flags Bedrock accepts for Claude (AWS request/response page; the same list Coder AI Bridge
- * keeps). Others (claude-code-20250219, oauth-2025-04-20, prompt-caching-scope-2026-01-05, …)
+ * keeps); the model-gated ones also need the model's row in model-rules.ts. Others (claude-code-20250219, oauth-2025-04-20, prompt-caching-scope-2026-01-05, …)
  * make Bedrock answer 400 "invalid beta flag", so they are dropped.
  */
 const SUPPORTED_BETAS = new Set([
@@ -42,15 +43,6 @@ const SUPPORTED_BETAS = new Set([
   'tool-examples-2025-10-29',
 ]);
 
-/** Model families where Bedrock takes context management (Claude 4.5 and later). */
-const CONTEXT_MANAGEMENT_MODELS = /claude-(sonnet|haiku|opus)-4-[5-9]/;
-/** Effort (`output_config`) needs the beta on Opus 4.5 and is native from the 4.6 family on. */
-const EFFORT_BETA_MODELS = /claude-opus-4-[5-9]/;
-const NATIVE_OUTPUT_CONFIG_MODELS = /claude-(opus|sonnet)-4-[6-9]/;
-/** Bedrock models that take `thinking: {type: "adaptive"}` (AWS adaptive-thinking page: 4.6 on). */
-const ADAPTIVE_THINKING_MODELS = /claude-(opus|sonnet)-4-[6-9]|claude-(opus|sonnet|haiku)-[5-9]/;
-/** Bedrock models that take only adaptive thinking and reject `enabled` + budget (Opus 4.7 on). */
-const ADAPTIVE_ONLY_MODELS = /claude-opus-4-[7-9]/;
 /** Share of `max_tokens` given to thinking per effort when adaptive becomes a budget (as Coder AI Bridge). */
 const EFFORT_RATIO: Record<string, number> = { low: 0.2, medium: 0.5, high: 0.8, max: 0.95 };
 
@@ -109,13 +101,13 @@ export function betaHeaderValues(headers: IncomingHttpHeaders): string[] {
   return lines.flatMap((l) => l.split(',')).map((s) => s.trim()).filter((s) => s !== '');
 }
 
-/** Keeps the beta flags Bedrock accepts for this model, in order, without duplicates. */
+/** Keeps the beta flags Bedrock accepts for this model (model-rules.ts), in order, without duplicates. */
 export function filterBetas(flags: readonly string[], model: string): string[] {
+  const rule = bedrockModelRule(model);
   const out: string[] = [];
   for (const flag of flags) {
     if (!SUPPORTED_BETAS.has(flag) || out.includes(flag)) continue;
-    if (flag === 'context-management-2025-06-27' && !CONTEXT_MANAGEMENT_MODELS.test(model)) continue;
-    if (flag === 'effort-2025-11-24' && !EFFORT_BETA_MODELS.test(model)) continue;
+    if (MODEL_GATED_BETAS.has(flag) && !rule.betas.includes(flag)) continue;
     out.push(flag);
   }
   return out;
@@ -144,20 +136,22 @@ function stripCacheScopes(body: Record<string, unknown>): void {
 
 /**
  * Claude Code picks the thinking shape from the first-party model name it asked for, which may not
- * suit the Bedrock model it is mapped to: `adaptive` becomes `enabled` with a budget derived from
- * `max_tokens` and the effort (or `disabled` when that budget would be under the 1024 minimum) on
- * models without adaptive thinking, and `enabled` becomes `adaptive` on adaptive-only models.
+ * suit the Bedrock model it is mapped to (model-rules.ts): `adaptive` becomes `enabled` with a
+ * budget derived from `max_tokens` and the effort (or `disabled` when that budget would be under the
+ * 1024 minimum) on models without adaptive thinking, and `enabled` becomes `adaptive` on
+ * adaptive-only models.
  */
 function fitThinking(body: Record<string, unknown>, model: string): void {
   const thinking = body['thinking'];
   if (!isRecord(thinking)) return;
-  if (thinking['type'] === 'adaptive' && !ADAPTIVE_THINKING_MODELS.test(model)) {
+  const rule = bedrockModelRule(model);
+  if (thinking['type'] === 'adaptive' && rule.thinking === 'budget') {
     const maxTokens = typeof body['max_tokens'] === 'number' ? body['max_tokens'] : 0;
     const effort = isRecord(body['output_config']) ? body['output_config']['effort'] : undefined;
     const ratio = (typeof effort === 'string' ? EFFORT_RATIO[effort] : undefined) ?? EFFORT_RATIO['high'] ?? 0.8;
     const budget = Math.floor(maxTokens * ratio);
     body['thinking'] = budget >= 1024 ? { type: 'enabled', budget_tokens: budget } : { type: 'disabled' };
-  } else if (thinking['type'] === 'enabled' && ADAPTIVE_ONLY_MODELS.test(model)) {
+  } else if (thinking['type'] === 'enabled' && rule.thinking === 'adaptive-only') {
     body['thinking'] = { type: 'adaptive' };
   }
 }
@@ -177,9 +171,10 @@ export function toBedrockBody(json: Record<string, unknown>, headers: IncomingHt
   if (betas.length > 0) body['anthropic_beta'] = betas;
   else delete body['anthropic_beta'];
 
+  // The thinking budget reads the effort before output_config may go.
   fitThinking(body, model);
-  if (!betas.includes('context-management-2025-06-27')) delete body['context_management'];
-  if (!betas.includes('effort-2025-11-24') && !NATIVE_OUTPUT_CONFIG_MODELS.test(model)) delete body['output_config'];
+  if (!betas.includes(CONTEXT_MANAGEMENT_BETA)) delete body['context_management'];
+  if (!betas.includes(EFFORT_BETA) && bedrockModelRule(model).outputConfig !== 'native') delete body['output_config'];
   stripCacheScopes(body);
   return body;
 }
