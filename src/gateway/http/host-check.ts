@@ -11,8 +11,10 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 export function hostName(header: string): string {
   const h = header.trim().toLowerCase();
   if (h.startsWith('[')) {
-    const end = h.indexOf(']');
-    return end > 0 ? h.slice(1, end) : h;
+    // `[v6]` or `[v6]:port` only: anything else after the bracket (`[::1].evil.com`) is kept whole,
+    // so it matches no allowed name.
+    const m = /^\[([^\]]+)\](?::\d*)?$/.exec(h);
+    return m ? m[1]! : h;
   }
   const colon = h.lastIndexOf(':');
   return colon >= 0 && h.indexOf(':') === colon ? h.slice(0, colon) : h;
