@@ -116,11 +116,15 @@ describe('upstreamDispatch', () => {
       pump();
     });
     const answer = await upstreamDispatch(pool!, call(url));
-    await new Promise((r) => setTimeout(r, 300));
+    // Wait until the buffers between us and the upstream are full and its writes have settled
+    // (however slow the machine): then, with nobody reading, nothing more may leave the upstream.
+    let before = -1;
+    for (let i = 0; i < 100 && before !== written; i++) {
+      before = written;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     expect(blocked).toBe(true);
-    const before = written;
-    await new Promise((r) => setTimeout(r, 200));
-    expect(written).toBe(before); // nobody reads: nothing more leaves the upstream
+    expect(written).toBe(before);
     expect(before).toBeLessThan(64 * 2 ** 20);
     const all = await readAll(answer.body as UpstreamBody);
     expect(all.length).toBe(written);
