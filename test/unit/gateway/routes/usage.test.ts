@@ -59,3 +59,37 @@ describe('usage per day in a time zone', () => {
     }
   });
 });
+
+describe('usage grouped by each key', () => {
+  // Three records that differ in every grouping key, with distinct token counts so a wrong key or
+  // a dropped column shows.
+  const recs = [
+    makeRecord(1, Date.parse('2026-11-26T10:00:00Z'), { client: 'Claude Code', model: 'claude-sonnet-4-5', provider: 'anthropic', initiator: { id: 't1', name: 'alice' } }),
+    makeRecord(2, Date.parse('2026-11-26T11:00:00Z'), {
+      client: 'Codex', model: 'gpt-5', provider: 'openai', initiator: { id: 't2', name: 'bob' },
+      token_usages: [{ id: 'u2', interception_id: 'x', provider_response_id: 'r', input_tokens: 100, output_tokens: 200, cache_read_input_tokens: 30, cache_write_input_tokens: 0, metadata: { reasoning_tokens: 50 }, created_at: '2026-11-26T11:00:01Z' }],
+    }),
+    makeRecord(3, Date.parse('2026-11-27T09:00:00Z'), { client: 'Codex', model: 'claude-sonnet-4-5', provider: 'anthropic', initiator: { id: 't1', name: 'alice' } }),
+  ];
+  const row = (key: string, requests: number, i: number, o: number, cr: number, cw: number, r: number) => ({
+    key, requests, input_tokens: i, output_tokens: o, cache_read_input_tokens: cr, cache_write_input_tokens: cw, reasoning_tokens: r,
+  });
+
+  it('sums every token column under the right key', async () => {
+    const store = await storeOf(recs);
+    expect(await usageReport(store, 'client', {})).toEqual([row('Codex', 2, 110, 220, 33, 4, 55), row('Claude Code', 1, 10, 20, 3, 4, 5)]);
+    expect(await usageReport(store, 'model', {})).toEqual([row('gpt-5', 1, 100, 200, 30, 0, 50), row('claude-sonnet-4-5', 2, 20, 40, 6, 8, 10)]);
+    expect(await usageReport(store, 'provider', {})).toEqual([row('openai', 1, 100, 200, 30, 0, 50), row('anthropic', 2, 20, 40, 6, 8, 10)]);
+    expect(await usageReport(store, 'initiator', {})).toEqual([row('bob', 1, 100, 200, 30, 0, 50), row('alice', 2, 20, 40, 6, 8, 10)]);
+    expect(await usageReport(store, 'day', {})).toEqual([row('2026-11-26', 2, 110, 220, 33, 4, 55), row('2026-11-27', 1, 10, 20, 3, 4, 5)]);
+    await store.done();
+  });
+
+  it('a time range keeps only the records that started in it', async () => {
+    const store = await storeOf(recs);
+    const since = Date.parse('2026-11-26T10:30:00Z');
+    const until = Date.parse('2026-11-27T00:00:00Z');
+    expect(await usageReport(store, 'client', { since, until })).toEqual([row('Codex', 1, 100, 200, 30, 0, 50)]);
+    await store.done();
+  });
+});
