@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Rebuilds dist/ when it is older than src/ (black-box tests run the built product).
+    globalSetup: ['test/helpers/global-setup.ts'],
     exclude: ['test/reliability/**', 'node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
