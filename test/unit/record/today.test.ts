@@ -1,6 +1,7 @@
 /** Today's totals (src/record/today.ts): every token column, in-flight calls and the local-midnight roll-over, on a fake clock. */
 import { describe, expect, it } from 'vitest';
 import { createTodayTotals } from '../../../src/record/today.js';
+import type { FinishedRecord } from '../../../src/record/fanout.js';
 import { makeRecord } from '../../helpers/make-record.js';
 
 describe('today totals', () => {
@@ -20,13 +21,13 @@ describe('today totals', () => {
     today.records.begin?.(rec);
     today.records.begin?.(makeRecord(2, now));
     expect(today.inFlight()).toBe(2);
-    today.records.finish(rec);
+    today.records.finish!(rec as FinishedRecord);
     expect(today.inFlight()).toBe(1);
     // makeRecord's row: input 10, output 20, cache read 3, cache write 4, reasoning 5.
     expect(today.usage()).toEqual({ requests: 3, input_tokens: 11, output_tokens: 22, cache_read_input_tokens: 6, cache_write_input_tokens: 8, reasoning_tokens: 10 });
     now = Date.parse('2026-11-27T00:00:00Z');
     expect(today.usage()).toEqual({ requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_write_input_tokens: 0, reasoning_tokens: 0 });
-    today.records.finish(makeRecord(2, now));
+    today.records.finish!(makeRecord(2, now) as FinishedRecord);
     expect(today.usage().output_tokens).toBe(20);
     expect(today.inFlight()).toBe(0);
   });
