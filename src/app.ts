@@ -27,6 +27,7 @@ import { createProviders, validateProviderSettings } from './gateway/providers/i
 import { createGateway } from './gateway/server.js';
 import { createOverloadGuard } from './gateway/overload/index.js';
 import { statusOf } from './gateway/status.js';
+import { createTelemetry } from './gateway/telemetry/index.js';
 
 export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   // The AWS SDK warns on stderr at first use under Node 20 that *future* SDK releases need Node 22.
@@ -61,11 +62,12 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   // transforms, then the store in the same turn, then the batched consumers a moment later.
   const metrics = createMetrics();
   const live = createLiveFeed();
+  const telemetry = createTelemetry({ settings, onSettingsChange: (fn) => config.onChange(fn), env, version: appVersion(), logger: log, metrics });
   const today = await createTodayTotals({ now, seed: async (since) => (await store.usage({ since }, () => 'today')).get('today') });
   const records = createRecordFanout({
     logger: log,
     transforms: [],
-    consumers: [storeConsumer(store), logging.recordLog, metrics.records, live.records, today.records, ...(opts.recordConsumers ?? [])],
+    consumers: [storeConsumer(store), logging.recordLog, metrics.records, live.records, today.records, telemetry.records, ...(opts.recordConsumers ?? [])],
   });
 
   // Providers and what stands in front of them.
@@ -102,6 +104,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       inFlight: () => today.inFlight(),
       overload: () => overload.snapshot(),
       secretStorage: secrets.kind,
+      telemetry: () => telemetry.status(),
     });
 
   const gateway = createGateway({

@@ -66,6 +66,32 @@ const int = (min: number, max: number) => ({
   expect: `a whole number from ${min} to ${max}`,
 });
 
+export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
+
+/**
+ * `otlp_headers` text (`k=v,k=v`, as OTEL_EXPORTER_OTLP_HEADERS) → a header map; undefined when a
+ * pair has no `=` or an empty name. Values may be percent-encoded (the OTel convention).
+ */
+export function parseOtlpHeaders(text: string): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    if (pair.trim() === '') continue;
+    const eq = pair.indexOf('=');
+    if (eq <= 0) return undefined;
+    const name = pair.slice(0, eq).trim();
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return undefined;
+    let value = pair.slice(eq + 1).trim();
+    try {
+      value = decodeURIComponent(value);
+    } catch {
+      // not percent-encoded: taken as written
+    }
+    out[name] = value;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 export const SETTINGS = {
   enabled: { flag: 'enabled', default: false, ...bool },
   host: { flag: 'host', default: '127.0.0.1', ...str('a host name or IP address') },
@@ -106,6 +132,22 @@ export const SETTINGS = {
     show: (v: string[]) => v.join(','),
     expect: 'a comma-separated list of host names',
   },
+  // SPEC §14: OpenTelemetry export (src/gateway/telemetry/). No endpoint = no export.
+  otlp_endpoint: { flag: 'otlp-endpoint', default: undefined, ...url },
+  otlp_headers: {
+    flag: 'otlp-headers',
+    default: undefined,
+    secret: true,
+    parse: (s: string) => (parseOtlpHeaders(s) ? s.trim() : undefined),
+    expect: 'comma-separated key=value pairs such as authorization=Bearer abc,x-team=ai',
+  },
+  otlp_protocol: {
+    flag: 'otlp-protocol',
+    default: 'http/protobuf' as OtlpProtocol,
+    parse: (s: string): OtlpProtocol | undefined => (OTLP_PROTOCOLS as readonly string[]).includes(s.trim()) ? (s.trim() as OtlpProtocol) : undefined,
+    expect: 'http/protobuf or http/json',
+  },
+  otlp_content: { flag: 'otlp-content', default: false, ...bool },
 } satisfies Record<string, SettingDef<SettingValue>>;
 
 export type SettingKey = keyof typeof SETTINGS;

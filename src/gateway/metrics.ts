@@ -24,6 +24,10 @@ export interface Metrics {
   setCircuitState(key: string, state: 'closed' | 'half_open' | 'open'): void;
   /** A request the gateway refused before it became an interception (401, 503, 413, …). */
   rejected(reason: string): void;
+  /** OpenTelemetry export (SPEC §14): `n` spans reached the collector. */
+  telemetryExported(n: number): void;
+  /** OpenTelemetry export: `n` spans were given up (`queue_full` or `export_failed` after retries). */
+  telemetryDropped(reason: 'queue_full' | 'export_failed', n: number): void;
   /** Prometheus text exposition. */
   render(): Promise<string>;
   /** Content-Type for {@link render}'s output. */
@@ -114,6 +118,19 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     labelNames: ['reason'] as const,
     registers: [registry],
   });
+  const telemetryExportedTotal = new Counter({
+    name: 'aibridge_telemetry_spans_exported_total',
+    help: 'Spans the OTLP collector accepted (SPEC §14).',
+    registers: [registry],
+  });
+  const telemetryDroppedTotal = new Counter({
+    name: 'aibridge_telemetry_spans_dropped_total',
+    help: 'Spans given up: queue_full (collector too slow or down, queue at its bound) or export_failed (after retries).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  telemetryDroppedTotal.inc({ reason: 'queue_full' }, 0);
+  telemetryDroppedTotal.inc({ reason: 'export_failed' }, 0);
   // Create the purge series up front so dashboards see 0 rather than nothing.
   purgedTotal.inc({ kind: 'records' }, 0);
   purgedTotal.inc({ kind: 'content' }, 0);
@@ -206,6 +223,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     },
     rejected(reason) {
       guard(() => rejectedTotal.inc({ reason }));
+    },
+    telemetryExported(n) {
+      guard(() => { if (n > 0) telemetryExportedTotal.inc(n); });
+    },
+    telemetryDropped(reason, n) {
+      guard(() => { if (n > 0) telemetryDroppedTotal.inc({ reason }, n); });
     },
     render: () => registry.metrics(),
   };

@@ -7,6 +7,7 @@ import type { Settings } from '../config/schema.js';
 import type { UsageTotals } from '../record/usage.js';
 import type { ProviderStatus } from './providers/index.js';
 import type { OverloadStatus } from './overload/index.js';
+import type { TelemetryStatus } from './telemetry/index.js';
 
 /** The status document. */
 export interface AppStatus {
@@ -20,6 +21,8 @@ export interface AppStatus {
   in_flight: number;
   overload: OverloadStatus;
   secret_storage: 'file' | 'os-encrypted';
+  /** OpenTelemetry export (SPEC §14): `error` is null when healthy. */
+  telemetry: TelemetryStatus;
 }
 
 /** Where each part of the status comes from. */
@@ -34,6 +37,7 @@ export interface StatusSources {
   inFlight(): number;
   overload(): OverloadStatus;
   secretStorage: 'file' | 'os-encrypted';
+  telemetry(): TelemetryStatus;
 }
 
 export function statusOf(src: StatusSources): AppStatus {
@@ -50,5 +54,6 @@ export function statusOf(src: StatusSources): AppStatus {
     in_flight: src.inFlight(),
     overload: src.overload(),
     secret_storage: src.secretStorage,
+    telemetry: src.telemetry(),
   };
 }

@@ -41,6 +41,8 @@ export interface HarnessOptions {
   tokenName?: string;
   /** Extra consumers of the record fan-out (AppOptions.recordConsumers). */
   recordConsumers?: RecordConsumer[];
+  /** The app's environment (default empty), e.g. `OTEL_BSP_SCHEDULE_DELAY`. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** What a raw call got back: status, lower-cased headers and the exact body bytes. */
@@ -100,7 +102,7 @@ export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<Ga
   const app = await startApp({
     dataDir,
     port: 0,
-    env: {},
+    env: opts.env ?? {},
     recordConsumers: opts.recordConsumers,
     argv: [
       '--enabled',
