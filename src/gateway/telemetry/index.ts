@@ -13,8 +13,15 @@ import type { Settings } from '../../config/schema.js';
 import { parseOtlpHeaders } from '../../config/schema.js';
 import type { FinishedRecord, RecordConsumer } from '../../record/fanout.js';
 import type { Interception } from '../../record/types.js';
-import { metricPlan, spanPlan } from './genai.js';
-import { createOtlpPipeline, envNumber, type OtlpPipeline } from './otlp.js';
+import type { OtlpPipeline } from './otlp.js';
+import { envNumber } from './env.js';
+
+// The SDK and the conventions table cost ~0.2-1 s to import: loaded only once an endpoint is set,
+// so the CLI and a gateway without telemetry never pay for them.
+type Modules = { otlp: typeof import('./otlp.js'); genai: typeof import('./genai.js') };
+let modules: Promise<Modules> | undefined;
+const loadModules = (): Promise<Modules> =>
+  (modules ??= Promise.all([import('./otlp.js'), import('./genai.js')]).then(([otlp, genai]) => ({ otlp, genai })));
 
 /** `telemetry` in `GET /api/v1/status`. */
 export interface TelemetryStatus {
@@ -51,8 +58,6 @@ export interface TelemetryOptions {
 export interface Telemetry {
   readonly records: RecordConsumer;
   status(): TelemetryStatus;
-  /** Exports what is queued now (tests, the desktop's quit). */
-  flush(): Promise<void>;
 }
 
 /** The part of the settings that needs a new pipeline when it changes. */
@@ -109,6 +114,21 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     closing.add(done);
   };
 
+  // Records that end while the SDK is still loading wait here (bounded like the span queue).
+  const early: FinishedRecord[] = [];
+  const earlyMax = envNumber(opts.env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048);
+  let mods: Modules | undefined;
+
+  const dropped1 = (): void => {
+    dropped++;
+    opts.metrics.telemetryDropped('queue_full', 1);
+  };
+  const ship = (p: OtlpPipeline, m: Modules, rec: FinishedRecord): void => {
+    const cost = opts.costOf?.(rec) ?? null;
+    p.span(m.genai.spanPlan(rec, { content: opts.settings().otlp_content, costUsd: cost }));
+    p.metrics(m.genai.metricPlan(rec, cost));
+  };
+
   const configure = (s: Settings): void => {
     const next = pipelineKey(s);
     if (next === key) return;
@@ -116,24 +136,38 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     pipeline = null;
     key = next;
     errors.clear();
-    if (!s.otlp_endpoint) return;
-    pipeline = createOtlpPipeline({
-      endpoint: s.otlp_endpoint,
-      headers: (s.otlp_headers && parseOtlpHeaders(s.otlp_headers)) || {},
-      protocol: s.otlp_protocol,
-      serviceVersion: opts.version,
-      env: opts.env,
-      onExported: (n) => {
-        exported += n;
-        opts.metrics.telemetryExported(n);
-      },
-      onDropped: (reason, n) => {
-        dropped += n;
-        opts.metrics.telemetryDropped(reason, n);
-      },
-      onResult,
-    });
-    opts.logger.info({ endpoint: s.otlp_endpoint, protocol: s.otlp_protocol }, 'telemetry export to OTLP endpoint');
+    const endpoint = s.otlp_endpoint;
+    if (!endpoint || next === null) {
+      early.length = 0;
+      return;
+    }
+    const build = (m: Modules): void => {
+      mods = m;
+      if (key !== next) return; // changed again (or closed) while loading
+      pipeline = m.otlp.createOtlpPipeline({
+        endpoint,
+        headers: (s.otlp_headers && parseOtlpHeaders(s.otlp_headers)) || {},
+        protocol: s.otlp_protocol,
+        serviceVersion: opts.version,
+        env: opts.env,
+        onExported: (n) => {
+          exported += n;
+          opts.metrics.telemetryExported(n);
+        },
+        onDropped: (reason, n) => {
+          dropped += n;
+          opts.metrics.telemetryDropped(reason, n);
+        },
+        onResult,
+      });
+      opts.logger.info({ endpoint, protocol: s.otlp_protocol }, 'telemetry export to OTLP endpoint');
+      for (const rec of early.splice(0)) ship(pipeline, m, rec);
+    };
+    if (mods) build(mods);
+    else
+      loadModules().then(build, (err: unknown) => {
+        errors.set('traces', `could not load the OpenTelemetry SDK: ${String(err)}`);
+      });
   };
   configure(opts.settings());
   opts.onSettingsChange(configure);
@@ -143,13 +177,14 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       name: 'telemetry',
       mode: 'batched',
       finish(rec: FinishedRecord) {
-        const p = pipeline;
-        if (!p) return;
-        const cost = opts.costOf?.(rec) ?? null;
-        p.span(spanPlan(rec, { content: opts.settings().otlp_content, costUsd: cost }));
-        p.metrics(metricPlan(rec, cost));
+        if (key === null) return;
+        if (pipeline && mods) ship(pipeline, mods, rec);
+        else if (early.length < earlyMax) early.push(rec);
+        else dropped1();
       },
       async close() {
+        // Still loading the SDK: let it finish so the records that waited are shipped too.
+        if (key !== null && !pipeline) await loadModules().catch(() => undefined);
         if (pipeline) retire(pipeline);
         pipeline = null;
         key = null;
@@ -167,11 +202,8 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
         content: s.otlp_content,
         exported,
         dropped,
-        queued: pipeline?.pending() ?? 0,
+        queued: (pipeline?.pending() ?? 0) + early.length,
       };
-    },
-    async flush() {
-      await pipeline?.flush();
     },
   };
 }

@@ -38,6 +38,7 @@ import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporte
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { METRIC_GEN_AI_CLIENT_OPERATION_DURATION, METRIC_GEN_AI_CLIENT_TOKEN_USAGE } from '@opentelemetry/semantic-conventions/incubating';
 import type { OtlpProtocol } from '../../config/schema.js';
+import { envNumber } from './env.js';
 import { ATTR_ERROR_TYPE, ATTR_GEN_AI_TOKEN_TYPE, TOKEN_TYPE, type MetricPlan, type SpanPlan } from './genai.js';
 
 /** What the pipeline needs to know. */
@@ -64,8 +65,6 @@ export interface OtlpPipeline {
   metrics(plan: MetricPlan): void;
   /** Spans made but not yet answered by the collector. */
   pending(): number;
-  /** Exports what is queued (spans and metrics); resolves when the collector answered or gave up. */
-  flush(): Promise<void>;
   /** Flushes and stops; resolves within the export timeout even when the collector is gone. */
   shutdown(): Promise<void>;
 }
@@ -73,14 +72,6 @@ export interface OtlpPipeline {
 /** Semantic-convention bucket advice for the two GenAI client histograms. */
 const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 const DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
-
-/** A positive whole number from the environment, else the default (the SDK's own rule). */
-export function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const n = Number(raw);
-  return Number.isFinite(n) && n > 0 ? Math.floor(n) : fallback;
-}
 
 /** `http://host:4318` or `http://host:4318/` (or one already ending in /v1/traces) → base + path. */
 export function signalUrl(endpoint: string, signal: 'traces' | 'metrics'): string {
@@ -205,9 +196,6 @@ export function createOtlpPipeline(opts: OtlpPipelineOptions): OtlpPipeline {
       if (plan.costUsd !== null && plan.costUsd > 0) cost.add(plan.costUsd, plan.attributes);
     },
     pending: () => inSdk,
-    async flush() {
-      await Promise.allSettled([tracerProvider.forceFlush(), meterProvider.forceFlush()]);
-    },
     shutdown() {
       stopped ??= Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]).then(() => undefined);
       return stopped;
