@@ -19,6 +19,7 @@ import { startRetention, visibleCutoff } from './store/retention.js';
 import { writeRetentionState } from './store/retention-state.js';
 import { createRecordFanout } from './record/fanout.js';
 import { createTodayTotals } from './record/today.js';
+import { createFieldCap } from './record/field-cap.js';
 import { createLogger } from './gateway/log.js';
 import { createMetrics } from './gateway/metrics.js';
 import { createLiveFeed } from './gateway/live-feed.js';
@@ -66,7 +67,8 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   const today = await createTodayTotals({ now, seed: async (since) => (await store.usage({ since }, () => 'today')).get('today') });
   const records = createRecordFanout({
     logger: log,
-    transforms: [],
+    // The field cap first: every consumer (store, log, live feed, export) sees capped text.
+    transforms: [createFieldCap(() => settings().max_stored_field)],
     consumers: [storeConsumer(store), logging.recordLog, metrics.records, live.records, today.records, telemetry.records, ...(opts.recordConsumers ?? [])],
   });
 

@@ -4,6 +4,7 @@
  * value gets the same message wherever it came from.
  */
 import { parseDuration, formatDuration, parseSize } from './duration.js';
+import { DEFAULT_MAX_STORED_FIELD } from '../record/field-cap.js';
 
 export type SettingValue = string | number | boolean | string[] | undefined;
 
@@ -115,6 +116,15 @@ export const SETTINGS = {
     default: 32 * 1024 * 1024,
     parse: parseSize,
     expect: 'a size in bytes such as 33554432 or 32MiB',
+  },
+  max_stored_field: {
+    flag: 'max-stored-field',
+    default: DEFAULT_MAX_STORED_FIELD,
+    parse: (s: string) => {
+      const n = parseSize(s);
+      return n !== undefined && n >= 1024 ? n : undefined;
+    },
+    expect: 'a size of at least 1KiB such as 1048576 or 1MiB',
   },
   upstream_timeout: { flag: 'upstream-timeout', default: 10 * 60_000, ...positiveDuration },
   stream_idle_timeout: { flag: 'stream-idle-timeout', default: 5 * 60_000, ...positiveDuration },

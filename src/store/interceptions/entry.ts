@@ -4,6 +4,7 @@
  */
 import type { Interception, InterceptionStatus } from '../../record/types.js';
 import { tokenSums, type TokenSums } from '../../record/usage.js';
+import { storableLine } from '../../record/field-cap.js';
 
 /** One interception as the index knows it. Mutated in place when its line moves (rewrite). */
 export interface Entry {
@@ -123,14 +124,20 @@ export function entryFromRecord(rec: Interception, pool: StringPool): Entry {
 export function pendingRecord(e: Entry): Interception | null {
   const p = e.pending;
   if (p === null) return null;
-  return typeof p === 'string' ? (JSON.parse(p) as Interception) : structuredClone(p);
+  if (typeof p === 'string') return JSON.parse(p) as Interception;
+  try {
+    return structuredClone(p);
+  } catch {
+    // Too deep to clone (see storableLine): its stored form.
+    return JSON.parse(storableLine(p)) as Interception;
+  }
 }
 
 /** The pending record's JSON line (no newline), or null. */
 export function pendingLine(e: Entry): string | null {
   const p = e.pending;
   if (p === null) return null;
-  return typeof p === 'string' ? p : JSON.stringify(p);
+  return typeof p === 'string' ? p : storableLine(p);
 }
 
 /** Total order of the list: ascending here, the list walks it backwards (started_at desc, id desc). */

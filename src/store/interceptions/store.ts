@@ -5,6 +5,7 @@
 import { mkdir, readdir, truncate, appendFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EndStatus, Interception } from '../../record/types.js';
+import { storableLine } from '../../record/field-cap.js';
 import type { InterceptionStore, ListQuery, ListResult, UsageFields } from './types.js';
 import type { UsageTotals } from '../../record/usage.js';
 import { SegmentAppender } from './appender.js';
@@ -175,9 +176,15 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     // change, src/gateway/intercept/recorder.ts); a deep copy per record cost ~5 % of a call's CPU.
     // A finished record is serialised now, in the turn after its client got the last bytes: it
     // waits for the disk as one string instead of an object graph the young GC copies around.
-    e.pending = asLine ? JSON.stringify(rec) : rec;
+    // A record that cannot be serialized (issue #13: a value nested too deep got past the field
+    // cap) is stored anyway, its tool inputs as text: a record always ends.
+    e.pending = asLine ? storableLine(rec, (err) => this.serializeFault(rec.id, err)) : rec;
     this.queue.add(this.index.put(e));
     this.schedule(this.flushMs);
+  }
+
+  private serializeFault(id: string, err: unknown): void {
+    this.logger.error({ id, err: errText(err) }, 'interception store: record could not be serialized; stored with its tool inputs as text');
   }
 
   private schedule(ms: number): void {
