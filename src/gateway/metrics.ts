@@ -39,6 +39,39 @@ const TOKEN_TYPES = ['input', 'output', 'cache_read', 'cache_write'] as const;
 /** Durations held before they are observed anyway (bounds memory when nobody scrapes). */
 const MAX_PENDING_DURATIONS = 1024;
 
+/** Longest label value exported; longer ones (a client may send any model name) are cut, ending in `…`. */
+export const MAX_LABEL_CHARS = 128;
+/** Label value that stands for every model (or tool, circuit) past the limits below. */
+export const OTHER_LABEL = 'other';
+/**
+ * Limits on distinct label values (issue #13: 1,000 calls with distinct 10 KB model names made a
+ * 212 MB scrape and 1.4 GB of RSS, for good). The first models, tools and circuits seen keep their
+ * names; later new ones are counted under {@link OTHER_LABEL}. Counts survive until restart.
+ */
+export interface LabelLimits {
+  /** Distinct provider + model pairs (default 100). */
+  models?: number;
+  /** Distinct model + tool pairs for `aibridge_tool_calls_total` (default 500). */
+  toolSeries?: number;
+  /** Distinct circuit keys for `aibridge_upstream_circuit_state` (default 100). */
+  circuits?: number;
+}
+
+/** Cuts a label value to {@link MAX_LABEL_CHARS}. */
+const cutLabel = (v: string): string => (v.length > MAX_LABEL_CHARS ? v.slice(0, MAX_LABEL_CHARS - 1) + '…' : v);
+
+/** Admits at most `limit` distinct keys; the rest map to `null` (the caller folds them). */
+class Admitted {
+  private readonly seen = new Set<string>();
+  constructor(private readonly limit: number) {}
+  has(key: string): boolean {
+    if (this.seen.has(key)) return true;
+    if (this.seen.size >= this.limit) return false;
+    this.seen.add(key);
+    return true;
+  }
+}
+
 /** A token count a counter can take (prom-client throws on negative or non-finite values). */
 const count = (v: unknown): number => (typeof v === 'number' && v > 0 && Number.isFinite(v) ? v : 0);
 
@@ -56,8 +89,11 @@ interface ModelTally {
 }
 
 /** Creates the metric set on a fresh registry, with Node's default process metrics. */
-export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
+export function createMetrics(opts: { defaultMetrics?: boolean; limits?: LabelLimits } = {}): Metrics {
   const registry = new Registry();
+  const models = new Admitted(opts.limits?.models ?? 100);
+  const toolSeries = new Admitted(opts.limits?.toolSeries ?? 500);
+  const circuits = new Admitted(opts.limits?.circuits ?? 100);
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
 
   // Finished records are tallied in plain maps (one lookup per record instead of a label hash and
@@ -141,8 +177,13 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
 
   /** Not yet handed to prom-client, per provider + model. */
   const pending = new Map<string, ModelTally>();
-  const tally = (provider: string, model: string): ModelTally => {
-    const key = provider + '\u0000' + model;
+  const tally = (provider: string, rawModel: string): ModelTally => {
+    let model = cutLabel(rawModel);
+    let key = provider + '\u0000' + model;
+    if (!models.has(key)) {
+      model = OTHER_LABEL;
+      key = provider + '\u0000' + model;
+    }
     let t = pending.get(key);
     if (!t) {
       t = { provider, model, calls: new Map(), durations: [], tokens: [0, 0, 0, 0, 0], tokensSeen: false, reasoningSeen: false, tools: new Map() };
@@ -205,7 +246,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
           t.tokens[4] += count(r);
         }
       }
-      for (const u of rec.tool_usages) t.tools.set(u.tool, (t.tools.get(u.tool) ?? 0) + 1);
+      for (const u of rec.tool_usages) {
+        let tool = cutLabel(String(u.tool));
+        if (!toolSeries.has(t.provider + '\u0000' + t.model + '\u0000' + tool)) tool = OTHER_LABEL;
+        t.tools.set(tool, (t.tools.get(tool) ?? 0) + 1);
+      }
     });
   };
 
@@ -219,7 +264,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       guard(() => { if (n > 0) purgedTotal.inc({ kind }, n); });
     },
     setCircuitState(key, state) {
-      guard(() => circuit.set({ key }, CIRCUIT_VALUE[state]));
+      guard(() => {
+        const k = cutLabel(key);
+        circuit.set({ key: circuits.has(k) ? k : OTHER_LABEL }, CIRCUIT_VALUE[state]);
+      });
     },
     rejected(reason) {
       guard(() => rejectedTotal.inc({ reason }));
