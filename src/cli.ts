@@ -150,8 +150,16 @@ program
         },
         retentionCutoff(dir, cmd),
       );
-      const page = await store.list(q);
-      process.stdout.write(JSON.stringify(page.results, null, 2) + '\n');
+      // The whole page asked for (no byte budget: this is the user's own process), written a
+      // record at a time so a page of large records never has to fit in one string.
+      const page = await store.list({ ...q, maxBytes: Number.POSITIVE_INFINITY });
+      if (page.results.length === 0) process.stdout.write('[]\n');
+      else {
+        page.results.forEach((rec, i) => {
+          process.stdout.write((i === 0 ? '[\n  ' : ',\n  ') + JSON.stringify(rec, null, 2).replace(/\n/g, '\n  '));
+        });
+        process.stdout.write('\n]\n');
+      }
     } finally {
       await store.close();
     }

@@ -73,7 +73,7 @@ export interface GatewayHarness {
   request(method: string, path: string, opts?: { headers?: Record<string, string>; body?: string | Buffer }): Promise<RawReply>;
   /** `GET /api/v1/…` with the admin token; parsed JSON. */
   admin<T = unknown>(path: string): Promise<T>;
-  /** Finished records, newest first (admin API, `limit=1000`). */
+  /** Finished records, newest first (admin API, `limit=1000`, following pages cut short by the byte budget). */
   interceptions(query?: string): Promise<Interception[]>;
   /**
    * Waits until `n` records appear that no earlier `nextRecords` call returned; returns them
@@ -130,8 +130,19 @@ export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<Ga
     if (!res.ok) throw new Error(`harness: GET /api/v1${path} answered ${res.status}: ${await res.text()}`);
     return (await res.json()) as T;
   };
-  const interceptions = async (query = ''): Promise<Interception[]> =>
-    (await admin<{ results: Interception[] }>(`/interceptions?limit=1000${query ? `&${query}` : ''}`)).results;
+  const interceptions = async (query = ''): Promise<Interception[]> => {
+    // A page the byte budget cut short (`partial`) is followed up to the 1000 asked for.
+    const out: Interception[] = [];
+    let after = '';
+    for (;;) {
+      const page = await admin<{ results: Interception[]; partial?: boolean }>(
+        `/interceptions?limit=${1000 - out.length}${after ? `&after_id=${after}` : ''}${query ? `&${query}` : ''}`,
+      );
+      out.push(...page.results);
+      if (!page.partial || out.length >= 1000 || page.results.length === 0) return out;
+      after = page.results[page.results.length - 1]!.id;
+    }
+  };
 
   return {
     up,

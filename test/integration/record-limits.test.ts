@@ -234,3 +234,31 @@ describe('max_stored_field caps stored text (SPEC §10)', () => {
     expect(ended!.user_prompts[0]?.prompt).toBe(running?.user_prompts[0]?.prompt);
   });
 });
+
+describe('list responses have a byte budget (issue #13)', () => {
+  let h: GatewayHarness;
+  beforeAll(async () => {
+    h = await startGatewayHarness({ argv: ['--max-stored-field', '4MiB'] });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('5 records of 2 MiB prompts: the default page stops at 8 MiB with partial: true; after_id brings the rest', async () => {
+    for (let i = 0; i < 5; i++) {
+      const r = await h.post('/anthropic/v1/messages', { model: 'claude-big', max_tokens: 10, messages: [{ role: 'user', content: String(i).repeat(2 * 1024 * 1024) }] });
+      expect(r.status).toBe(200);
+    }
+    await h.nextRecords(5);
+    type Page = { count: number; results: Interception[]; partial?: boolean };
+    const first = await h.admin<Page>('/interceptions');
+    expect(first.count).toBe(5);
+    expect(first.results.map((r) => r.user_prompts[0]!.prompt[0])).toEqual(['4', '3', '2']);
+    expect(first.partial).toBe(true);
+    const rest = await h.admin<Page>(`/interceptions?after_id=${first.results[2]!.id}`);
+    expect(rest.results.map((r) => r.user_prompts[0]!.prompt[0])).toEqual(['1', '0']);
+    expect(rest.partial).toBeUndefined();
+    // Whole records: the prompts are not cut by the list.
+    expect(first.results[0]!.user_prompts[0]!.prompt).toHaveLength(2 * 1024 * 1024);
+  });
+});

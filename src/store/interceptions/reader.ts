@@ -6,12 +6,22 @@
  */
 import type { Interception } from '../../record/types.js';
 import { emptyUsage, tokenSums, type UsageTotals } from '../../record/usage.js';
-import type { ListQuery, ListResult, UsageFields } from './types.js';
+import { LIST_BYTE_BUDGET, type ListQuery, type ListResult, type UsageFields } from './types.js';
 import { pendingRecord, setTokens, type Entry, type StringPool } from './entry.js';
 import type { MemoryIndex } from './memory-index.js';
 import { checkLimit } from './options.js';
 import { refreshSegments } from './refresh.js';
 import { dataPath, parseRecordLine, readLines } from './segment-files.js';
+
+/** About how many bytes an entry's record takes as JSON (its line; an in-flight record: its prompt). */
+function storedBytes(e: Entry): number {
+  const p = e.pending;
+  if (p === null) return e.len;
+  if (typeof p === 'string') return p.length;
+  let n = 1024;
+  for (const u of p.user_prompts) n += u.prompt.length;
+  return n;
+}
 
 /** Records read from disk at a time (bounded memory for ranges of any size). */
 export const READ_CHUNK = 256;
@@ -33,7 +43,18 @@ export class SegmentReader {
     const limit = checkLimit(q.limit);
     await this.refresh();
     const { count, page } = this.index.select(q, limit, q.afterId);
-    return { count, results: await this.readEntries(page) };
+    // The byte budget is applied to the index's line lengths, before any record is read: a page of
+    // large records never sits in memory (or in one response string) whole.
+    const budget = q.maxBytes ?? LIST_BYTE_BUDGET;
+    let bytes = 0;
+    let n = 0;
+    while (n < page.length) {
+      bytes += storedBytes(page[n]!);
+      if (n > 0 && bytes > budget) break;
+      n++;
+    }
+    const results = await this.readEntries(n < page.length ? page.slice(0, n) : page);
+    return n < page.length ? { count, results, partial: true } : { count, results };
   }
 
   async get(id: string): Promise<Interception | undefined> {

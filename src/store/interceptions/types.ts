@@ -25,13 +25,24 @@ export interface ListQuery extends InterceptionFilter {
   limit?: number;
   /** Cursor: the page starts right after this interception in (started_at desc, id desc) order. */
   afterId?: string;
+  /**
+   * Byte budget of the page's records as stored JSON (default {@link LIST_BYTE_BUDGET}): the page
+   * ends before the record that would pass it (one record always comes, however large). A
+   * page cut short says `partial: true`; the next one starts after its last record.
+   */
+  maxBytes?: number;
 }
+
+/** Default byte budget of one list page: 8 MiB of records (issue #13). */
+export const LIST_BYTE_BUDGET = 8 * 1024 * 1024;
 
 export interface ListResult {
   /** Total records matching the filter (not just this page). */
   count: number;
   /** Whole records, newest first by (started_at, id). */
   results: Interception[];
+  /** Present (true) when the byte budget ended the page before `limit` records. */
+  partial?: true;
 }
 
 export interface InterceptionReader {

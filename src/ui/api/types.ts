@@ -97,6 +97,8 @@ import type { Interception } from '../../record/types.js';
 export interface InterceptionPage {
   count: number;
   results: Interception[];
+  /** The server's byte budget ended the page before `limit` records (more follow after the last). */
+  partial?: true;
 }
 
 export type { UsageGroup, UsageRow } from '../../gateway/routes/usage.js';

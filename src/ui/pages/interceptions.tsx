@@ -14,6 +14,8 @@ const PAGE_SIZES = [25, 50, 100, 200];
 
 /** Cursors of the pages before the current one, per filter set (survives opening a detail). */
 const cursorStacks = new Map<string, string[]>();
+/** Row number of the first row of the page after a cursor (pages cut short by the server's byte budget hold fewer than `limit`). */
+const pageStarts = new Map<string, number>();
 let lastList = '#/interceptions';
 /** The list view last shown (with its filters and page), for the detail view's back link. */
 export const lastListHash = (): string => lastList;
@@ -161,6 +163,7 @@ export function InterceptionsPage({ route }: { route: Route }) {
     const last = rows[rows.length - 1];
     if (!last) return;
     cursorStacks.set(filterKey, [...stack, after]);
+    pageStarts.set(`${filterKey}\u0000${last.id}`, firstIndex + rows.length);
     setQuery(filters, { after: last.id });
   };
   const newer = () => {
@@ -172,8 +175,9 @@ export function InterceptionsPage({ route }: { route: Route }) {
   const newest = () => { cursorStacks.set(filterKey, []); setQuery(filters); };
 
   const pageNo = after ? stack.length + 1 : 1;
-  const firstIndex = (pageNo - 1) * limit + 1;
-  const hasOlder = rows.length === limit && firstIndex + rows.length - 1 < count;
+  const firstIndex = after ? (pageStarts.get(`${filterKey}\u0000${after}`) ?? (pageNo - 1) * limit + 1) : 1;
+  // A page the server's byte budget cut short (`partial`) has older rows after it too.
+  const hasOlder = (rows.length === limit || page.data?.partial === true) && firstIndex + rows.length - 1 < count;
   const filtered = hasFilters(filters);
   const summary = useMemo(() => {
     if (!page.data) return '';

@@ -176,6 +176,44 @@ describe('paging', () => {
   });
 });
 
+describe('byte budget of a page (issue #13: 20 prompts of 28 MB made the default list fail)', () => {
+  it('a page ends before the record that would pass maxBytes; partial says so; after_id goes on from there', async () => {
+    // 20 records of ~110 KB each (100,000-character prompts), newest first r19 … r00.
+    for (let i = 0; i < 20; i++) store.finish(finishedRecord({ id: `r${String(i).padStart(2, '0')}`, startedMs: DAY0 + i, promptChars: 100_000 }));
+    const line = JSON.stringify(await store.get('r00')).length + 1;
+    const budget = 5 * line + 10;
+    const first = await store.list({ limit: 50, maxBytes: budget });
+    expect(first.count).toBe(20);
+    expect(first.results.map((r) => r.id)).toEqual(['r19', 'r18', 'r17', 'r16', 'r15']);
+    expect(first.partial).toBe(true);
+    // Same from disk (line lengths from the index) as from the pending records.
+    await store.flush();
+    const again = await store.list({ limit: 50, maxBytes: budget, afterId: 'r15' });
+    expect(again.results.map((r) => r.id)).toEqual(['r14', 'r13', 'r12', 'r11', 'r10']);
+    expect(again.partial).toBe(true);
+    // The last page fits: no partial.
+    const last = await store.list({ limit: 50, maxBytes: budget, afterId: 'r05' });
+    expect(last.results.map((r) => r.id)).toEqual(['r04', 'r03', 'r02', 'r01', 'r00']);
+    expect(last.partial).toBeUndefined();
+    // A page always holds at least one record, however large.
+    const one = await store.list({ maxBytes: 10 });
+    expect(one.results.map((r) => r.id)).toEqual(['r19']);
+    expect(one.partial).toBe(true);
+    // The default budget (8 MiB) holds these 20 (~2.2 MB).
+    expect((await store.list({})).results).toHaveLength(20);
+  });
+
+  it('by default a page stops at 8 MiB of records', async () => {
+    // 12 records of ~1 MB: the default page of 100 would be ~12 MB.
+    for (let i = 0; i < 12; i++) store.finish(finishedRecord({ startedMs: DAY0 + i, promptChars: 1_000_000 }));
+    await store.flush();
+    const page = await store.list({});
+    expect(page.count).toBe(12);
+    expect(page.results).toHaveLength(8);
+    expect(page.partial).toBe(true);
+  });
+});
+
 describe('iterate', () => {
   it('streams ended records in [since, until) oldest first', async () => {
     for (let i = 0; i < 600; i++) store.finish(finishedRecord({ id: `i${String(i).padStart(3, '0')}`, startedMs: DAY0 + i * HOUR, promptChars: 5 }));
