@@ -33,7 +33,7 @@ export interface AppOptions {
 }
 
 export interface ExportOptions {
-  format: 'jsonl' | 'ecs';
+  format: 'jsonl' | 'ecs' | 'ocsf';
   /** ms since epoch, inclusive; undefined = from the start. */
   since?: number;
   /** ms since epoch, exclusive; undefined = until now. */

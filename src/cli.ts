@@ -171,9 +171,9 @@ program
   .requiredOption('--out <file>', 'output file (- for stdout)')
   .option('--since <dur-or-time>', 'e.g. 1h, 7d or an RFC 3339 time')
   .option('--until <time>', 'RFC 3339 time or duration ago')
-  .option('--format <jsonl|ecs>', 'jsonl (the log lines as is) or ecs (Elastic Common Schema)', 'jsonl')
+  .option('--format <jsonl|ecs|ocsf>', 'jsonl (the log lines as is), ecs (Elastic Common Schema) or ocsf (one OCSF API Activity event per interception)', 'jsonl')
   .action(async (o: { out: string; since?: string; until?: string; format: string }, cmd: Command) => {
-    if (o.format !== 'jsonl' && o.format !== 'ecs') throw new UsageError(`--format must be jsonl or ecs, not "${o.format}"`);
+    if (o.format !== 'jsonl' && o.format !== 'ecs' && o.format !== 'ocsf') throw new UsageError(`--format must be jsonl, ecs or ocsf, not "${o.format}"`);
     const { since, until } = timeRange({ since: o.since, until: o.until }, Date.now(), undefined, '--');
     const dir = dataDirOf(cmd);
     const store = await openInterceptionStore({ dir, readOnly: true });

@@ -3,7 +3,7 @@
  *
  * `jsonl` writes exactly what the live structured log wrote for the same records (both go through
  * src/record/log-lines.ts); `ecs` maps each of those lines onto Elastic Common Schema
- * (src/store/ecs.ts). Records stream one at a time from the store and every write waits for the
+ * (src/store/ecs.ts); `ocsf` writes one OCSF API Activity event per record (src/store/ocsf.ts). Records stream one at a time from the store and every write waits for the
  * sink to drain, so memory stays flat however many records there are.
  */
 import { once } from 'node:events';
@@ -14,6 +14,7 @@ import type { Interception } from '../record/types.js';
 import { formatLogLine, interceptionLogLines } from '../record/log-lines.js';
 import type { InterceptionReader } from './interceptions/types.js';
 import { toEcs } from './ecs.js';
+import { toOcsf } from './ocsf.js';
 
 /** Options for {@link exportRecords}. */
 export interface ExportRecordsOptions extends ExportOptions {
@@ -26,6 +27,8 @@ export interface ExportRecordsOptions extends ExportOptions {
 
 /** The serialized lines of one record in the chosen format, concatenated. */
 export function exportLines(rec: Interception, format: ExportOptions['format']): { text: string; count: number } {
+  // OCSF: one API Activity event per interception, not one per log line.
+  if (format === 'ocsf') return { text: JSON.stringify(toOcsf(rec)) + '\n', count: 1 };
   const lines = interceptionLogLines(rec);
   let text = '';
   for (const l of lines) text += format === 'ecs' ? formatLogLine(toEcs(l, rec)) : formatLogLine(l);

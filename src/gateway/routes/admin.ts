@@ -155,12 +155,12 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
 
   api.get('/export', async (req, res) => {
     const format = String(req.query['format'] ?? 'jsonl');
-    if (format !== 'jsonl' && format !== 'ecs') throw new BadRequestError(`format must be jsonl or ecs, not "${format}"`);
+    if (format !== 'jsonl' && format !== 'ecs' && format !== 'ocsf') throw new BadRequestError(`format must be jsonl, ecs or ocsf, not "${format}"`);
     const { since, until } = query(() => timeRange(req.query, deps.now()));
     const day = new Date(deps.now()).toISOString().slice(0, 10);
     res.writeHead(200, {
       'content-type': 'application/x-ndjson',
-      'content-disposition': `attachment; filename="aibridge-${day}${format === 'ecs' ? '.ecs' : ''}.jsonl"`,
+      'content-disposition': `attachment; filename="aibridge-${day}${format === 'jsonl' ? '' : `.${format}`}.jsonl"`,
     });
     try {
       await exportRecords(deps.store, { format, since, until, retentionCutoff: deps.visibleAfter() }, res);

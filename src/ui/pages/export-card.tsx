@@ -18,7 +18,7 @@ export function ExportCard() {
   const [range, setRange] = useState('7d');
   const [from, setFrom] = useState(() => toLocalInput(Date.now() - 7 * 86400e3));
   const [to, setTo] = useState(() => toLocalInput(Date.now()));
-  const [format, setFormat] = useState<'jsonl' | 'ecs'>('jsonl');
+  const [format, setFormat] = useState<'jsonl' | 'ecs' | 'ocsf'>('jsonl');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -76,6 +76,7 @@ export function ExportCard() {
           <legend class="label">Format</legend>
           <label><input type="radio" name="export-format" value="jsonl" checked={format === 'jsonl'} onChange={() => setFormat('jsonl')} /> JSON lines <span class="muted">(record types as logged)</span></label>
           <label><input type="radio" name="export-format" value="ecs" checked={format === 'ecs'} onChange={() => setFormat('ecs')} /> Elastic Common Schema <span class="muted">(ECS)</span></label>
+          <label><input type="radio" name="export-format" value="ocsf" checked={format === 'ocsf'} onChange={() => setFormat('ocsf')} /> OCSF API Activity <span class="muted">(one event per call: Security Lake, SIEMs)</span></label>
         </fieldset>
         <ErrorNotice error={error} />
         <div class="form-actions">

@@ -1,0 +1,45 @@
+/**
+ * SPEC §14: `aibridge export --format ocsf` and `GET /api/v1/export?format=ocsf` write one valid
+ * OCSF API Activity event per interception (real calls through the gateway, a real CLI process).
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startGatewayHarness, ANTHROPIC_KEY, OPENAI_KEY, type GatewayHarness } from '../helpers/gateway-harness.js';
+import { assertOcsfEvent } from '../helpers/ocsf-schema.js';
+
+const run = promisify(execFile);
+let h: GatewayHarness;
+beforeAll(async () => {
+  h = await startGatewayHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+it('one valid event per interception, over the API and from the CLI', async () => {
+  await h.post('/anthropic/v1/messages', { model: 'claude-sonnet-4-5', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'use tools' }] }, { 'x-mock-fixture': 'anthropic/tool-parallel.sse' });
+  await h.post('/openai/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }, { 'x-mock-fixture': 'openai-chat/error-429.json' });
+  const recs = await h.nextRecords(2);
+
+  const res = await fetch(`${h.url}/api/v1/export?format=ocsf&since=1h`, { headers: { authorization: `Bearer ${h.app.adminToken}` } });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-disposition')).toMatch(/\.ocsf\.jsonl"$/);
+  const apiText = await res.text();
+  const events = apiText.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+  expect(events.map((e) => e['metadata'].uid)).toEqual(recs.map((r) => r.id));
+  for (const e of events) assertOcsfEvent(e);
+  expect(events[0]!['unmapped'].aibridge.tool_calls.map((t: { tool: string }) => t.tool)).toEqual(recs[0]!.tool_usages.map((t) => t.tool));
+  expect(events[1]).toMatchObject({ status_id: 2, status: 'Failure', api: { response: { code: 429, error: '429' } } });
+  for (const secret of [ANTHROPIC_KEY, OPENAI_KEY, h.token]) expect(apiText).not.toContain(secret);
+
+  const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'export', '--data-dir', h.dataDir, '--format', 'ocsf', '--since', '1h', '--out', '-'], { env: { ...process.env, AIBRIDGE_ADMIN_TOKEN: '' } });
+  expect(stderr).toContain('exported 2 lines');
+  expect(stdout).toBe(apiText);
+});
+
+it('an unknown format is refused, naming the choices', async () => {
+  const res = await fetch(`${h.url}/api/v1/export?format=cef`, { headers: { authorization: `Bearer ${h.app.adminToken}` } });
+  expect(res.status).toBe(400);
+  expect(await res.text()).toContain('jsonl, ecs or ocsf');
+});

@@ -1,0 +1,75 @@
+/** SPEC §14: one OCSF 1.3.0 API Activity event per interception, valid against the class schema. */
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { Interception } from '../../../src/record/types.js';
+import { toOcsf } from '../../../src/store/ocsf.js';
+import { exportRecords } from '../../../src/store/export.js';
+import { makeRecord } from '../../helpers/make-record.js';
+import { arrayReader } from '../../helpers/array-reader.js';
+import { assertOcsfEvent, ocsfErrors } from '../../helpers/ocsf-schema.js';
+
+const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
+const minute = 60_000;
+const variety = (): Interception[] => [
+  makeRecord(1, T0),
+  makeRecord(2, T0 + minute, { provider: 'openai', provider_name: 'openai', model: 'gpt-5', api: 'responses', client: 'Codex', streaming: false, client_session_id: null, metadata: { response_model: 'gpt-5-2026' } }),
+  makeRecord(3, T0 + 2 * minute, { provider: 'bedrock', provider_name: 'bedrock', status: 'failed', http_status: 502, error: 'upstream unreachable', token_usages: [], tool_usages: [], model_thoughts: [] }),
+  makeRecord(4, T0 + 3 * minute, { status: 'cancelled', http_status: null, user_agent: null }),
+  makeRecord(5, T0 + 4 * minute, { status: 'failed', http_status: 200, error: 'malformed event', user_prompts: [] }),
+];
+
+describe('toOcsf', () => {
+  it('every kind of record gives a valid, fully documented API Activity event', () => {
+    for (const rec of variety()) assertOcsfEvent(toOcsf(rec, { costUsd: 0.01 }));
+  });
+
+  it('maps the record field by field', () => {
+    const rec = variety()[0]!;
+    const e = toOcsf(rec);
+    expect(e).toMatchObject({
+      class_uid: 6003, category_uid: 6, activity_id: 1, type_uid: 600301, severity_id: 1,
+      time: T0, start_time: T0, end_time: T0 + 1500, duration: 1500,
+      status_id: 1, status: 'Success', status_code: '200',
+      metadata: { version: '1.3.0', uid: rec.id, product: { name: 'AI Bridge Desktop' } },
+      actor: { user: { uid: 'tok_1', name: 'alice' }, app_name: 'Claude Code', session: { uid: 'sess-1' } },
+      api: { operation: 'messages', service: { name: 'anthropic' }, request: { uid: rec.id }, response: { code: 200, uid: 'msg_1' } },
+      src_endpoint: { name: 'Claude Code' },
+      dst_endpoint: { svc_name: 'anthropic' },
+      http_request: { http_method: 'POST', user_agent: 'claude-cli/2.0.0 (external, cli)' },
+      http_response: { code: 200 },
+      resources: [{ type: 'AI model', name: 'claude-sonnet-4-5' }],
+      unmapped: { gen_ai: { usage: { input_tokens: 17, output_tokens: 20, cache_read: { input_tokens: 3 }, cache_creation: { input_tokens: 4 }, reasoning: { output_tokens: 5 } } } },
+    });
+  });
+
+  it('failures and cancellations: status, error, no token rows', () => {
+    const [, , failed, cancelled, broken] = variety();
+    expect(toOcsf(failed!)).toMatchObject({ status_id: 2, status: 'Failure', status_code: '502', status_detail: 'upstream unreachable', api: { response: { code: 502, error: '502', error_message: 'upstream unreachable' } } });
+    expect(toOcsf(cancelled!)).toMatchObject({ status_id: 99, status: 'Cancelled' });
+    expect(toOcsf(cancelled!)['http_response']).toBeUndefined();
+    expect(toOcsf(broken!)).toMatchObject({ status_id: 2, api: { response: { error: '_OTHER' } } });
+  });
+
+  it('the schema refuses what OCSF refuses (the test schema is not a rubber stamp)', () => {
+    const good = toOcsf(variety()[0]!);
+    expect(ocsfErrors({ ...good, class_uid: 6002 })).not.toEqual([]);
+    expect(ocsfErrors({ ...good, api: {} })).not.toEqual([]);
+    expect(ocsfErrors({ ...good, actor: {} })).not.toEqual([]);
+    expect(ocsfErrors({ ...good, src_endpoint: {} })).not.toEqual([]);
+    expect(ocsfErrors({ ...good, time: '2026-12-01T10:00:00Z' })).not.toEqual([]);
+    expect(ocsfErrors({ ...good, tokens: 1 })).not.toEqual([]);
+    const { metadata: _m, ...noMetadata } = good;
+    expect(ocsfErrors(noMetadata)).not.toEqual([]);
+  });
+});
+
+it('exportRecords --format ocsf writes one event per interception', async () => {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  const n = await exportRecords(arrayReader(variety()), { format: 'ocsf' }, out);
+  const lines = Buffer.concat(chunks).toString('utf8').trim().split('\n');
+  expect(n).toBe(5);
+  expect(lines).toHaveLength(5);
+  for (const l of lines) assertOcsfEvent(JSON.parse(l));
+});
