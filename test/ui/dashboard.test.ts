@@ -13,10 +13,12 @@ import type { Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, openBrowser, type Browser } from './support/browser.js';
 import { adminFetch, bridgeCall, startHarness, type Harness } from './support/harness.js';
+import { startOtlpReceiver } from '../helpers/otlp-receiver.js';
 
 if (!hasChromium) console.warn('test/ui: skipped — /usr/bin/chromium is missing (apt-get install -y chromium; .ci/run installs it)');
 
 const SECRET = 'sk-ant-api03-UI-SECRET-4f1c9e2d7b6a5c3e';
+const OTLP_SECRET = 'otlp-UI-SECRET-7d3a9b1c5e2f';
 /** A current model name (the SDK warns about retired ones). */
 const MODEL = 'claude-sonnet-5-5';
 const PROMPT = `Dashboard test ${Math.random().toString(36).slice(2, 8)}: say hello`;
@@ -327,6 +329,40 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     const ecsLines = readFileSync(join(tmp, 'ecs.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(ecsLines.length).toBeGreaterThan(0);
     expect(ecsLines.every((l) => typeof l['@timestamp'] === 'string')).toBe(true);
+
+    await page.check('input[name="export-format"][value="ocsf"]');
+    const [ocsf] = await Promise.all([page.waitForEvent('download'), page.click('#export button[type="submit"]')]);
+    expect(ocsf.suggestedFilename()).toMatch(/\.ocsf\.jsonl$/);
+    await ocsf.saveAs(join(tmp, 'ocsf.jsonl'));
+    const events = readFileSync(join(tmp, 'ocsf.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => e['class_uid'] === 6003)).toBe(true);
+  });
+
+  it('sets up OpenTelemetry export; the overview shows it healthy; the headers are never shown again', async () => {
+    const recv = await startOtlpReceiver();
+    try {
+      await goto('#/settings', '#f-otlp_endpoint');
+      await page.fill('#f-otlp_endpoint', recv.url);
+      await page.selectOption('#f-otlp_protocol', 'http/json');
+      await page.fill('#f-otlp_headers', `authorization=Bearer ${OTLP_SECRET}`);
+      await page.click('button:has-text("Save changes")');
+      await expect.poll(() => page.textContent('.sticky-actions [role="status"]')).toContain('Saved');
+      await anthropic().messages.create({ model: MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'otel from the dashboard' }] });
+      const [span] = await recv.waitForSpans(1);
+      expect(span!.name).toBe(`chat ${MODEL}`);
+      expect(recv.requests[0]!.headers['authorization']).toBe(`Bearer ${OTLP_SECRET}`);
+      await goto('#/', '#telemetry');
+      await expect.poll(() => page.textContent('#telemetry')).toContain('healthy');
+      expect(await page.textContent('#telemetry')).toContain(recv.url);
+      await goto('#/settings', '#f-otlp_headers');
+      expect(await page.inputValue('#f-otlp_headers')).toBe('');
+      expect(await page.getAttribute('#f-otlp_headers', 'placeholder')).not.toContain(OTLP_SECRET);
+      expect((await Promise.all(bodies)).join('\n')).not.toContain(OTLP_SECRET);
+    } finally {
+      await adminFetch(h.app, '/settings', { method: 'PATCH', body: { otlp_endpoint: null, otlp_headers: null } });
+      await recv.close();
+    }
   });
 
   it('ran under the strict CSP without a single violation', () => {

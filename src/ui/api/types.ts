@@ -33,7 +33,12 @@ export interface Status {
   today?: TodayStats;
   in_flight?: number;
   secret_storage?: SecretStorage;
+  /** OpenTelemetry export health (SPEC §14). */
+  telemetry?: TelemetryStatus;
 }
+
+export type { TelemetryStatus } from '../../gateway/telemetry/index.js';
+import type { TelemetryStatus } from '../../gateway/telemetry/index.js';
 
 export interface SettingsValues {
   enabled: boolean;
@@ -54,6 +59,11 @@ export interface SettingsValues {
   structured_logging: boolean;
   log_json: string | null;
   max_body_size: number;
+  otlp_endpoint: string | null;
+  /** Secret: masked when set. */
+  otlp_headers: string | null;
+  otlp_protocol: 'http/protobuf' | 'http/json';
+  otlp_content: boolean;
 }
 
 export type SettingKey = keyof SettingsValues;

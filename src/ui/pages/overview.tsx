@@ -116,6 +116,25 @@ function EndpointsCard({ endpoints }: { endpoints: Endpoints }) {
   );
 }
 
+/** OpenTelemetry export (SPEC §14): where to, and whether the collector takes it. */
+function TelemetryCard({ status }: { status: Status }) {
+  const t = status.telemetry;
+  if (!t?.enabled) return null;
+  return (
+    <Card title="OpenTelemetry export" id="telemetry">
+      <p>
+        {t.ok ? <Pill tone="ok">healthy</Pill> : <Pill tone="bad">failing</Pill>} to <code>{t.endpoint}</code> ({t.protocol}
+        {t.content ? ', with content' : ''})
+      </p>
+      {t.error && <p class="text-bad" role="alert">{t.error}</p>}
+      <p class="muted">
+        {t.exported} span{t.exported === 1 ? '' : 's'} exported, {t.dropped} dropped, {t.queued} queued since start. Records are kept whatever the collector does.
+      </p>
+      <p class="hint">Set in <a href="#/settings">Retention &amp; logs</a>; see docs/telemetry.md.</p>
+    </Card>
+  );
+}
+
 export function OverviewPage() {
   const status = useAsync((signal) => api.get<Status>('/status', signal), []);
 
@@ -147,6 +166,7 @@ export function OverviewPage() {
           <TodayCard status={s} />
           <ProvidersCard status={s} />
           <EndpointsCard endpoints={endpointsOf(s)} />
+          <TelemetryCard status={s} />
           <Card title="Connect a client" id="setup" class="span-2">
             <SetupSnippets endpoints={endpointsOf(s)} />
             <p class="hint">Replace <code>&lt;bridge token&gt;</code> with a token from <a href="#/tokens">Bridge tokens</a> — creating one shows these commands with the token filled in.</p>

@@ -11,6 +11,12 @@ interface Draft {
   content_retention: string;
   structured_logging: boolean;
   log_json: string;
+  otlp_endpoint: string;
+  /** Write-only secret: empty = keep the saved value. */
+  otlp_headers: string;
+  otlp_headers_clear: boolean;
+  otlp_protocol: 'http/protobuf' | 'http/json';
+  otlp_content: boolean;
 }
 
 const draftOf = (s: SettingsResponse): Draft => ({
@@ -18,6 +24,11 @@ const draftOf = (s: SettingsResponse): Draft => ({
   content_retention: s.settings.content_retention,
   structured_logging: s.settings.structured_logging,
   log_json: s.settings.log_json ?? '',
+  otlp_endpoint: s.settings.otlp_endpoint ?? '',
+  otlp_headers: '',
+  otlp_headers_clear: false,
+  otlp_protocol: s.settings.otlp_protocol ?? 'http/protobuf',
+  otlp_content: s.settings.otlp_content ?? false,
 });
 
 function RetentionForm({ data, onSaved }: { data: SettingsResponse; onSaved: (s: SettingsResponse) => void }) {
@@ -37,6 +48,11 @@ function RetentionForm({ data, onSaved }: { data: SettingsResponse; onSaved: (s:
   if (draft.content_retention.trim() !== base.content_retention && !ro.content_retention) patch.content_retention = draft.content_retention.trim();
   if (draft.structured_logging !== base.structured_logging && !ro.structured_logging) patch.structured_logging = draft.structured_logging;
   if (draft.log_json.trim() !== base.log_json && !ro.log_json) patch.log_json = draft.log_json.trim() || null;
+  if (draft.otlp_endpoint.trim() !== base.otlp_endpoint && !ro.otlp_endpoint) patch.otlp_endpoint = draft.otlp_endpoint.trim() || null;
+  if (draft.otlp_headers.trim() && !ro.otlp_headers) patch.otlp_headers = draft.otlp_headers.trim();
+  else if (draft.otlp_headers_clear && !ro.otlp_headers) patch.otlp_headers = null;
+  if (draft.otlp_protocol !== base.otlp_protocol && !ro.otlp_protocol) patch.otlp_protocol = draft.otlp_protocol;
+  if (draft.otlp_content !== base.otlp_content && !ro.otlp_content) patch.otlp_content = draft.otlp_content;
   const dirty = Object.keys(patch).length > 0;
 
   const submit = async (e: Event) => {
@@ -121,6 +137,43 @@ function RetentionForm({ data, onSaved }: { data: SettingsResponse; onSaved: (s:
           <p class="hint" id="f-log_json-hint">{ro.log_json ? <span class="readonly-reason">Read-only: {ro.log_json}.</span> : 'An absolute path on the gateway’s machine; every line in it is a JSON object. Leave empty for none.'}</p>
         </div>
       </Card>
+      <Card title="OpenTelemetry export" id="telemetry" class="stack">
+        <p class="hint">One span per call (GenAI conventions) and token/duration metrics to an OTLP/HTTP collector. Leave the endpoint empty for none. A slow or down collector never slows a call.</p>
+        <div class="field">
+          <label class="label" for="f-otlp_endpoint">OTLP endpoint</label>
+          <input id="f-otlp_endpoint" name="otlp_endpoint" type="url" value={draft.otlp_endpoint} placeholder="none — e.g. http://127.0.0.1:4318"
+            disabled={Boolean(ro.otlp_endpoint) || busy} spellcheck={false} onInput={(e) => set('otlp_endpoint', e.currentTarget.value)} />
+          {ro.otlp_endpoint && <p class="hint readonly-reason">Read-only: {ro.otlp_endpoint}.</p>}
+        </div>
+        <div class="field">
+          <label class="label" for="f-otlp_protocol">Protocol</label>
+          <select id="f-otlp_protocol" name="otlp_protocol" value={draft.otlp_protocol} disabled={Boolean(ro.otlp_protocol) || busy}
+            onChange={(e) => set('otlp_protocol', e.currentTarget.value === 'http/json' ? 'http/json' : 'http/protobuf')}>
+            <option value="http/protobuf">http/protobuf</option>
+            <option value="http/json">http/json</option>
+          </select>
+          {ro.otlp_protocol && <p class="hint readonly-reason">Read-only: {ro.otlp_protocol}.</p>}
+        </div>
+        <div class="field">
+          <label class="label" for="f-otlp_headers">Headers (secret)</label>
+          <input id="f-otlp_headers" name="otlp_headers" type="password" autocomplete="off" value={draft.otlp_headers}
+            placeholder={data.settings.otlp_headers ? `saved: ${data.settings.otlp_headers} — type to replace` : 'none — e.g. authorization=Bearer abc,x-team=ai'}
+            disabled={Boolean(ro.otlp_headers) || busy} spellcheck={false} onInput={(e) => set('otlp_headers', e.currentTarget.value)} aria-describedby="f-otlp_headers-hint" />
+          <p class="hint" id="f-otlp_headers-hint">
+            {ro.otlp_headers ? <span class="readonly-reason">Read-only: {ro.otlp_headers}.</span> : <>Comma-separated <code>key=value</code> pairs, stored like a provider key and never shown again.</>}
+            {data.settings.otlp_headers && !ro.otlp_headers && (
+              <label class="check"><input type="checkbox" name="otlp_headers_clear" checked={draft.otlp_headers_clear} disabled={busy} onChange={(e) => set('otlp_headers_clear', e.currentTarget.checked)} /> Remove the saved headers</label>
+            )}
+          </p>
+        </div>
+        <div class="field">
+          <label class="check">
+            <input type="checkbox" name="otlp_content" checked={draft.otlp_content} disabled={Boolean(ro.otlp_content) || busy} onChange={(e) => set('otlp_content', e.currentTarget.checked)} />
+            Include prompts, thoughts and tool arguments in spans (after secret redaction)
+          </label>
+          {ro.otlp_content && <p class="hint readonly-reason">Read-only: {ro.otlp_content}.</p>}
+        </div>
+      </Card>
       <ErrorNotice error={error} />
       <div class="form-actions sticky-actions">
         <button type="submit" class="btn btn-primary" disabled={!dirty || busy}>{busy ? 'Saving…' : 'Save changes'}</button>
@@ -135,7 +188,7 @@ export function SettingsPage() {
   const settings = useAsync((signal) => api.get<SettingsResponse>('/settings', signal), []);
   return (
     <>
-      <PageHeader title="Retention & logs" description="How long records are kept, where structured logs go, and exports for your SIEM." />
+      <PageHeader title="Retention & logs" description="How long records are kept, where structured logs go, OpenTelemetry export, and exports for your SIEM." />
       <ErrorNotice error={settings.error} onRetry={settings.reload} />
       {settings.loading && !settings.data && <Loading />}
       {settings.data && <RetentionForm data={settings.data} onSaved={settings.setData} />}
