@@ -56,7 +56,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
 
   // Stores.
   const store = await openInterceptionStore({ dir: dataDir, now, logger: log });
-  const tokens = new TokenStore(dataDir, { now, watch: true });
+  const tokens = new TokenStore(dataDir, { now, watch: true, warn: (m) => log.warn(m), info: (m) => log.info(m) });
   const adminToken = loadAdminToken(dataDir, env);
 
   // Every begun and finished record goes through this one fan-out (src/record/fanout.ts):

@@ -83,9 +83,9 @@ tokens
   .command('create')
   .description('make a bridge token; the token is printed once, alone on the last line')
   .requiredOption('--name <name>', 'who or what uses it (e.g. alice, ci)')
-  .action((o: { name: string }, cmd: Command) => {
+  .action(async (o: { name: string }, cmd: Command) => {
     const store = new TokenStore(dataDirOf(cmd));
-    const { info, token } = store.create(o.name);
+    const { info, token } = await store.create(o.name);
     process.stdout.write(`created token "${info.name}" (id ${info.id}); copy it now, it is not shown again:\n${token}\n`);
   });
 tokens
@@ -111,8 +111,8 @@ tokens
   .command('revoke')
   .argument('<id-or-name>')
   .description('revoke a token; a running server refuses it within a second')
-  .action((idOrName: string, _o: unknown, cmd: Command) => {
-    const info = new TokenStore(dataDirOf(cmd)).revoke(idOrName);
+  .action(async (idOrName: string, _o: unknown, cmd: Command) => {
+    const info = await new TokenStore(dataDirOf(cmd)).revoke(idOrName);
     process.stdout.write(`revoked token "${info.name}" (id ${info.id})\n`);
   });
 

@@ -92,15 +92,15 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
     res.json({ results: deps.tokens.list() });
   });
 
-  api.post('/tokens', (req, res) => {
+  api.post('/tokens', async (req, res) => {
     const name: unknown = req.body?.name;
     if (typeof name !== 'string') throw new BadRequestError('body must be {"name": "…"}');
-    const { info, token } = tokenCall(() => deps.tokens.create(name));
+    const { info, token } = await tokenCall(() => deps.tokens.create(name));
     res.status(201).json({ ...info, token });
   });
 
-  api.delete('/tokens/:id', (req, res) => {
-    tokenCall(() => deps.tokens.revoke(String(req.params['id'])));
+  api.delete('/tokens/:id', async (req, res) => {
+    await tokenCall(() => deps.tokens.revoke(String(req.params['id'])));
     res.status(204).end();
   });
 
@@ -187,9 +187,9 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
   return { api, metrics };
 }
 
-function tokenCall<T>(fn: () => T): T {
+async function tokenCall<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
-    return fn();
+    return await fn();
   } catch (err) {
     if (err instanceof TokenError) throw userError(err.status, err.message, err);
     throw err;

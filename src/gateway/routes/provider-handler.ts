@@ -22,7 +22,7 @@ import { passthrough } from './passthrough.js';
 
 export interface ProviderRouteDeps {
   settings: () => Settings;
-  tokens: Pick<TokenStore, 'verify'>;
+  tokens: Pick<TokenStore, 'verify' | 'verifyFresh'>;
   adapters: ProviderAdapters;
   pool: UpstreamPool;
   pipeline: PipelineContext;
@@ -49,7 +49,7 @@ export function providerHandler(deps: ProviderRouteDeps) {
       if (forbidden) throw forbidden;
       const token = bridgeTokenFrom(req.headers, prefix.provider === 'bedrock');
       if (!token) throw new AuthError('missing bridge token: send it as x-api-key or Authorization: Bearer');
-      const initiator = deps.tokens.verify(token);
+      const initiator = deps.tokens.verify(token) ?? (await deps.tokens.verifyFresh(token));
       if (!initiator) throw new AuthError('invalid or revoked bridge token');
       if (!s.enabled) throw new BridgeDisabledError();
       const intercepted = route.kind.type === 'intercept';
