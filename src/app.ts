@@ -109,6 +109,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       telemetry: () => telemetry.status(),
     });
 
+  let lastDropWarning = -Infinity;
   const gateway = createGateway({
     settings,
     settle: () => records.settle(),
@@ -118,6 +119,12 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       return h.ok ? { ok: true } : { ok: false, status: 'degraded', error: `recording fails: ${h.error}` };
     },
     onError: (err) => log.error({ err }, 'unexpected gateway error'),
+    onConnectionDropped: () => {
+      // Once a minute at most: a flood of refused connections must not flood the log too.
+      if (now() - lastDropWarning < 60_000) return;
+      lastDropWarning = now();
+      log.warn({ max_connections: settings().max_connections }, `connection refused: ${settings().max_connections} connections are open (--max-connections)`);
+    },
     providers: {
       settings,
       tokens,
@@ -145,6 +152,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(s0.host, port);
     throw err;
   }
+  config.onChange((s) => (gateway.server.maxConnections = s.max_connections));
   const hostForUrl = bound.host.includes(':') ? `[${bound.host}]` : bound.host;
   listenUrl = `http://${hostForUrl}:${bound.port}`;
 

@@ -129,6 +129,12 @@ export const SETTINGS = {
   upstream_timeout: { flag: 'upstream-timeout', default: 10 * 60_000, ...positiveDuration },
   stream_idle_timeout: { flag: 'stream-idle-timeout', default: 5 * 60_000, ...positiveDuration },
   max_concurrency: { flag: 'max-concurrency', default: 512, ...int(1, 100_000) },
+  /** Longest pause between two pieces of a request body before the call is answered 408 (issue #13). */
+  body_idle_timeout: { flag: 'body-idle-timeout', default: 30_000, ...positiveDuration },
+  /** Longest time a whole request body may take to arrive (a byte every few seconds never ends otherwise). */
+  body_timeout: { flag: 'body-timeout', default: 5 * 60_000, ...positiveDuration },
+  /** Open client connections at most (Node's `server.maxConnections`); new ones past it are dropped. */
+  max_connections: { flag: 'max-connections', default: 1024, ...int(1, 1_000_000) },
   circuit_failure_threshold: { flag: 'circuit-failure-threshold', default: 5, ...int(0, 10_000) },
   circuit_open_duration: { flag: 'circuit-open-duration', default: 30_000, ...positiveDuration },
   allowed_hosts: {

@@ -26,6 +26,7 @@ interface Types {
 const ERROR_TYPES = {
   invalid_request: { anthropic: 'invalid_request_error', openai: 'invalid_request_error', bedrock: 'ValidationException' },
   request_too_large: { anthropic: 'request_too_large', openai: 'invalid_request_error', bedrock: 'ValidationException' },
+  request_timeout: { anthropic: 'invalid_request_error', openai: 'invalid_request_error', bedrock: 'ValidationException' },
   headers_too_large: { anthropic: 'request_too_large', openai: 'invalid_request_error', bedrock: 'ValidationException' },
   invalid_api_key: { anthropic: 'authentication_error', openai: 'invalid_request_error', bedrock: 'UnrecognizedClientException' },
   admin_token_required: { anthropic: 'authentication_error', openai: 'authentication_error', bedrock: 'UnrecognizedClientException' },
@@ -96,6 +97,13 @@ export class BadRequestError extends GatewayError {
 export class PayloadTooLargeError extends GatewayError {
   constructor(limit: number) {
     super(413, 'request_too_large', `Request body is larger than the limit of ${limit} bytes (--max-body-size).`);
+  }
+}
+
+/** The request body stalled (`--body-idle-timeout`) or took too long (`--body-timeout`): 408. */
+export class BodyTimeoutError extends GatewayError {
+  constructor(message: string) {
+    super(408, 'request_timeout', message);
   }
 }
 
@@ -180,6 +188,9 @@ export function sendError(res: ServerResponse, shape: ErrorShape, err: GatewayEr
     return;
   }
   const headers: Record<string, string> = { 'content-type': 'application/json', ...err.headers };
+  // Answered before the request's body was read to its end (401, 403, 413, 408, a refused gate…):
+  // close instead of draining, so a client trickling a large body cannot hold the socket.
+  if (res.req && !res.req.complete) headers['connection'] = 'close';
   if (shape === 'bedrock') headers['x-amzn-errortype'] = ERROR_TYPES[err.code].bedrock;
   res.writeHead(err.status, headers);
   res.end(JSON.stringify(errorBody(shape, err)));

@@ -23,6 +23,8 @@ export interface GatewayDeps {
   /** Built dashboard (dist/ui); the UI is served only when it exists. */
   uiDir?: string;
   onError?: (err: unknown) => void;
+  /** A new connection was refused because `max_connections` are open. */
+  onConnectionDropped?: () => void;
   /** Hands on deferred bookkeeping (log lines, metrics) before an admin request reads it. */
   settle?: () => void;
 }
@@ -108,6 +110,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
         sendError(res, 'openai', new GatewayError(500, 'internal_error', 'internal error', { cause: err }));
       });
   });
+  // Past `max_connections` Node drops new sockets at once (issue #13: idle keep-alive sockets and
+  // trickled bodies must not pile up until file descriptors run out). app.ts follows changes.
+  server.maxConnections = deps.settings().max_connections;
+  if (deps.onConnectionDropped) server.on('drop', deps.onConnectionDropped);
   // Requests Node cannot even parse never reach a route, so the provider is unknown: answer in the
   // OpenAI shape, which carries both a message and a code, rather than with an empty body.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {

@@ -1,9 +1,18 @@
 /**
- * Reads a request body with a size cap (SPEC §4: 413 past `--max-body-size`, 400 when not JSON).
- * Hand-written because it is on every request's path and the cap changes at runtime.
+ * Reads a request body with a size cap (SPEC §4: 413 past `--max-body-size`, 400 when not JSON)
+ * and two clocks (issue #13: 408 when the body stalls for `--body-idle-timeout` or is not complete
+ * after `--body-timeout`). Hand-written because it is on every request's path and the limits change
+ * at runtime. A refused body is never drained: the error reply closes the connection (`sendError`).
  */
 import type { IncomingMessage } from 'node:http';
-import { BadRequestError, PayloadTooLargeError, type GatewayError } from '../errors.js';
+import { BadRequestError, BodyTimeoutError, PayloadTooLargeError, type GatewayError } from '../errors.js';
+import { formatDuration } from '../../config/duration.js';
+
+/** How long a body may pause between pieces, and take in all (ms). */
+export interface BodyTimeouts {
+  idleMs: number;
+  totalMs: number;
+}
 
 export interface ReadBody {
   raw: Buffer;
@@ -11,13 +20,17 @@ export interface ReadBody {
   error?: GatewayError;
 }
 
-export async function readJsonBody(req: IncomingMessage, limit: number): Promise<ReadBody> {
+/** The body clocks from the settings (read on every call: a change applies to the next body). */
+export function bodyTimeouts(s: { body_idle_timeout: number; body_timeout: number }): BodyTimeouts {
+  return { idleMs: s.body_idle_timeout, totalMs: s.body_timeout };
+}
+
+export async function readJsonBody(req: IncomingMessage, limit: number, timeouts?: BodyTimeouts): Promise<ReadBody> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
     return { raw: Buffer.alloc(0), json: undefined, error: new PayloadTooLargeError(limit) };
   }
-  return req.destroyed ? readByIterator(req, limit) : readByEvents(req, limit);
+  return req.destroyed ? readByIterator(req, limit) : readByEvents(req, limit, timeouts);
 }
 
 /**
@@ -25,11 +38,35 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
  * to set up). Same outcomes as {@link readByIterator}: over the cap mid-body the rest is drained
  * and the 413 still goes out; a request that closes before its end rejects.
  */
-function readByEvents(req: IncomingMessage, limit: number): Promise<ReadBody> {
+function readByEvents(req: IncomingMessage, limit: number, timeouts?: BodyTimeouts): Promise<ReadBody> {
   return new Promise<ReadBody>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // One timer for both clocks: it fires at the nearer of "idle since the last piece" and the
+    // overall deadline; a piece that arrives only moves the idle part.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = timeouts ? Date.now() + timeouts.totalMs : 0;
+    let lastPiece = Date.now();
+    const arm = () => {
+      if (!timeouts) return;
+      const wait = Math.min(lastPiece + timeouts.idleMs, deadline) - Date.now();
+      timer = setTimeout(onTimer, Math.max(0, wait));
+    };
+    const onTimer = () => {
+      const now = Date.now();
+      if (now < deadline && now < lastPiece + timeouts!.idleMs) {
+        arm();
+        return;
+      }
+      stop();
+      const why =
+        now >= deadline
+          ? `the request body did not arrive within ${formatDuration(timeouts!.totalMs)} (--body-timeout)`
+          : `the request body stalled: no bytes for ${formatDuration(timeouts!.idleMs)} (--body-idle-timeout)`;
+      resolve({ raw: Buffer.alloc(0), json: undefined, error: new BodyTimeoutError(`${why}; received ${size} bytes`) });
+    };
     const stop = () => {
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
@@ -37,9 +74,10 @@ function readByEvents(req: IncomingMessage, limit: number): Promise<ReadBody> {
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
+      lastPiece = Date.now();
       if (size > limit) {
         stop();
-        req.resume();
+        req.pause();
         resolve({ raw: Buffer.alloc(0), json: undefined, error: new PayloadTooLargeError(limit) });
         return;
       }
@@ -61,6 +99,7 @@ function readByEvents(req: IncomingMessage, limit: number): Promise<ReadBody> {
     req.on('error', onError);
     req.on('close', onClose);
     req.on('data', onData);
+    arm();
   });
 }
 
@@ -70,7 +109,6 @@ async function readByIterator(req: IncomingMessage, limit: number): Promise<Read
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limit) {
-      req.resume();
       return { raw: Buffer.alloc(0), json: undefined, error: new PayloadTooLargeError(limit) };
     }
     chunks.push(chunk);

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NotFoundError } from '../errors.js';
-import { readJsonBody } from '../http/read-body.js';
+import { bodyTimeouts, readJsonBody } from '../http/read-body.js';
 import { prepareUpstream, type HttpAdapterSpec } from '../providers/http-adapter.js';
 import { anthropicAuth } from '../providers/anthropic/adapter.js';
 import { openaiAuth } from '../providers/openai/adapter.js';
@@ -37,7 +37,8 @@ export async function passthrough(
   const { url, headers } = prepareUpstream(AUTH[prefix.provider], cfg, { headers: req.headers, search }, passPath(prefix.provider, route.path));
   let body: Buffer | undefined;
   if (req.method === 'POST') {
-    const read = await readJsonBody(req, deps.settings().max_body_size);
+    const s = deps.settings();
+    const read = await readJsonBody(req, s.max_body_size, bodyTimeouts(s));
     if (read.error) throw read.error;
     body = read.raw;
     headers['content-type'] ??= 'application/json';

@@ -13,7 +13,7 @@ import type { OverloadGuard } from '../overload/index.js';
 import { enterGates, leaveGates, type RequestGate } from '../gates.js';
 import { hostGuard } from '../http/host-check.js';
 import { bridgeTokenFrom } from '../http/bridge-token.js';
-import { readJsonBody } from '../http/read-body.js';
+import { bodyTimeouts, readJsonBody } from '../http/read-body.js';
 import { CLIENT_ABORTED, runInterception, type PipelineContext } from '../intercept/intercept.js';
 import { PREFIXES, matchRoute, type RouteMatch } from './provider-table.js';
 import type { ProviderAdapters } from '../providers/index.js';
@@ -58,7 +58,7 @@ export function providerHandler(deps: ProviderRouteDeps) {
         // Passthrough calls are never recorded; an intercepted one leaves a `failed` record (SPEC §6).
         if (!intercepted) throw refused;
         deps.rejected?.(refused.code);
-        req.resume();
+        // The body is not read: the reply closes the connection (sendError) instead of draining it.
         await intercept(deps, req, res, route, url.search, initiator, s, refused);
         return true;
       }
@@ -105,7 +105,7 @@ async function intercept(
   }
   let body: Awaited<ReturnType<typeof readJsonBody>>;
   try {
-    body = await readJsonBody(req, s.max_body_size);
+    body = await readJsonBody(req, s.max_body_size, bodyTimeouts(s));
   } catch (err) {
     // The client hung up mid-body: still an authenticated call, so it leaves a record (cancelled).
     const gone = new GatewayError(400, CLIENT_ABORTED, 'the client closed the connection before the request body was complete', { cause: err });
