@@ -9,13 +9,15 @@
  * direct and bridge alternate so that noise from other work on the machine hits both alike.
  * Options: `--quick` (fewer samples, smaller store), `--store-records N`, `--profile DIR` (runs the
  * gateway with `--cpu-prof` into DIR; summarise with `node --import tsx bench/profile-summary.ts DIR`),
- * `--only gateway|store|throughput` (throughput: only the c=32 throughput runs, for quick comparisons).
+ * `--only gateway|store|throughput|otel` (throughput: only the c=32 throughput runs, for quick
+ * comparisons; otel: only the collector-down rows).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer, type AddressInfo } from 'node:net';
 import { startBenchUpstream } from './upstream.js';
 import { latencyRun, percentile, streamCall, throughputRun, agent, type Target } from './load.js';
 import { benchStore } from './store.js';
@@ -86,7 +88,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'aibridge-bench-'));
   try {
     if (ONLY !== 'store') await benchGateway(dataDir);
-    if (ONLY !== 'gateway' && ONLY !== 'throughput') await benchStoreFigures(dataDir);
+    if (ONLY !== 'gateway' && ONLY !== 'throughput' && ONLY !== 'otel') await benchStoreFigures(dataDir);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -133,8 +135,13 @@ async function benchGateway(dataDir: string): Promise<void> {
     log('warm-up');
     for (const t of [direct, bridge, bareT]) count(t, await latencyRun(t, 8, quick ? 50 : 150));
 
+    if (ONLY === 'otel') {
+      await collectorDown();
+      return;
+    }
     if (ONLY !== 'throughput') await latencyAndStreams();
     await throughput();
+    if (ONLY !== 'throughput') await collectorDown();
     if (ONLY !== 'throughput') await rss();
   } finally {
     await gw.stop();
@@ -229,6 +236,57 @@ async function benchGateway(dataDir: string): Promise<void> {
     const listed = (await (await fetch(`${gw.url}/api/v1/interceptions?limit=1`, { headers: { authorization: `Bearer ${gw.adminToken}` } })).json()) as { count: number };
     fig({ name: 'records written by the bridge', value: listed.count, unit: 'records', note: `~${bridgeCalls} bridge calls made; log files ${(logBytes(logFile) / 2 ** 20).toFixed(1)} MiB` });
     fig({ name: 'gateway RSS after all of the above', value: gw.rssMb(), unit: 'MB', note: 'V8 heap high-water after the throughput burst (see README)' });
+  }
+
+  /**
+   * SPEC §14 / issue 17: with OpenTelemetry export on and the collector down (nothing listens on
+   * the endpoint), 1,000 calls keep all their records and add no latency: rounds alternate
+   * between two fresh twin gateways, one without export, c=1. `BENCH_OTEL_AA=1` starts both
+   * without export (an A/A run: the noise floor of these rows).
+   */
+  async function collectorDown(): Promise<void> {
+    log('OpenTelemetry export to a collector that is down: 1,000 calls, against a twin gateway without export');
+    // A port that was just free: nothing listens there during the run.
+    const closed = await new Promise<number>((resolve) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    // Two fresh gateways started alike (a fresh process and one that ran the sections above
+    // differ by more than the effect measured here), one exporting to the dead endpoint.
+    const twin = async (name: string, extra: string[]) => {
+      const dir = join(dataDir, name);
+      mkdirSync(dir);
+      const tok = createBridgeToken(dir);
+      const g = await startGatewayProcess({
+        dataDir: dir,
+        args: ['--enabled', '--anthropic-key', 'sk-ant-bench-0000000000000000', '--anthropic-base-url', up.url + '/', '--structured-logging', '--log-json', join(dir, 'log.jsonl'), ...extra],
+      });
+      const t: Target = { name, url: `${g.url}/anthropic/v1/messages`, headers: { ...bridge.headers, 'x-api-key': tok } };
+      return { g, t };
+    };
+    const plain = await twin('otel-off', []);
+    const down = await twin('otel-down', process.env['BENCH_OTEL_AA'] ? [] : ['--otlp-endpoint', `http://127.0.0.1:${closed}`]);
+    try {
+      for (const x of [plain, down]) await latencyRun(x.t, 4, 25); // warm-up: 100 calls each
+      const rounds = 6;
+      const res = await alternate([plain.t, down.t], rounds, async (t) => await latencyRun(t, 1, 900 / rounds));
+      const off = res.get('otel-off')!;
+      const on = res.get('otel-down')!;
+      await new Promise((r) => setTimeout(r, 1500));
+      const auth = { headers: { authorization: `Bearer ${down.g.adminToken}` } };
+      const listed = (await (await fetch(`${down.g.url}/api/v1/interceptions?limit=1`, auth)).json()) as { count: number };
+      const status = (await (await fetch(`${down.g.url}/api/v1/status`, auth)).json()) as { telemetry?: { ok: boolean; dropped: number; queued: number } };
+      const made = 100 + on.length;
+      fig({ name: 'collector down: records kept', value: (listed.count / made) * 100, unit: '%', target: { op: '>=', limit: 100 }, note: `${listed.count} of ${made} calls; ${status.telemetry?.dropped ?? '?'} spans dropped, ${status.telemetry?.queued ?? '?'} queued at the end` });
+      fig({ name: 'collector down: c=1 added latency p50 vs no export', value: percentile(on, 50) - percentile(off, 50), unit: 'ms', target: { op: '<=', limit: 0.5 }, note: `${on.length} calls each, ${rounds} alternating rounds` });
+      fig({ name: 'collector down: c=1 added latency p99 vs no export', value: percentile(on, 99) - percentile(off, 99), unit: 'ms' });
+    } finally {
+      await plain.g.stop();
+      await down.g.stop();
+    }
   }
 
   async function rss(): Promise<void> {
