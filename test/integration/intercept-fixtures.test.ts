@@ -21,7 +21,7 @@ interface ExpectedResponse {
     metadata: Record<string, unknown>;
   };
   tool_calls: Array<{ tool_call_id: string; tool: string; input: unknown }>;
-  thoughts: string[];
+  thoughts: Array<{ content: string; source: string }>;
 }
 interface Expected {
   responses: ExpectedResponse[];
@@ -101,7 +101,8 @@ function expectRecordMatches(rec: Interception, fixture: string, exp: Expected, 
   expect(rec.tool_usages.map((t) => ({ provider_response_id: t.provider_response_id, tool_call_id: t.tool_call_id, tool: t.tool, input: t.input }))).toEqual(
     exp.responses.flatMap((r) => r.tool_calls.map((t) => ({ provider_response_id: r.provider_response_id, ...t }))),
   );
-  expect(rec.model_thoughts.map((t) => t.content)).toEqual(exp.responses.flatMap((r) => r.thoughts));
+  // Every thought says where it came from (SPEC §10 2026-12-04: metadata.source).
+  expect(rec.model_thoughts.map((t) => ({ content: t.content, source: t.metadata['source'] }))).toEqual(exp.responses.flatMap((r) => r.thoughts));
 }
 
 let h: GatewayHarness;

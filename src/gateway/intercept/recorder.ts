@@ -132,8 +132,8 @@ export function endRecord(rec: Interception, e: EndFacts): Interception & { stat
         created_at: ended,
       });
     }
-    for (const content of r.thoughts) {
-      out.model_thoughts.push({ id: randomUUID(), interception_id: id, content, metadata: {}, created_at: ended });
+    for (const t of r.thoughts) {
+      out.model_thoughts.push({ id: randomUUID(), interception_id: id, content: t.content, metadata: { source: t.source }, created_at: ended });
     }
   }
   return out;

@@ -31,6 +31,15 @@ export interface ApiToolCall {
   input: unknown;
 }
 
+/** Where a model thought came from (SPEC §10 2026-12-04: every thought has `metadata.source`). */
+export type ThoughtSource = 'thinking' | 'reasoning_summary' | 'commentary';
+
+export interface ApiThought {
+  content: string;
+  /** `thinking` (Anthropic thinking blocks), `reasoning_summary` (Responses reasoning summary parts), `commentary` (Responses assistant messages with `phase: "commentary"`). */
+  source: ThoughtSource;
+}
+
 /** Everything one upstream response (one message / completion / response object) yielded. */
 export interface ApiResponse {
   /** The upstream response id (`msg_…`, `chatcmpl-…`, `resp_…`), '' if none was seen. */
@@ -38,8 +47,8 @@ export interface ApiResponse {
   /** Whole usage for this response, or null when the upstream never reported it. */
   usage: ApiUsage | null;
   tool_calls: ApiToolCall[];
-  /** Model thoughts (Anthropic thinking blocks, Responses reasoning summaries), in order. */
-  thoughts: string[];
+  /** Model thoughts (Anthropic thinking blocks, Responses reasoning summaries and commentary), in order. */
+  thoughts: ApiThought[];
   /** Model name the upstream reported, when it did. */
   model?: string;
 }

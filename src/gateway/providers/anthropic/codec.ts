@@ -12,7 +12,7 @@
  * `mcp_tool_use` blocks, their `input_json_delta` fragments joined and parsed once. Thoughts are
  * `thinking` blocks; `redacted_thinking` carries only encrypted data and is not recorded.
  */
-import type { ApiCodec, ApiOutcome, ApiResponse, ApiToolCall, ApiUsage, SseEvent } from '../codec.js';
+import type { ApiCodec, ApiOutcome, ApiResponse, ApiThought, ApiToolCall, ApiUsage, SseEvent } from '../codec.js';
 import { anthropicPrompt } from './prompt.js';
 import { asArray, asNumber, asString, isObject, parseJson, toolInputFromFragments, type JsonObject } from '../wire-json.js';
 import { TolerantReducer, defineCodec } from '../codec-kit.js';
@@ -90,13 +90,13 @@ function blockFromStart(cb: JsonObject): Block | null {
 
 function responseOf(msg: MessageState): ApiResponse {
   const tool_calls: ApiToolCall[] = [];
-  const thoughts: string[] = [];
+  const thoughts: ApiThought[] = [];
   for (const block of msg.blocks) {
     if (block.kind === 'tool') {
       tool_calls.push({ tool_call_id: block.id, tool: block.name, input: toolInputFromFragments(block.fragments, block.initial) });
     } else {
       const text = block.fragments.join('');
-      if (text !== '') thoughts.push(text);
+      if (text !== '') thoughts.push({ content: text, source: 'thinking' });
     }
   }
   const out: ApiResponse = { provider_response_id: msg.id, usage: toApiUsage(msg.usage), tool_calls, thoughts };

@@ -13,7 +13,9 @@
  * `response.failed` (`response.error.message`); a top-level `error` event reports a stream error.
  *
  * Records: tool calls from `function_call`, `custom_tool_call` and `mcp_call` items (id = the
- * `call_id` the client answers with); thoughts = reasoning summary parts, one per part.
+ * `call_id` the client answers with); thoughts = reasoning summary parts, one per part
+ * (`source: reasoning_summary`), and assistant messages with `phase: "commentary"`, one per message
+ * (`source: commentary`; `response.output_text.delta` / `.done` stream their text).
  */
 import type { ApiCodec, ApiOutcome, ApiResponse, ApiUsage, SseEvent } from '../codec.js';
 import { responsesPrompt } from './prompt.js';
@@ -87,6 +89,13 @@ class ResponsesStreamReducer extends TolerantReducer {
       case 'response.custom_tool_call_input.done':
       case 'response.mcp_call_arguments.done':
         items.argsDone(data);
+        return;
+      case 'response.output_text.delta':
+        items.textDelta(data);
+        return;
+      case 'response.output_text.done':
+      case 'response.content_part.done':
+        items.textDone(data);
         return;
       case 'response.reasoning_summary_text.delta':
         items.summaryDelta(data);

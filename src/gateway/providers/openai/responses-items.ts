@@ -5,7 +5,7 @@
  * final `response.completed` output all land on the same accumulator: later whole values replace
  * joined fragments, and nothing is counted twice.
  */
-import type { ApiToolCall } from '../codec.js';
+import type { ApiThought, ApiToolCall } from '../codec.js';
 import { asArray, asNumber, asString, isObject, toolInput, type JsonObject } from '../wire-json.js';
 
 /** Item types recorded as tool calls: function tools, custom (free-text) tools, remote MCP tools. */
@@ -24,8 +24,8 @@ interface ItemAcc {
   name: string;
   /** Tool arguments / custom tool input. */
   args: TextAcc;
-  /** Reasoning summary parts by `summary_index`. */
-  summaries: Map<number, TextAcc>;
+  /** Reasoning summary parts by `summary_index`, or a commentary message's text parts by `content_index`. */
+  parts: Map<number, TextAcc>;
 }
 
 function newText(): TextAcc {
@@ -44,8 +44,14 @@ export class ResponseItems {
   /** `response.output_item.added` / `.done`, or entry `index` of a whole `output` array. */
   item(index: number | undefined, raw: unknown): void {
     if (!isObject(raw)) return;
-    const type = asString(raw.type) ?? '';
-    if (!TOOL_ITEMS.has(type) && type !== 'reasoning') return;
+    let type = asString(raw.type) ?? '';
+    // Assistant messages with `phase: "commentary"` (Codex's progress notes) are thoughts; final
+    // answers are not recorded.
+    if (type === 'message') {
+      if (raw.phase !== 'commentary') return;
+      type = 'commentary';
+    }
+    if (!TOOL_ITEMS.has(type) && type !== 'reasoning' && type !== 'commentary') return;
     const acc = this.find(index, asString(raw.id), type);
     if (!acc) return;
     acc.type = type;
@@ -54,11 +60,26 @@ export class ResponseItems {
     const args = asString(raw.arguments) ?? asString(raw.input);
     // `output_item.added` carries an empty string; only a non-empty whole value is final.
     if (args) acc.args.whole = args;
-    const summary = asArray(raw.summary);
-    summary.forEach((part, i) => {
+    const parts = type === 'commentary' ? asArray(raw.content) : asArray(raw.summary);
+    parts.forEach((part, i) => {
       const text = isObject(part) ? asString(part.text) : undefined;
       if (text !== undefined) this.summary(acc, i).whole = text;
     });
+  }
+
+  /** `response.output_text.delta`: text of a commentary message (other messages are not recorded). */
+  textDelta(ev: JsonObject): void {
+    const acc = this.known(ev);
+    const delta = asString(ev.delta);
+    if (acc?.type === 'commentary' && delta) this.summary(acc, asNumber(ev.content_index) ?? 0).fragments.push(delta);
+  }
+
+  /** `response.output_text.done` (`text`) / `response.content_part.done` (`part.text`) of a commentary message. */
+  textDone(ev: JsonObject): void {
+    const acc = this.known(ev);
+    if (acc?.type !== 'commentary') return;
+    const text = asString(ev.text) ?? (isObject(ev.part) ? asString(ev.part.text) : undefined);
+    if (text !== undefined) this.summary(acc, asNumber(ev.content_index) ?? 0).whole = text;
   }
 
   /** `response.function_call_arguments.delta`, `response.custom_tool_call_input.delta`, … */
@@ -93,20 +114,20 @@ export class ResponseItems {
   }
 
   /** Tool calls and thoughts in output order. */
-  build(): { tool_calls: ApiToolCall[]; thoughts: string[] } {
+  build(): { tool_calls: ApiToolCall[]; thoughts: ApiThought[] } {
     const tool_calls: ApiToolCall[] = [];
-    const thoughts: string[] = [];
+    const thoughts: ApiThought[] = [];
     const indexes = [...this.byIndex.keys()].sort((a, b) => a - b);
     for (const index of indexes) {
       const acc = this.byIndex.get(index);
       if (!acc) continue;
       if (acc.type === 'reasoning') {
-        const parts = [...acc.summaries.keys()].sort((a, b) => a - b);
-        for (const p of parts) {
-          const s = acc.summaries.get(p);
-          const text = s ? textOf(s) : '';
-          if (text !== '') thoughts.push(text);
-        }
+        // One thought per summary part.
+        for (const text of this.partTexts(acc)) thoughts.push({ content: text, source: 'reasoning_summary' });
+      } else if (acc.type === 'commentary') {
+        // One thought per commentary message.
+        const text = this.partTexts(acc).join('\n');
+        if (text !== '') thoughts.push({ content: text, source: 'commentary' });
       } else {
         tool_calls.push({ tool_call_id: acc.callId || acc.itemId, tool: acc.name, input: toolInput(textOf(acc.args)) });
       }
@@ -114,13 +135,32 @@ export class ResponseItems {
     return { tool_calls, thoughts };
   }
 
+  /** The non-empty texts of an item's parts, in index order. */
+  private partTexts(acc: ItemAcc): string[] {
+    const indexes = [...acc.parts.keys()].sort((a, b) => a - b);
+    const out: string[] = [];
+    for (const i of indexes) {
+      const part = acc.parts.get(i);
+      const text = part ? textOf(part) : '';
+      if (text !== '') out.push(text);
+    }
+    return out;
+  }
+
   private summary(acc: ItemAcc, index: number): TextAcc {
-    let s = acc.summaries.get(index);
+    let s = acc.parts.get(index);
     if (!s) {
       s = newText();
-      acc.summaries.set(index, s);
+      acc.parts.set(index, s);
     }
     return s;
+  }
+
+  /** The accumulator an event refers to, only when its item was already seen. */
+  private known(ev: JsonObject): ItemAcc | undefined {
+    const index = asNumber(ev.output_index);
+    const id = asString(ev.item_id);
+    return (index !== undefined ? this.byIndex.get(index) : undefined) ?? (id !== undefined ? this.byId.get(id) : undefined);
   }
 
   /** The accumulator an item event refers to, created from the event when it is the first one. */
@@ -137,7 +177,7 @@ export class ResponseItems {
     let acc = (index !== undefined ? this.byIndex.get(index) : undefined) ?? (id ? this.byId.get(id) : undefined);
     if (!acc) {
       const key = index ?? this.byIndex.size + 1_000_000;
-      acc = { type, itemId: id ?? '', callId: '', name: '', args: newText(), summaries: new Map() };
+      acc = { type, itemId: id ?? '', callId: '', name: '', args: newText(), parts: new Map() };
       this.byIndex.set(key, acc);
     }
     if (id) {

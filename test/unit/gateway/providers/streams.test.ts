@@ -58,7 +58,7 @@ describe('Anthropic Messages stream', () => {
         delta(2, { type: 'thinking_delta', thinking: 'b' }) +
         stop(2),
     );
-    expect(out.responses[0]?.thoughts).toEqual(['ab']);
+    expect(out.responses[0]?.thoughts).toEqual([{ content: 'ab', source: 'thinking' }]);
   });
 
   it('gives one response per message_start and tolerates events before any message_start', () => {
@@ -151,6 +151,25 @@ describe('Chat Completions stream', () => {
 const rev = (type: string, data: Record<string, unknown>): string => sse(type, { type, ...data });
 
 describe('Responses stream', () => {
+  it('records commentary messages as thoughts (source commentary) and never the final answer', () => {
+    const out = runSseText(
+      responsesCodec,
+      rev('response.created', { response: { id: 'resp_c', model: 'gpt-5', output: [] } }) +
+        rev('response.output_item.added', { output_index: 0, item: { id: 'msg_c', type: 'message', role: 'assistant', phase: 'commentary', content: [] } }) +
+        rev('response.output_text.delta', { item_id: 'msg_c', output_index: 0, content_index: 0, delta: 'Checking ' }) +
+        rev('response.output_text.delta', { item_id: 'msg_c', output_index: 0, content_index: 0, delta: 'the tests.' }) +
+        // A final answer: its text deltas are not thoughts.
+        rev('response.output_item.added', { output_index: 1, item: { id: 'msg_f', type: 'message', role: 'assistant', phase: 'final_answer', content: [] } }) +
+        rev('response.output_text.delta', { item_id: 'msg_f', output_index: 1, content_index: 0, delta: 'All green.' }) +
+        rev('response.output_text.done', { item_id: 'msg_f', output_index: 1, content_index: 0, text: 'All green.' }) +
+        // An answer without a phase (older models) is not a thought either.
+        rev('response.output_item.added', { output_index: 2, item: { id: 'msg_n', type: 'message', role: 'assistant', content: [] } }) +
+        rev('response.output_text.delta', { item_id: 'msg_n', output_index: 2, content_index: 0, delta: 'Done.' }),
+    );
+    expect(out.responses[0]?.thoughts).toEqual([{ content: 'Checking the tests.', source: 'commentary' }]);
+    expect(out.responses[0]?.tool_calls).toEqual([]);
+  });
+
   it('uses delta fragments when no .done event came, and the .done text when it did', () => {
     const out = runSseText(
       responsesCodec,
@@ -163,7 +182,7 @@ describe('Responses stream', () => {
         rev('response.reasoning_summary_text.done', { item_id: 'rs_1', output_index: 1, summary_index: 0, text: 'whole text' }) +
         rev('response.reasoning_summary_text.delta', { item_id: 'rs_1', output_index: 1, summary_index: 1, delta: 'second' }),
     );
-    expect(out.responses[0]).toMatchObject({ provider_response_id: 'resp_1', model: 'gpt-5', usage: null, thoughts: ['whole text', 'second'] });
+    expect(out.responses[0]).toMatchObject({ provider_response_id: 'resp_1', model: 'gpt-5', usage: null, thoughts: [{ content: 'whole text', source: 'reasoning_summary' }, { content: 'second', source: 'reasoning_summary' }] });
     expect(out.responses[0]?.tool_calls).toEqual([{ tool_call_id: 'call_1', tool: 'f', input: { a: 1 } }]);
     expect(out.complete).toBe(false);
   });
