@@ -84,3 +84,18 @@ it('collector hung: the queue stays at its bound, the rest is dropped as queue_f
   const metrics = await fetch(`${h.url}/metrics`, { headers: { authorization: `Bearer ${h.app.adminToken}` } }).then((x) => x.text());
   expect(metricValue(metrics, 'aibridge_telemetry_spans_dropped_total{reason="queue_full"}')).toBe(t.dropped);
 });
+
+it('long content is cut to the attribute length limit (what bounds the queue in bytes)', async () => {
+  recv = await startOtlpReceiver();
+  h = await startGatewayHarness({
+    argv: ['--otlp-endpoint', recv.url, '--otlp-content'],
+    env: { OTEL_BSP_SCHEDULE_DELAY: '10', OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: '1000' },
+  });
+  const prompt = 'x'.repeat(50_000);
+  expect((await h.post('/anthropic/v1/messages', { model: 'claude-sonnet-4-5', max_tokens: 8, messages: [{ role: 'user', content: prompt }] })).status).toBe(200);
+  const [rec] = await h.nextRecords(1);
+  expect(rec!.user_prompts[0]!.prompt).toBe(prompt); // the record keeps it whole
+  const [span] = await recv.waitForSpans(1);
+  expect(String(span!.attributes['gen_ai.input.messages'])).toHaveLength(1000);
+  expect(span!.attributes['aibridge.interception_id']).toBe(rec!.id); // short values are untouched
+});

@@ -76,6 +76,14 @@ export interface OtlpPipeline {
  */
 const DEFAULT_BATCH = 128;
 
+/**
+ * Longest attribute value kept on a span unless OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT (or
+ * OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT) says otherwise: content attributes can be 1 MiB per field
+ * (max_stored_field), and the queue holds up to OTEL_BSP_MAX_QUEUE_SIZE spans, so the cap is what
+ * bounds the queue's memory (2048 × a few × 32 KiB) when the collector is down.
+ */
+const DEFAULT_VALUE_LENGTH = 32 * 1024;
+
 /** Semantic-convention bucket advice for the two GenAI client histograms. */
 const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 const DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
@@ -125,6 +133,9 @@ export function createOtlpPipeline(opts: OtlpPipelineOptions): OtlpPipeline {
   const tracerProvider = new BasicTracerProvider({
     resource,
     sampler: new AlwaysOnSampler(),
+    spanLimits: {
+      attributeValueLengthLimit: envNumber(env, 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', envNumber(env, 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', DEFAULT_VALUE_LENGTH)),
+    },
     spanProcessors: [
       new BatchSpanProcessor(counting, {
         maxQueueSize,
