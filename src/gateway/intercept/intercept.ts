@@ -14,7 +14,7 @@ import { detectClient } from './client-detect.js';
 import { createSseParser } from '../sse/parser.js';
 import { createTee, pumpBody } from './tee.js';
 import { CallAbort } from '../upstream/call-abort.js';
-import { GatewayError, UpstreamUnreachableError, sendError } from '../errors.js';
+import { GatewayError, asGatewayError, sendError } from '../errors.js';
 
 
 export interface PipelineContext {
@@ -116,7 +116,10 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
     reply = await sending;
   } catch (err) {
     if (clientGone) return finish('cancelled', null, 'client disconnected before the upstream answered', null);
-    const gerr = err instanceof GatewayError ? err : new UpstreamUnreachableError(adapter.name, err);
+    // The adapters turn network failures into 502/504 themselves; anything else thrown here is a
+    // fault of ours (issue #13): a 500, never "upstream unreachable".
+    if (!(err instanceof GatewayError)) ctx.warn({ err }, 'provider adapter failed before the upstream call');
+    const gerr = asGatewayError(err);
     sendError(res, adapter.errorShape, gerr);
     return finish('failed', gerr.status, gerr.message, null);
   }

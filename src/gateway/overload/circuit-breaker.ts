@@ -41,8 +41,13 @@ interface Circuit {
   probeInFlight: boolean;
 }
 
-/** Upstream statuses that count as the upstream being overloaded or failing (SPEC / issue #8). */
-export const FAILURE_STATUSES: ReadonlySet<number> = new Set([429, 503, 504, 529]);
+/**
+ * Upstream answers that count as the upstream failing (issue #13): 429 and every 5xx. Other 4xx
+ * answers are the request's own problem and say nothing about the upstream's health.
+ */
+export function isFailureStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}
 /** Longest model name used in a key; longer ones are cut (keys end up in metric labels). */
 const MAX_KEY = 200;
 const MAX_KEYS = 1000;

@@ -14,7 +14,7 @@ import type { CallSignal } from '../upstream/call-abort.js';
 import type { ProviderAdapter, ProviderCall, ProviderReply } from '../providers/adapter.js';
 import { CircuitOpenError, GatewayError, TooManyRequestsError } from '../errors.js';
 import type { RequestGate } from '../gates.js';
-import { CircuitBreakers, FAILURE_STATUSES, circuitKey, type CallOutcome, type CircuitState } from './circuit-breaker.js';
+import { CircuitBreakers, circuitKey, isFailureStatus, type CallOutcome, type CircuitState } from './circuit-breaker.js';
 
 export { CircuitBreakers } from './circuit-breaker.js';
 export type { CircuitState } from './circuit-breaker.js';
@@ -91,7 +91,7 @@ export function createOverloadGuard(opts: OverloadOptions): OverloadGuard {
         ticket.report(call.signal.aborted ? 'neutral' : outcomeOfError(err));
         throw err;
       }
-      if (reply.status >= 300) ticket.report(FAILURE_STATUSES.has(reply.status) ? 'failure' : 'success');
+      if (reply.status >= 300) ticket.report(isFailureStatus(reply.status) ? 'failure' : 'success');
       else if (ticket.probe) {
         // The probe's good answer closes the circuit now, not when its (maybe long) stream ends.
         ticket.report('success');
@@ -132,11 +132,17 @@ export function createOverloadGuard(opts: OverloadOptions): OverloadGuard {
   };
 }
 
-/** Upstream failed to answer (502/504 made by the gateway, or Bedrock's throttling statuses). */
+/**
+ * Only real upstream failures count (issue #13): the upstream unreachable or timed out (the 502/504
+ * the gateway makes), or an error status the upstream sent (Bedrock's exceptions arrive thrown).
+ * A local fault (a bug, a body the gateway cannot re-encode, a request undici refuses) is the
+ * caller's 400 or our 500 and must not open a circuit for everyone using that model.
+ */
 function outcomeOfError(err: unknown): CallOutcome {
-  if (!(err instanceof GatewayError)) return 'failure';
-  if (err.code === 'provider_not_configured') return 'neutral';
-  return err.status === 502 || FAILURE_STATUSES.has(err.status) ? 'failure' : 'neutral';
+  if (!(err instanceof GatewayError)) return 'neutral';
+  if (err.code === 'upstream_unreachable' || err.code === 'upstream_timeout') return 'failure';
+  if (err.code === 'invalid_request' || err.code === 'internal_error' || err.code === 'provider_not_configured') return 'neutral';
+  return isFailureStatus(err.status) ? 'failure' : 'neutral';
 }
 
 /**

@@ -22,6 +22,9 @@ const NEVER_UPSTREAM = new Set([
   ...HOP_BY_HOP,
   'host',
   'content-length',
+  // `Expect: 100-continue` is answered by our own server (Node sends the 100); undici refuses to
+  // send it ("expect header not supported"), and the body is complete by the time we forward it.
+  'expect',
   // Identity encoding keeps the tee readable; upstream compression would be forwarded opaque.
   'accept-encoding',
   'authorization',

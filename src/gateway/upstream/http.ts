@@ -5,7 +5,7 @@
  * Network failures become GatewayErrors (502/504); an abort by the client is passed through as is.
  */
 import { Agent, request, errors as undiciErrors, type Dispatcher } from 'undici';
-import { GatewayError, UpstreamTimeoutError, UpstreamUnreachableError } from '../errors.js';
+import { BadRequestError, GatewayError, UpstreamTimeoutError, UpstreamUnreachableError } from '../errors.js';
 import type { CallSignal } from './call-abort.js';
 
 export interface UpstreamPool {
@@ -60,6 +60,11 @@ export function mapUpstreamError(provider: string, err: unknown, timeoutMs: numb
     return new UpstreamTimeoutError(provider, timeoutMs);
   }
   if (err instanceof undiciErrors.ConnectTimeoutError) return new UpstreamTimeoutError(provider, timeoutMs);
+  // undici refused the request before any byte left (a header or method it will not send): the
+  // request's fault, not the upstream's, so no 502 and nothing for the circuit breaker (issue #13).
+  if (err instanceof undiciErrors.InvalidArgumentError || err instanceof undiciErrors.NotSupportedError) {
+    return new BadRequestError(`the request cannot be forwarded to ${provider}: ${(err as Error).message}`, err);
+  }
   return new UpstreamUnreachableError(provider, err);
 }
 

@@ -10,6 +10,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { BedrockConfig } from './config.js';
+import { BadRequestError } from '../../errors.js';
 import { CONTEXT_MANAGEMENT_BETA, EFFORT_BETA, MODEL_GATED_BETAS, bedrockModelRule } from './model-rules.js';
 
 /** The only `anthropic_version` Bedrock accepts. */
@@ -157,11 +158,25 @@ function fitThinking(body: Record<string, unknown>, model: string): void {
 }
 
 /**
+ * A deep copy of a parsed body. `structuredClone` overflows the stack near 3,000 levels and
+ * `JSON.stringify` (which must succeed anyway, to send the body) near 6,000: a body nested that
+ * deep is the client's 400 (issue #13), not a 502 that opens the model's circuit for everyone.
+ */
+function copyJson(json: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return JSON.parse(JSON.stringify(json)) as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof RangeError) throw new BadRequestError('request body is nested too deeply to re-encode for Bedrock', err);
+    throw err;
+  }
+}
+
+/**
  * Turns an Anthropic Messages body (+ the client's headers) into the body Bedrock accepts for
  * `model`. Never mutates `json`; unknown fields pass through.
  */
 export function toBedrockBody(json: Record<string, unknown>, headers: IncomingHttpHeaders, model: string): Record<string, unknown> {
-  const body = structuredClone(json);
+  const body = copyJson(json);
   for (const field of REJECTED_FIELDS) delete body[field];
   body['anthropic_version'] = BEDROCK_ANTHROPIC_VERSION;
 
