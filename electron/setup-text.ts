@@ -12,7 +12,7 @@ export function claudeCodeSetup(baseUrl: string): string {
   return [
     '# AI Bridge Desktop — Claude Code',
     `export ANTHROPIC_BASE_URL=${baseUrl}/anthropic`,
-    `export ANTHROPIC_API_KEY='${TOKEN_PLACEHOLDER}'`,
+    `export ANTHROPIC_AUTH_TOKEN='${TOKEN_PLACEHOLDER}'`,
     '',
   ].join('\n');
 }

@@ -28,6 +28,8 @@ export interface AppOptions {
   now?: () => number;
   /** Time between retention purges (SPEC §8: 10 minutes, the default). Tests shorten it. */
   retentionIntervalMs?: number;
+  /** Home folder whose client configuration `connect` edits (SPEC §16); default the user's. Tests. */
+  connectHome?: string;
   /** Consumers of finished records added after the built-in ones (embedders, tests). */
   recordConsumers?: RecordConsumer[];
 }

@@ -12,6 +12,8 @@ import { ConfigService } from './config/config.js';
 import { ensureDataDir, resolveDataDir } from './store/data-dir.js';
 import { fileSecretStore } from './store/secrets-file.js';
 import { TokenStore } from './store/tokens.js';
+import { connectClient, connectStatusAll, undoConnect, type ConnectClient, type ConnectContext } from './store/connect.js';
+import { homedir } from 'node:os';
 import { loadAdminToken } from './store/admin-token.js';
 import { openInterceptionStore, storeConsumer } from './store/interceptions/index.js';
 import { exportToFile } from './store/export.js';
@@ -109,6 +111,21 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       telemetry: () => telemetry.status(),
     });
 
+  // One-click client setup (SPEC §16) for the dashboard and the tray: this bridge's own URL.
+  const connectCtx = (): ConnectContext => ({
+    dataDir,
+    home: opts.connectHome ?? homedir(),
+    codexHome: opts.connectHome === undefined && env['CODEX_HOME'] ? env['CODEX_HOME'] : undefined,
+    bridgeUrl: listenUrl.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//127.0.0.1:'),
+    tokens,
+    now,
+  });
+  const connect = {
+    status: () => connectStatusAll(connectCtx()),
+    connect: (client: ConnectClient, tokenName?: string) => connectClient(connectCtx(), client, { tokenName }),
+    undo: (client: ConnectClient) => undoConnect(connectCtx(), client),
+  };
+
   let lastDropWarning = -Infinity;
   const gateway = createGateway({
     settings,
@@ -136,7 +153,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       pipeline: { sink: records, now, warn: (obj, msg) => log.warn(obj, msg), stopping: () => stopping },
       rejected: (reason) => metrics.rejected(reason),
     },
-    admin: { adminToken, status, setEnabled, config, tokens, store, metrics, events: live, now, visibleAfter, testProvider: (name) => providers.test(name) },
+    admin: { adminToken, status, setEnabled, config, tokens, store, metrics, events: live, now, visibleAfter, testProvider: (name) => providers.test(name), connect },
   });
 
   const s0 = settings();

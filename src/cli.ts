@@ -20,6 +20,9 @@ import { exportToFile } from './store/export.js';
 import { listQuery, QueryError, timeRange } from './store/query.js';
 import { visibleCutoff } from './store/retention.js';
 import { readRetentionState } from './store/retention-state.js';
+import { connectClient, ConnectError, connectStatus, connectStatusAll, isConnectClient, undoConnect, type ConnectClient, type ConnectContext } from './store/connect.js';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
 
 class UsageError extends Error {}
 
@@ -116,6 +119,63 @@ tokens
     process.stdout.write(`revoked token "${info.name}" (id ${info.id})\n`);
   });
 
+/**
+ * The URL `serve` would listen on for this data dir: env, `--config` and the saved settings (SPEC
+ * §16), so `AIBRIDGE_PORT=N aibridge connect …` points at a server on port N. A wildcard listen
+ * address is reached through loopback.
+ */
+function bridgeUrlOf(dataDir: string, cmd: Command): string {
+  const o = cmd.optsWithGlobals<{ config?: string }>();
+  const fixed = loadFixedLayer({ flags: {}, env: process.env, configFile: o.config ?? (process.env['AIBRIDGE_CONFIG'] || undefined) });
+  const { enabled: _switch, ...readOnly } = fixed;
+  const s = new ConfigService(dataDir, readOnly, fileSecretStore(dataDir)).get();
+  const host = ['0.0.0.0', '::', '[::]', ''].includes(s.host) ? '127.0.0.1' : s.host;
+  return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${s.port}`;
+}
+
+program
+  .command('connect')
+  .description('point Claude Code or Codex at this bridge: makes a token and writes the client\'s own config (SPEC §16)')
+  .argument('[client]', 'claude-code or codex')
+  .option('--token-name <name>', 'name of the bridge token made for the client (default: the client)')
+  .option('--home <dir>', 'home folder whose client config is edited (default: yours)')
+  .option('--undo', 'restore the client\'s config file as it was before, byte for byte, and revoke its token')
+  .option('--status', 'say which clients point at this bridge')
+  .action(async (client: string | undefined, o: { tokenName?: string; home?: string; undo?: boolean; status?: boolean }, cmd: Command) => {
+    const dataDir = dataDirOf(cmd);
+    const ctx: ConnectContext = {
+      dataDir,
+      home: resolve(o.home ?? homedir()),
+      codexHome: o.home === undefined && process.env['CODEX_HOME'] ? resolve(process.env['CODEX_HOME']) : undefined,
+      bridgeUrl: bridgeUrlOf(dataDir, cmd),
+      tokens: new TokenStore(dataDir),
+    };
+    if (o.status) {
+      for (const st of client === undefined ? connectStatusAll(ctx) : [connectStatus(ctx, clientArg(client))]) {
+        const state = st.error ? `cannot read: ${st.error}` : st.points_here ? `connected to ${ctx.bridgeUrl}` : 'not connected to this bridge';
+        process.stdout.write(`${st.client.padEnd(12)} ${state}${st.connected ? ` (token "${st.token_name}", since ${st.connected_at}; undo: aibridge connect ${st.client} --undo)` : ''}\n  ${st.file}\n`);
+      }
+      return;
+    }
+    if (client === undefined) throw new UsageError('name a client: aibridge connect claude-code|codex (or --status)');
+    const c = clientArg(client);
+    if (o.undo) {
+      const st = await undoConnect(ctx, c);
+      process.stdout.write(`${st.label}: ${st.file} restored as it was before connecting; its bridge token is revoked\n`);
+      return;
+    }
+    const st = await connectClient(ctx, c, { tokenName: o.tokenName });
+    process.stdout.write(
+      `${st.label} now goes through the bridge at ${ctx.bridgeUrl} (token "${st.token_name}"): wrote ${st.file}\n` +
+        `the previous file is kept; undo with: aibridge connect ${c} --undo\n`,
+    );
+  });
+
+function clientArg(client: string): ConnectClient {
+  if (!isConnectClient(client)) throw new UsageError(`unknown client "${client}": use claude-code or codex`);
+  return client;
+}
+
 program
   .command('interceptions')
   .description('recorded interceptions')
@@ -204,7 +264,7 @@ try {
     process.stderr.write(`aibridge: ${err.message}; pick another with --port (or AIBRIDGE_PORT)\n`);
     process.exit(1);
   }
-  if (err instanceof TokenError || err instanceof UsageError || err instanceof QueryError) {
+  if (err instanceof TokenError || err instanceof UsageError || err instanceof QueryError || err instanceof ConnectError) {
     process.stderr.write(`aibridge: ${err.message}\n`);
     process.exit(2);
   }

@@ -9,7 +9,7 @@
  * first — Claude Code `Bash`, Codex `exec_command` — and text once the tool's output comes back).
  * Prints one line per check and a summary; exits 1 when any check fails.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMockUpstream } from '../helpers/mock-upstream.js';
@@ -196,6 +196,48 @@ async function main(): Promise<number> {
     check('codex exec tool: the mock answered function_call, then text after function_call_output', cxTool !== undefined && cxAfter !== undefined, cx2.scripts.map((x) => x.script.kind));
     check(`codex exec tool: the command ran and its output came back ("${TOOL_ECHO}")`, cxAfter?.script.kind === 'text' && cxAfter.script.text.includes(TOOL_ECHO), cxAfter?.script);
     check('codex exec tool: final answer printed', cxAfter?.script.kind === 'text' && cx2.p.stdout.includes('The tool printed'), cx2.p.stdout.slice(-500));
+
+    // aibridge connect (SPEC §16, issue #19): the clients' own config files, then a plain start
+    // with only HOME set — no ANTHROPIC_*/OPENAI_*/CODEX_* variables at all.
+    log('\naibridge connect claude-code / codex, then plain claude -p / codex exec with only HOME');
+    const port = new URL(gw.url).port;
+    const connectHome = tempDir('abr-connect-home-');
+    const ccSettings = join(connectHome, '.claude', 'settings.json');
+    const cxConfig = join(connectHome, '.codex', 'config.toml');
+    mkdirSync(join(connectHome, '.claude'));
+    mkdirSync(join(connectHome, '.codex'));
+    const ccBefore = '{\n  "theme": "dark",\n  "env": { "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1" }\n}\n';
+    const cxBefore = '# mine\napproval_policy = "never"\nsandbox_mode = "read-only"\n\n[analytics]\nenabled = false\n\n[features]\nplugins = false\n';
+    writeFileSync(ccSettings, ccBefore);
+    writeFileSync(cxConfig, cxBefore);
+    for (const [client, name] of [['claude-code', 'cc-connect'], ['codex', 'cx-connect']] as const) {
+      const c = await gw.cli(['connect', client, '--home', connectHome, '--token-name', name], { AIBRIDGE_PORT: port });
+      check(`connect ${client}: exits 0 and names the bridge URL`, c.code === 0 && c.stdout.includes(gw.url), { code: c.code, out: c.stdout, err: c.stderr });
+    }
+    const status = await gw.cli(['connect', '--status', '--home', connectHome], { AIBRIDGE_PORT: port });
+    check('connect --status: both clients point at this bridge', (status.stdout.match(/connected to /g) ?? []).length === 2, status.stdout);
+    const onlyHome = cleanEnv({ HOME: connectHome });
+    const ccPlain = await run(bins.claude, ['-p', 'Connected hello.', '--output-format', 'json'], { env: onlyHome, cwd: ccWork });
+    reportProc('plain claude -p after connect', ccPlain);
+    const cxPlain = await run(bins.codex, ['exec', '--skip-git-repo-check', 'Connected hello.'], { env: onlyHome, cwd: cxWork });
+    reportProc('plain codex exec after connect', cxPlain);
+    const connectedRecords = async () => {
+      const deadline2 = Date.now() + 10_000;
+      let rs = await gw.interceptions();
+      while (!(rs.some((r) => r.initiator.name === 'cc-connect') && rs.some((r) => r.initiator.name === 'cx-connect')) && Date.now() < deadline2) {
+        await new Promise((r) => setTimeout(r, 100));
+        rs = await gw.interceptions();
+      }
+      return rs;
+    };
+    const afterConnect = await connectedRecords();
+    check('plain claude -p is recorded under the connect token (Claude Code, completed)', afterConnect.some((r) => r.initiator.name === 'cc-connect' && r.client === 'Claude Code' && r.status === 'completed'), afterConnect.map((r) => [r.initiator.name, r.client, r.status]));
+    check('plain codex exec is recorded under the connect token (Codex, completed)', afterConnect.some((r) => r.initiator.name === 'cx-connect' && r.client === 'Codex' && r.status === 'completed'), afterConnect.map((r) => [r.initiator.name, r.client, r.status]));
+    for (const client of ['claude-code', 'codex']) {
+      const u = await gw.cli(['connect', client, '--undo', '--home', connectHome], { AIBRIDGE_PORT: port });
+      check(`connect ${client} --undo: exits 0`, u.code === 0, u.stderr);
+    }
+    check('--undo restored both files byte for byte', readFileSync(ccSettings, 'utf8') === ccBefore && readFileSync(cxConfig, 'utf8') === cxBefore);
 
     // Records --------------------------------------------------------------------------------
     log('\nInterceptions');

@@ -87,6 +87,8 @@ export interface BuiltGateway {
   adminToken: string;
   dataDir: string;
   logFile: string;
+  /** Runs `aibridge --data-dir DATA ARGS…` (the built CLI) with extra environment. */
+  cli(args: string[], env?: Record<string, string>): Promise<ProcResult>;
   /** `aibridge tokens create --name NAME` → the token. */
   createToken(name: string): Promise<string>;
   /** `GET /api/v1/interceptions` (all pages of up to 1000 are not needed here). */
@@ -135,6 +137,7 @@ export async function startBuiltGateway(upstreamUrl: string, keys: { anthropic: 
     adminToken,
     dataDir,
     logFile,
+    cli: (args, extra = {}) => run(process.execPath, [CLI, '--data-dir', dataDir, ...args], { env: { ...env, ...extra }, timeoutMs: 60_000 }),
     createToken: (name) => cli('tokens', 'create', '--name', name),
     async interceptions(query = '') {
       const res = await fetch(`${url}/api/v1/interceptions?limit=1000${query ? `&${query}` : ''}`, { headers: { authorization: `Bearer ${adminToken}` } });

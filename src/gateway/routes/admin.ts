@@ -8,6 +8,7 @@ import type { ConfigService } from '../../config/config.js';
 import { SettingsPatchError } from '../../config/config.js';
 import type { TokenStore } from '../../store/tokens.js';
 import { TokenError } from '../../store/tokens.js';
+import { ConnectError, isConnectClient, type ConnectClient, type ConnectStatus } from '../../store/connect.js';
 import type { InterceptionStore } from '../../store/interceptions/types.js';
 import type { Interception } from '../../record/types.js';
 import { tokenEquals } from '../../store/admin-token.js';
@@ -31,6 +32,12 @@ export interface AdminDeps {
   /** Records that started before this are expired and hidden (SPEC §8). */
   visibleAfter(): number | undefined;
   testProvider(name: string): Promise<{ ok: boolean; status: number | null; message: string; models: string[] }>;
+  /** One-click client setup (SPEC §16): src/store/connect.ts over this bridge's URL and home. */
+  connect: {
+    status(): ConnectStatus[];
+    connect(client: ConnectClient, tokenName?: string): Promise<ConnectStatus>;
+    undo(client: ConnectClient): Promise<ConnectStatus>;
+  };
 }
 
 /** Express router mounted at `/api/v1`, plus the `/metrics` handler. */
@@ -102,6 +109,22 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
   api.delete('/tokens/:id', async (req, res) => {
     await tokenCall(() => deps.tokens.revoke(String(req.params['id'])));
     res.status(204).end();
+  });
+
+  api.get('/connect', (_req, res) => {
+    res.json({ results: deps.connect.status() });
+  });
+
+  api.post('/connect/:client', async (req, res) => {
+    const client = connectClientOf(String(req.params['client']));
+    const tokenName: unknown = req.body?.token_name;
+    if (tokenName !== undefined && typeof tokenName !== 'string') throw new BadRequestError('token_name must be a string');
+    res.json(await tokenCall(() => deps.connect.connect(client, tokenName)));
+  });
+
+  api.delete('/connect/:client', async (req, res) => {
+    const client = connectClientOf(String(req.params['client']));
+    res.json(await tokenCall(() => deps.connect.undo(client)));
   });
 
   api.get('/interceptions', async (req, res) => {
@@ -191,9 +214,14 @@ async function tokenCall<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof TokenError) throw userError(err.status, err.message, err);
+    if (err instanceof TokenError || err instanceof ConnectError) throw userError(err.status, err.message, err);
     throw err;
   }
+}
+
+function connectClientOf(name: string): ConnectClient {
+  if (!isConnectClient(name)) throw new NotFoundError(`unknown client "${name}": claude-code or codex`);
+  return name;
 }
 
 /** Runs a query parser; its complaint is the caller's 400. */

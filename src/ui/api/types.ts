@@ -122,3 +122,5 @@ export interface UsageResponse {
 export interface ApiErrorBody {
   error?: { message?: string; type?: string; code?: string };
 }
+
+export type { ConnectStatus } from '../../store/connect.js';

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorText } from '../api/client';
 import { bridgeEnabled, onInterception } from '../api/events';
-import type { Status } from '../api/types';
+import type { ConnectStatus, Status } from '../api/types';
 import { CopyButton } from '../components/copy-button';
 import { ProviderTest } from '../components/provider-test';
 import { Card, ErrorNotice, Loading, Notice, PageHeader, Pill, Switch } from '../components/ui';
@@ -51,6 +51,52 @@ function BridgeCard({ status }: { status: Status }) {
         </div>
       </div>
       <ErrorNotice error={error} />
+    </Card>
+  );
+}
+
+/** One click per client (SPEC §16): writes the client's own config, with status and undo. */
+function ConnectCard() {
+  const list = useAsync((signal) => api.get<{ results: ConnectStatus[] }>('/connect', signal), []);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const act = async (c: ConnectStatus, undo: boolean) => {
+    setBusy(c.client);
+    setError(null);
+    try {
+      if (undo) await api.del(`/connect/${c.client}`);
+      else await api.post(`/connect/${c.client}`);
+      list.reload();
+    } catch (err) {
+      setError(`${c.label}: ${errorText(err)}`);
+    } finally {
+      setBusy(null);
+    }
+  };
+  return (
+    <Card title="Connect a tool in one click" id="connect" class="span-2">
+      <p class="muted">Makes a bridge token for the tool and writes its own configuration, so a new <code>claude</code> or <code>codex</code> goes through the bridge with nothing to export. The previous file is kept: Undo puts it back exactly.</p>
+      <ErrorNotice error={list.error ?? error} onRetry={list.error ? list.reload : undefined} />
+      <ul class="connect-list">
+        {(list.data?.results ?? []).map((c) => (
+          <li key={c.client} class="connect-row" data-client={c.client}>
+            <strong>{c.label}</strong>{' '}
+            {c.error ? <Pill tone="bad">cannot read its config</Pill> : c.points_here ? <Pill tone="ok">connected</Pill> : <Pill tone="muted">not connected</Pill>}
+            <code class="muted">{c.file}</code>
+            <span class="connect-actions">
+              <button type="button" class="btn" disabled={busy !== null} onClick={() => void act(c, false)}>
+                {busy === c.client ? 'Working…' : c.connected ? 'Connect again' : `Connect ${c.label}`}
+              </button>
+              {c.connected && (
+                <button type="button" class="btn btn-ghost" disabled={busy !== null} onClick={() => void act(c, true)}>
+                  Undo
+                </button>
+              )}
+            </span>
+            {c.error && <p class="hint">{c.error}</p>}
+          </li>
+        ))}
+      </ul>
     </Card>
   );
 }
@@ -167,6 +213,7 @@ export function OverviewPage() {
           <ProvidersCard status={s} />
           <EndpointsCard endpoints={endpointsOf(s)} />
           <TelemetryCard status={s} />
+          <ConnectCard />
           <Card title="Connect a client" id="setup" class="span-2">
             <SetupSnippets endpoints={endpointsOf(s)} />
             <p class="hint">Replace <code>&lt;bridge token&gt;</code> with a token from <a href="#/tokens">Bridge tokens</a> — creating one shows these commands with the token filled in.</p>

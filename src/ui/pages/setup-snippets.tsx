@@ -21,8 +21,8 @@ export function snippetsFor(ep: Endpoints, token = '<bridge token>'): Snippet[] 
     {
       id: 'claude-code',
       label: 'Claude Code',
-      intro: 'Set these in the shell you start Claude Code from (or in ~/.claude/settings.json under "env").',
-      blocks: [{ label: 'Claude Code setup', lang: 'sh', code: `export ANTHROPIC_BASE_URL=${ep.anthropic}\nexport ANTHROPIC_API_KEY=${token}\nclaude` }],
+      intro: 'One click: "Connect" above (or `aibridge connect claude-code`) writes this into ~/.claude/settings.json. By hand, set these in the shell you start Claude Code from. ANTHROPIC_AUTH_TOKEN, not ANTHROPIC_API_KEY: with an API key interactive claude asks whether to use it, and the preselected "No" leaves it logged out.',
+      blocks: [{ label: 'Claude Code setup', lang: 'sh', code: `export ANTHROPIC_BASE_URL=${ep.anthropic}\nexport ANTHROPIC_AUTH_TOKEN=${token}\nclaude` }],
     },
     {
       id: 'codex',
