@@ -5,7 +5,7 @@
  */
 import type { Api } from '../../record/types.js';
 import type { ApiCodec, ApiOutcome, RequestFacts, SseEvent, StreamReducer } from './codec.js';
-import { asString, isObject } from './wire-json.js';
+import { asString, isObject, parseJson, type JsonObject } from './wire-json.js';
 
 export interface CodecParts {
   api: Api;
@@ -37,11 +37,18 @@ export function defineCodec(parts: CodecParts): ApiCodec {
 }
 
 /**
- * Base for stream reducers: an event that cannot be read is skipped, never thrown to the pipeline
- * (types.ts), and the next event is read as usual.
+ * Base for stream reducers: an event whose shape is odd is skipped, never thrown to the pipeline
+ * (codec.ts), and the next event is read as usual. An event whose data cannot be parsed at all (not
+ * a JSON object) is skipped too, but remembered: the outcome then carries an error naming the first
+ * such event (SPEC §10 2026-12-04: the call is `failed`), while later valid events still count
+ * (their tokens and tool calls stay in the record). An error the upstream reported itself wins.
  */
 export abstract class TolerantReducer implements StreamReducer {
+  private seenEvents = 0;
+  private unreadable: string | null = null;
+
   event(ev: SseEvent): void {
+    this.seenEvents++;
     try {
       this.apply(ev);
     } catch {
@@ -49,8 +56,37 @@ export abstract class TolerantReducer implements StreamReducer {
     }
   }
 
+  finish(): ApiOutcome {
+    const out = this.outcome();
+    if (out.error === null && this.unreadable !== null) out.error = this.unreadable;
+    return out;
+  }
+
+  /**
+   * The event's data as a JSON object; undefined (and the event remembered as malformed) when it is
+   * not one. Blank data is no event of the API and is ignored.
+   */
+  protected json(ev: SseEvent): JsonObject | undefined {
+    const text = ev.data.trim();
+    if (text === '') return undefined;
+    const value = parseJson(text);
+    if (isObject(value)) return value;
+    this.malformed(ev, value === undefined ? 'not valid JSON' : 'not a JSON object');
+    return undefined;
+  }
+
+  /** Remembers the first event that cannot be read as an event of the API. */
+  protected malformed(ev: SseEvent, why: string): void {
+    if (this.unreadable !== null) return;
+    const name = ev.event !== undefined && ev.event !== '' ? ` "${ev.event}"` : '';
+    const text = ev.data.trim();
+    const snippet = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+    this.unreadable = `malformed stream event #${this.seenEvents}${name}: ${why}: ${snippet}`;
+  }
+
   /** Folds one event into the state; may throw on shapes it does not expect. */
   protected abstract apply(ev: SseEvent): void;
 
-  abstract finish(): ApiOutcome;
+  /** What the stream yielded (before the malformed-event check). */
+  protected abstract outcome(): ApiOutcome;
 }

@@ -126,9 +126,13 @@ class MessagesStreamReducer extends TolerantReducer {
   }
 
   protected apply(ev: SseEvent): void {
-    const data = parseJson(ev.data);
-    if (!isObject(data)) return;
+    const data = this.json(ev);
+    if (!data) return;
     const type = asString(data.type) ?? ev.event;
+    if (type === undefined) {
+      this.malformed(ev, 'no event type');
+      return;
+    }
     switch (type) {
       case 'message_start': {
         const m = isObject(data.message) ? data.message : {};
@@ -187,7 +191,7 @@ class MessagesStreamReducer extends TolerantReducer {
     }
   }
 
-  finish(): ApiOutcome {
+  protected outcome(): ApiOutcome {
     return { responses: this.messages.map(responseOf), error: this.error, complete: this.complete };
   }
 }

@@ -12,7 +12,7 @@ import { anthropicErrorBody, anthropicMappingFor, errorText, isAbortError, type 
 import { streamExceptionMember } from './invoke.js';
 import { mapModel, toBedrockBody } from './request.js';
 import { assertUsable, callBedrock, midStreamError, requestIdHeaders, singleChunk, type BedrockAdapterOptions } from './shared.js';
-import { anthropicErrorData, chunkEvent, encodeSse } from './stream.js';
+import { anthropicErrorData, chunkEvent, encodeSse, unreadableChunk } from './stream.js';
 import type { ResponseStream } from '@aws-sdk/client-bedrock-runtime';
 
 const encoder = new TextEncoder();
@@ -82,8 +82,12 @@ export async function* sseBody(events: AsyncIterable<ResponseStream>, signal: Ca
   try {
     for await (const ev of events) {
       if (ev.chunk) {
-        const parsed = ev.chunk.bytes ? chunkEvent(ev.chunk.bytes) : null;
-        if (!parsed) continue;
+        if (!ev.chunk.bytes) continue;
+        const parsed = chunkEvent(ev.chunk.bytes);
+        if (!parsed) {
+          yield unreadableChunk(ev.chunk.bytes).sse;
+          continue;
+        }
         if (parsed.type === 'message_stop') stopped = true;
         yield encodeSse(parsed.type, parsed.data);
         continue;

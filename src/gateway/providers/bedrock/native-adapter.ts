@@ -23,7 +23,7 @@ import { amznErrorType, anthropicMappingFor, errorText, isAbortError, type Bedro
 import { streamExceptionMember } from './invoke.js';
 import { nativeModelId, parseNativePath } from './request.js';
 import { assertUsable, callBedrock, midStreamError, requestIdHeaders, singleChunk, type BedrockAdapterOptions } from './shared.js';
-import { anthropicErrorData, chunkEvent, encodeChunkFrame, encodeExceptionFrame, sseEvent } from './stream.js';
+import { anthropicErrorData, chunkEvent, encodeChunkFrame, encodeExceptionFrame, sseEvent, unreadableChunk } from './stream.js';
 
 const encoder = new TextEncoder();
 
@@ -123,6 +123,8 @@ export async function* frameBody(
         if (parsed) {
           if (parsed.type === 'message_stop') stopped = true;
           report(sseEvent(parsed.type, parsed.data));
+        } else if (bytes.length > 0) {
+          report(unreadableChunk(bytes).event);
         }
         yield encodeChunkFrame(bytes);
         continue;

@@ -41,6 +41,20 @@ export function chunkEvent(bytes: Uint8Array): ChunkEvent | null {
   return { type, data };
 }
 
+/**
+ * A chunk that is not an Anthropic event, as an unnamed SSE event carrying its text (one `data:`
+ * line per line): clients skip unnamed events, and the recorder sees it and marks the call failed
+ * (SPEC §10 2026-12-04), instead of the chunk vanishing.
+ */
+export function unreadableChunk(bytes: Uint8Array): { sse: Uint8Array; event: SseEvent } {
+  const text = decoder.decode(bytes);
+  const lines = text.split(/\r\n|\r|\n/);
+  return {
+    sse: encoder.encode(`${lines.map((l) => `data: ${l}`).join('\n')}\n\n`),
+    event: { event: undefined, data: lines.join('\n'), id: undefined },
+  };
+}
+
 /** `event: <name>\ndata: <data>\n\n` as bytes. */
 export function encodeSse(event: string, data: string): Uint8Array {
   return encoder.encode(`event: ${event}\ndata: ${data}\n\n`);

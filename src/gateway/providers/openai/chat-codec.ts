@@ -43,8 +43,8 @@ class ChatStreamReducer extends TolerantReducer {
       this.complete = true;
       return;
     }
-    const chunk = parseJson(text);
-    if (!isObject(chunk)) return;
+    const chunk = this.json(ev);
+    if (!chunk) return;
     if (chunk.error !== undefined && chunk.error !== null && chunk.choices === undefined) {
       this.error = openaiErrorText(chunk);
       return;
@@ -85,7 +85,7 @@ class ChatStreamReducer extends TolerantReducer {
     if (part) acc.fragments.push(part);
   }
 
-  finish(): ApiOutcome {
+  protected outcome(): ApiOutcome {
     const responses: ApiResponse[] = [];
     if (this.seen) {
       const tool_calls: ApiToolCall[] = [];

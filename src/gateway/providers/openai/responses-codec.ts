@@ -65,8 +65,8 @@ class ResponsesStreamReducer extends TolerantReducer {
 
 
   protected apply(ev: SseEvent): void {
-    const data = parseJson(ev.data);
-    if (!isObject(data)) return;
+    const data = this.json(ev);
+    if (!data) return;
     const type = asString(data.type) ?? ev.event ?? '';
     const items = this.state.items;
     switch (type) {
@@ -127,7 +127,7 @@ class ResponsesStreamReducer extends TolerantReducer {
     }
   }
 
-  finish(): ApiOutcome {
+  protected outcome(): ApiOutcome {
     return { responses: this.state.seen ? [this.state.build()] : [], error: this.error, complete: this.complete };
   }
 }
