@@ -19,6 +19,8 @@ import { openInterceptionStore, storeConsumer } from './store/interceptions/inde
 import { exportToFile } from './store/export.js';
 import { startRetention, visibleCutoff } from './store/retention.js';
 import { writeRetentionState } from './store/retention-state.js';
+import { loadChainKey } from './store/chain-key.js';
+import { ed25519Signer, type ChainSigner } from './record/chain.js';
 import { createRecordFanout } from './record/fanout.js';
 import { createTodayTotals } from './record/today.js';
 import { createFieldCap } from './record/field-cap.js';
@@ -51,8 +53,19 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   writeRetentionState(dataDir, settings().retention);
   config.onChange((s) => writeRetentionState(dataDir, s.retention));
 
+  // The key that signs the log chain's checkpoints (SPEC §13); a key that cannot be read leaves
+  // the lines chained but unsigned, and says so, rather than stop the gateway.
+  let signer: ChainSigner | undefined;
+  try {
+    const key = loadChainKey(dataDir, secrets);
+    signer = ed25519Signer(key.privateKey);
+    if (key.warning) early.push(key.warning);
+  } catch (err) {
+    early.push(`log chain checkpoints are not signed: ${(err as Error).message}`);
+  }
+
   // Logging first: everything below reports through it.
-  const logging = createLogger({ logJson: settings().log_json, structured: () => settings().structured_logging, now });
+  const logging = createLogger({ logJson: settings().log_json, structured: () => settings().structured_logging, now, signer });
   const log = logging.logger;
   for (const m of early) log.warn(m);
 

@@ -22,7 +22,11 @@ import { visibleCutoff } from './store/retention.js';
 import { readRetentionState } from './store/retention-state.js';
 import { connectClient, ConnectError, connectStatus, connectStatusAll, isConnectClient, undoConnect, type ConnectClient, type ConnectContext } from './store/connect.js';
 import { homedir } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { PUBLIC_KEY_FILE, readPublicKeyPem } from './store/chain-key.js';
+import { formatVerification, verifyFiles } from './gateway/log-verify.js';
 
 class UsageError extends Error {}
 
@@ -243,6 +247,47 @@ program
     } finally {
       await store.close();
     }
+  });
+
+program
+  .command('public-key')
+  .description('print the PEM public key that checks the log chain\'s signed checkpoints (SPEC §13)')
+  .action((_o: unknown, cmd: Command) => {
+    process.stdout.write(readPublicKeyPem(dataDirOf(cmd)));
+  });
+
+program
+  .command('verify')
+  .argument('<file...>', 'log files (their rotated siblings come along) or exports')
+  .option('--public-key <pem>', 'PEM file (or PEM text) of the key that signed the checkpoints; default: this install\'s key')
+  .description('check the chain and signed checkpoints of log files or exports; exit 0 when all holds, 1 naming file, line and break')
+  .action(async (files: string[], o: { publicKey?: string }, cmd: Command) => {
+    let pem: string;
+    if (o.publicKey) {
+      pem = o.publicKey.includes('-----BEGIN') ? o.publicKey : readFileSync(o.publicKey, 'utf8');
+    } else {
+      const dir = resolveDataDir(cmd.optsWithGlobals<{ dataDir?: string }>().dataDir);
+      try {
+        pem = readFileSync(join(dir, PUBLIC_KEY_FILE), 'utf8');
+      } catch {
+        throw new UsageError(`no public key: pass --public-key PEM (this install has no ${join(dir, PUBLIC_KEY_FILE)} yet)`);
+      }
+    }
+    let key;
+    try {
+      key = createPublicKey(pem);
+    } catch (err) {
+      throw new UsageError(`--public-key: not a PEM public key: ${(err as Error).message}`);
+    }
+    let chains;
+    try {
+      chains = await verifyFiles(files, key);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const { text, ok } = formatVerification(chains, key);
+    process.stdout.write(text);
+    process.exitCode = ok ? 0 : 1;
   });
 
 program

@@ -159,8 +159,13 @@ export class RotatingFile {
 
   /** Rotated files of this log, oldest first (by day, then N). */
   rotatedFiles(): string[] {
-    const dir = path.dirname(this.path);
-    const re = new RegExp(`^${escapeRe(path.basename(this.path))}\\.(\\d{4}-\\d{2}-\\d{2})\\.(\\d+)$`);
+    return RotatingFile.rotatedFilesOf(this.path);
+  }
+
+  /** Rotated files of the log at `live` (`live.YYYY-MM-DD.N`), oldest first (by day, then N). */
+  static rotatedFilesOf(live: string): string[] {
+    const dir = path.dirname(live);
+    const re = new RegExp(`^${escapeRe(path.basename(live))}\\.(\\d{4}-\\d{2}-\\d{2})\\.(\\d+)$`);
     const found: Array<{ name: string; day: string; n: number }> = [];
     for (const name of fs.readdirSync(dir)) {
       const m = re.exec(name);
@@ -191,4 +196,48 @@ export class RotatingFile {
 function writeAllSync(fd: number, buf: Buffer): void {
   let offset = 0;
   while (offset < buf.length) offset += fs.writeSync(fd, buf, offset, buf.length - offset);
+}
+
+/**
+ * The last complete line of a file (without its `\n`), read backwards in blocks so a long line
+ * costs only its own length; `torn` when the file ends in a partial line (a write cut off by a
+ * power loss or a full disk), which is then not returned. Undefined `line` for an empty or
+ * missing file, or one whose only text is partial.
+ */
+export function readLastLine(file: string): { line: string | undefined; torn: boolean } {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { line: undefined, torn: false };
+    throw err;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size === 0) return { line: undefined, torn: false };
+    const BLOCK = 64 * 1024;
+    const chunks: Buffer[] = [];
+    let pos = size;
+    let end = -1; // offset of the `\n` that ends the last complete line
+    let start = -1;
+    while (pos > 0 && start < 0) {
+      const len = Math.min(BLOCK, pos);
+      pos -= len;
+      const buf = Buffer.alloc(len);
+      fs.readSync(fd, buf, 0, len, pos);
+      chunks.unshift(buf);
+      for (let i = len - 1; i >= 0; i--) {
+        if (buf[i] !== 0x0a) continue;
+        if (end < 0) end = pos + i;
+        else { start = pos + i + 1; break; }
+      }
+    }
+    const torn = end !== size - 1;
+    if (end < 0) return { line: undefined, torn };
+    if (start < 0) start = 0;
+    const all = Buffer.concat(chunks);
+    return { line: all.subarray(start - pos, end - pos).toString('utf8'), torn };
+  } finally {
+    fs.closeSync(fd);
+  }
 }

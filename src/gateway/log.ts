@@ -11,14 +11,22 @@
  *   (start first, end last) by the same serializer export uses (src/record/log-lines.ts),
  *   to the JSON sink when there is one, else to stderr as JSON lines.
  *
+ * - Chain (SPEC §13): every line of the `--log-json` destination carries `chain` (src/record/chain.ts),
+ *   pino's lines and interception lines alike, so it is added here, in the one place all of them
+ *   pass. A regular file's chain resumes from its last line (or its newest rotated sibling's) at
+ *   start, so it runs on across restarts and rotation; `/dev/…` streams start a new chain each run.
+ *   With a signer, a signed checkpoint follows every 1,000 lines, every 60 s with unsigned lines,
+ *   and at close.
+ *
  * Secrets: interception lines are built from records, which never hold keys or tokens; ordinary
  * lines also pass pino `redact` for header and key fields, as defence in depth.
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Interception } from '../record/types.js';
 import type { RecordConsumer } from '../record/fanout.js';
-import { formatInterceptionLines } from '../record/log-lines.js';
-import { RotatingFile } from './log-file.js';
+import { formatInterceptionLines, interceptionLogLines } from '../record/log-lines.js';
+import { CHAIN_GENESIS, ChainedLines, type ChainHead, type ChainSigner } from '../record/chain.js';
+import { readLastLine, RotatingFile } from './log-file.js';
 
 export type { Logger } from 'pino';
 
@@ -36,6 +44,10 @@ export interface LoggerOptions {
   now?: () => number;
   /** Where human lines go; defaults to process.stderr (tests pass a collector). */
   stderr?: { write(s: string): unknown };
+  /** Signs the chain's checkpoints (SPEC §13); without it lines are chained but never signed. */
+  signer?: ChainSigner;
+  /** Time between checkpoints when lines wait unsigned; default 60 s (SPEC §13). */
+  checkpointIntervalMs?: number;
 }
 
 /** Writes the SPEC §7 lines of finished records: a batched consumer of the record fan-out. */
@@ -51,6 +63,8 @@ export interface Logging {
   recordLog: RecordLog;
   /** The rotating JSON log file, when `logJson` is a regular path (tests, diagnostics). */
   file?: RotatingFile;
+  /** The chain head of the JSON log (undefined without `logJson`). */
+  chainHead(): ChainHead | undefined;
   /** Resolves when everything written so far has reached the sinks. */
   flush(): Promise<void>;
   /** Flushes and closes the JSON sink. */
@@ -122,6 +136,30 @@ function jsonSink(target: string, opts: LoggerOptions): { sink: Sink; file?: Rot
 }
 
 /**
+ * Where the chain of a log file stands: the `chain` of its last line, or of its newest rotated
+ * sibling's when the live file is empty. `note` says why a new chain starts or what was found.
+ */
+function resumeChain(file: RotatingFile): { head: ChainHead; torn: boolean; note?: string } {
+  const live = readLastLine(file.path);
+  let found = live;
+  let from = file.path;
+  if (found.line === undefined && !found.torn) {
+    const last = file.rotatedFiles().at(-1);
+    if (last) { found = readLastLine(last); from = last; }
+  }
+  if (found.line === undefined) {
+    return { head: { seq: 0, hash: CHAIN_GENESIS }, torn: live.torn, note: live.torn ? `${from} held only a partial line; a new chain starts` : undefined };
+  }
+  try {
+    const chain = (JSON.parse(found.line) as { chain?: { seq?: unknown; hash?: unknown } }).chain;
+    if (chain && typeof chain.seq === 'number' && Number.isSafeInteger(chain.seq) && chain.seq > 0 && typeof chain.hash === 'string' && /^[0-9a-f]{64}$/.test(chain.hash)) {
+      return { head: { seq: chain.seq, hash: chain.hash }, torn: live.torn, note: live.torn ? `${from} ended in a partial line (cut-off write); the chain goes on from the last whole line, seq ${chain.seq}` : undefined };
+    }
+  } catch { /* not JSON: below */ }
+  return { head: { seq: 0, hash: CHAIN_GENESIS }, torn: live.torn, note: `the last line of ${from} carries no chain; a new chain starts at seq 1` };
+}
+
+/**
  * Sets up logging. Throws if the JSON log file cannot be opened (a startup error naming the path).
  */
 export function createLogger(opts: LoggerOptions): Logging {
@@ -137,9 +175,15 @@ export function createLogger(opts: LoggerOptions): Logging {
   }
   const human = json?.replacesStderr ? undefined : stderr;
 
+  // Every line of the JSON destination goes through one chain, in the order it is written.
+  const resumed = json?.file ? resumeChain(json.file) : undefined;
+  if (resumed?.torn) json?.sink.write('\n'); // our lines start on a line of their own
+  const chain = json ? new ChainedLines(resumed?.head, opts.signer, now) : undefined;
+  const jsonOut = json?.sink;
+
   const destination: DestinationStream = {
     write(line: string): void {
-      json?.sink.write(line);
+      if (jsonOut && chain) jsonOut.write(chain.text(line));
       if (human) human.write(humanLine(line.endsWith('\n') ? line.slice(0, -1) : line));
     },
   };
@@ -152,20 +196,34 @@ export function createLogger(opts: LoggerOptions): Logging {
     redact: { paths: [...REDACT_PATHS], censor: '[REDACTED]' },
   }, destination);
 
-  // Interception lines: JSON file if any, else stderr (as JSON: they are for machines).
-  const structuredSink: { write(s: string): unknown } = json?.sink ?? stderr;
+  if (resumed?.note) logger.warn({ log_json: opts.logJson }, `log chain: ${resumed.note}`);
+
+  // Interception lines: JSON file if any (chained), else stderr (as JSON: they are for machines).
   const recordLog: RecordLog = {
     name: 'log',
     mode: 'batched',
     finish(rec) {
       try {
         if (!structured()) return;
-        structuredSink.write(formatInterceptionLines(rec));
+        if (!jsonOut || !chain) {
+          stderr.write(formatInterceptionLines(rec));
+          return;
+        }
+        // Each line built once, hashed once, all of a record in one write.
+        let out = '';
+        for (const l of interceptionLogLines(rec)) out += chain.line(l);
+        jsonOut.write(out);
       } catch (err) {
         logger.warn({ err, interception_id: rec.id }, 'could not write interception log lines');
       }
     },
   };
+
+  const checkpoint = (): void => {
+    const cp = chain?.checkpoint();
+    if (cp) jsonOut?.write(cp);
+  };
+  const checkpoints = opts.signer && chain ? setInterval(checkpoint, opts.checkpointIntervalMs ?? 60_000).unref() : undefined;
 
   const onExit = (): void => { json?.file?.flushSync(); };
   process.on('exit', onExit);
@@ -175,6 +233,7 @@ export function createLogger(opts: LoggerOptions): Logging {
     logger,
     recordLog,
     file: json?.file,
+    chainHead: () => chain?.head,
     async flush() {
       logger.flush();
       await json?.sink.flush?.();
@@ -182,7 +241,9 @@ export function createLogger(opts: LoggerOptions): Logging {
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(checkpoints);
       logger.flush();
+      checkpoint(); // clean shutdown: the head is signed (SPEC §13)
       await json?.sink.flush?.();
       await json?.sink.close?.();
       process.off('exit', onExit);

@@ -15,6 +15,7 @@ import { startMockBedrock, type MockBedrock } from '../helpers/mock-bedrock.js';
 import { formatLogLine, interceptionLogLines } from '../../src/record/log-lines.js';
 import type { EcsDocument } from '../../src/store/ecs.js';
 import { assertEcsDocument } from '../helpers/ecs-fields.js';
+import { stripChain } from '../helpers/chain.js';
 
 const NATIVE_MODEL = 'us.anthropic.claude-3-7-sonnet-20250219-v1:0';
 let h: GatewayHarness;
@@ -121,7 +122,7 @@ describe('structured JSON log file', () => {
     expect(end.status).toBe(call.status ?? 'completed');
     const start = JSON.parse(mine[0] ?? '{}') as Record<string, unknown>;
     expect(start).toMatchObject({ msg: 'interception log', initiator_id: h.tokenId, initiator_name: 'alice', provider: rec.provider, model: rec.model, api: rec.api, streaming: rec.streaming });
-    expect(mine.map((l) => `${l}\n`)).toEqual(interceptionLogLines(rec).map(formatLogLine));
+    expect(mine.map((l) => stripChain(`${l}\n`))).toEqual(interceptionLogLines(rec).map(formatLogLine));
   });
 });
 
@@ -131,7 +132,7 @@ describe('export reproduces the live lines', () => {
     for (const l of logLines()) {
       if (!l.includes('"msg":"interception log"')) continue;
       const id = (JSON.parse(l) as { interception_id: string }).interception_id;
-      byId.set(id, `${byId.get(id) ?? ''}${l}\n`);
+      byId.set(id, `${byId.get(id) ?? ''}${stripChain(l)}\n`);
     }
     return byId;
   }

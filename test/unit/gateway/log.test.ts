@@ -7,6 +7,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, humanLine } from '../../../src/gateway/log.js';
 import { formatInterceptionLines } from '../../../src/record/log-lines.js';
 import { makeRecord } from '../../helpers/make-record.js';
+import { stripChains } from '../../helpers/chain.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { ed25519Signer } from '../../../src/record/chain.js';
+import { RotatingFile } from '../../../src/gateway/log-file.js';
+import { verifyFiles } from '../../../src/gateway/log-verify.js';
 
 let dir: string;
 beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aib-log-')); });
@@ -39,8 +44,9 @@ describe('createLogger', () => {
       'interception_start', 'prompt_usage', 'token_usage', 'tool_usage', 'model_thought', 'interception_end',
     ]);
     expect(objs[0]).toMatchObject({ level: 'info', time: '2026-11-26T10:00:00.000Z', port: 8642, msg: 'listening' });
-    // Interception lines in the file are exactly the shared serializer's output.
-    expect(lines.slice(1, 7).map((l) => `${l}\n`).join('')).toBe(formatInterceptionLines(makeRecord(1)));
+    // Interception lines in the file are exactly the shared serializer's output, plus `chain`.
+    expect(stripChains(lines.slice(1, 7).map((l) => `${l}\n`).join(''))).toBe(formatInterceptionLines(makeRecord(1)));
+    expect(objs.map((o) => (o.chain as { seq: number }).seq)).toEqual(objs.map((_o, i) => i + 1));
     // stderr keeps the human form of ordinary lines only.
     expect(stderr.text()).toContain('INFO  listening port=8642');
     expect(stderr.text()).toContain('WARN  something odd');
@@ -139,5 +145,42 @@ describe('createLogger', () => {
     }
     expect(ids.size).toBe(N);
     expect(total).toBe(N * 6 + N / 50);
+  });
+});
+
+describe('log chain (SPEC §13)', () => {
+  const key = generateKeyPairSync('ed25519');
+  const signer = ed25519Signer(key.privateKey);
+
+  it('runs on across rotation and a restart; verify walks the rotated siblings and passes', async () => {
+    const file = path.join(dir, 'chain.jsonl');
+    for (let run = 0; run < 2; run++) {
+      const log = createLogger({ logJson: file, structured: true, stderr: collector(), signer, rotation: { maxBytes: 4096, daily: false, maxFiles: 0 } });
+      for (let i = 1; i <= 6; i++) log.recordLog.finish(makeRecord(run * 10 + i));
+      log.logger.info({ run }, 'run done');
+      await log.close();
+    }
+    const rotated = RotatingFile.rotatedFilesOf(file);
+    expect(rotated.length).toBeGreaterThan(2);
+    const [chain] = await verifyFiles([file], key.publicKey);
+    expect(chain?.files).toEqual([...rotated, file]);
+    expect(chain?.report).toMatchObject({ ok: true, firstSeq: 1, breaks: [] });
+    expect(chain?.report.checkpoints).toBe(2);
+    expect(chain?.report.lines).toBe(chain?.report.lastSeq);
+  });
+
+  it('a file that ends in a torn line goes on from its last whole line; verify names the torn line', async () => {
+    const file = path.join(dir, 'torn.jsonl');
+    const first = createLogger({ logJson: file, structured: true, stderr: collector(), signer });
+    first.recordLog.finish(makeRecord(1));
+    await first.close();
+    fs.appendFileSync(file, '{"level":"info","msg":"cut o');
+    const tornAt = fs.readFileSync(file, 'utf8').split('\n').length;
+    const second = createLogger({ logJson: file, structured: true, stderr: collector(), signer });
+    second.recordLog.finish(makeRecord(2));
+    await second.close();
+    const [chain] = await verifyFiles([file], key.publicKey);
+    expect(chain?.report.breaks).toEqual([expect.objectContaining({ kind: 'edited', line: tornAt, message: expect.stringContaining('not a JSON object') as string })]);
+    expect(fs.readFileSync(file, 'utf8')).toContain('ended in a partial line');
   });
 });

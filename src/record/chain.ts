@@ -1,0 +1,210 @@
+/**
+ * The tamper-evident chain of log lines (SPEC §13), used by the `--log-json` writer
+ * (src/gateway/log.ts) and by export (src/store/export.ts).
+ *
+ * Every line carries `"chain": {"seq": N, "prev": "HEX", "hash": "HEX"}`:
+ * - `hash` = hex SHA-256 of the UTF-8 text `prev` + the line's RFC 8785 (JCS) canonical JSON
+ *   without `chain` (canonical form by the `canonicalize` package, the JCS author's own
+ *   implementation);
+ * - `prev` = the `hash` of the line before (64 zeros for the very first line of a chain);
+ * - `seq` counts up by one from 1.
+ *
+ * The written line is the line's ordinary JSON (fields in their usual order, so people and
+ * grep read it as before) with `chain` appended as its last member; the canonical form exists
+ * only to be hashed, so anyone can recompute the hash with any JCS library:
+ * parse the line, drop `chain`, canonicalize, SHA-256 over `prev` + that text.
+ *
+ * Checkpoints sign the chain head: a line `{"msg":"chain checkpoint","record_type":
+ * "chain_checkpoint","seq","hash","key_id","signature"}` whose `signature` is base64 Ed25519 over
+ * `aibridge-chain-v1:{seq}:{hash}` of the line before it, `key_id` the first 16 hex characters
+ * of SHA-256 of the public key's DER (SPKI). The checkpoint line is chained like any other.
+ */
+import { createHash, createPublicKey, sign, type KeyObject } from 'node:crypto';
+import canonicalize from 'canonicalize';
+
+/** `prev` of the first line of a chain. */
+export const CHAIN_GENESIS = '0'.repeat(64);
+
+/** The `msg` and `record_type` of a checkpoint line. */
+export const CHECKPOINT_MSG = 'chain checkpoint';
+export const CHECKPOINT_TYPE = 'chain_checkpoint';
+
+/** A checkpoint is written at least every this many lines (SPEC §13). */
+export const CHECKPOINT_EVERY_LINES = 1000;
+
+/** The `chain` member of a line. */
+export interface ChainLink {
+  seq: number;
+  prev: string;
+  hash: string;
+}
+
+/** Where a chain stands: the last line's `seq` and `hash` (`{0, GENESIS}` before the first). */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+/** A checkpoint line before it is chained. */
+export interface CheckpointLine {
+  level: 'info';
+  time: string;
+  msg: typeof CHECKPOINT_MSG;
+  record_type: typeof CHECKPOINT_TYPE;
+  seq: number;
+  hash: string;
+  key_id: string;
+  signature: string;
+}
+
+/** Signs checkpoints: the private half stays inside. */
+export interface ChainSigner {
+  /** First 16 hex characters of SHA-256 of the public key's SPKI DER. */
+  readonly keyId: string;
+  /** base64 Ed25519 signature over the UTF-8 text. */
+  sign(text: string): string;
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** A copy of `value` whose strings are well-formed UTF-16 (lone surrogates become U+FFFD). */
+function wellFormed(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(LONE_SURROGATE, '\ufffd');
+  if (Array.isArray(value)) return value.map(wellFormed);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[wellFormed(k) as string] = wellFormed(v);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * RFC 8785 canonical JSON of a line. JCS has no form for lone surrogates (JSON.parse makes them
+ * from `"\ud800"` escapes) nor for NaN / Infinity (JSON.stringify writes them as null), so such a
+ * line is first normalised to what its JSON text says, with lone surrogates as U+FFFD: `line` is
+ * then what must be written, so the written text and the hashed text hold the same value.
+ */
+export function canonicalLine(obj: object): { canonical: string; line: object } {
+  try {
+    return { canonical: canonicalize(obj) ?? '{}', line: obj };
+  } catch {
+    const line = wellFormed(JSON.parse(JSON.stringify(obj))) as object;
+    return { canonical: canonicalize(line) ?? '{}', line };
+  }
+}
+
+/** hex SHA-256 of the UTF-8 text `prev` + `canonical`. */
+export function linkHash(prev: string, canonical: string): string {
+  return createHash('sha256').update(prev, 'utf8').update(canonical, 'utf8').digest('hex');
+}
+
+/** `{…}` + `"chain":{…}` as its last member (the text must be one JSON object, no newline). */
+export function appendChain(json: string, link: ChainLink): string {
+  const member = `"chain":{"seq":${link.seq},"prev":"${link.prev}","hash":"${link.hash}"}`;
+  return json === '{}' ? `{${member}}` : `${json.slice(0, -1)},${member}}`;
+}
+
+/** The text a checkpoint signs. */
+export function checkpointText(seq: number, hash: string): string {
+  return `aibridge-chain-v1:${seq}:${hash}`;
+}
+
+/** `key_id` of a public key: first 16 hex characters of SHA-256 of its SPKI DER. */
+export function keyIdOf(publicKey: KeyObject): string {
+  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+}
+
+/** A {@link ChainSigner} over an Ed25519 private key. */
+export function ed25519Signer(privateKey: KeyObject): ChainSigner {
+  const keyId = keyIdOf(createPublicKey(privateKey));
+  return { keyId, sign: (text) => sign(null, Buffer.from(text, 'utf8'), privateKey).toString('base64') };
+}
+
+/**
+ * A running chain with its checkpoint policy. Lines go in as objects (or as JSON text from
+ * elsewhere, pino's) and come out as text with `chain`, each ending in `\n`. When a signer is
+ * given, a checkpoint follows at least every {@link CHECKPOINT_EVERY_LINES} lines; the owner
+ * asks for one on its timer and at the end ({@link ChainedLines.checkpoint}).
+ */
+export class ChainedLines {
+  private seq: number;
+  private hash: string;
+  /** Lines since the last checkpoint (a checkpoint line itself is not counted). */
+  private unsigned = 0;
+
+  constructor(
+    head: ChainHead = { seq: 0, hash: CHAIN_GENESIS },
+    private readonly signer?: ChainSigner,
+    private readonly now: () => number = Date.now,
+    private readonly every = CHECKPOINT_EVERY_LINES,
+  ) {
+    this.seq = head.seq;
+    this.hash = head.hash;
+  }
+
+  /** The last line's seq and hash. */
+  get head(): ChainHead {
+    return { seq: this.seq, hash: this.hash };
+  }
+
+  /** Lines not yet covered by a checkpoint. */
+  get pending(): number {
+    return this.unsigned;
+  }
+
+  /**
+   * One line object, chained; `json` is its ordinary JSON text when the caller has it already.
+   * The object must not hold a `chain` key of its own (see {@link ChainedLines.text}).
+   */
+  line(obj: object, json?: string): string {
+    const { canonical, line } = canonicalLine(obj);
+    const text = this.link(line === obj && json !== undefined ? json : JSON.stringify(line), canonical);
+    this.unsigned++;
+    return this.unsigned >= this.every && this.signer ? text + this.checkpoint() : text;
+  }
+
+  /** A line that is JSON text already (pino's), chained; anything else is wrapped in `{"msg":…}`. */
+  text(json: string): string {
+    const trimmed = json.endsWith('\n') ? json.slice(0, -1) : json;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(trimmed);
+    } catch {
+      obj = undefined;
+    }
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return this.line({ msg: trimmed });
+    if (Object.hasOwn(obj, 'chain')) {
+      // A field of our own name would make the line ambiguous: keep it under another.
+      const { chain, ...rest } = obj as Record<string, unknown>;
+      return this.line({ ...rest, chain_field: chain });
+    }
+    return this.line(obj, trimmed);
+  }
+
+  /** A signed checkpoint line over the current head, or '' without a signer or before any line. */
+  checkpoint(): string {
+    if (!this.signer || this.seq === 0 || this.unsigned === 0) return '';
+    const cp: CheckpointLine = {
+      level: 'info',
+      time: new Date(this.now()).toISOString(),
+      msg: CHECKPOINT_MSG,
+      record_type: CHECKPOINT_TYPE,
+      seq: this.seq,
+      hash: this.hash,
+      key_id: this.signer.keyId,
+      signature: this.signer.sign(checkpointText(this.seq, this.hash)),
+    };
+    this.unsigned = 0;
+    const { canonical } = canonicalLine(cp);
+    return this.link(JSON.stringify(cp), canonical);
+  }
+
+  private link(json: string, canonical: string): string {
+    const prev = this.hash;
+    const hash = linkHash(prev, canonical);
+    this.seq++;
+    this.hash = hash;
+    return `${appendChain(json, { seq: this.seq, prev, hash })}\n`;
+  }
+}
