@@ -90,6 +90,21 @@ const LEVEL_TAG: Readonly<Record<string, string>> = {
   trace: 'TRACE', debug: 'DEBUG', info: 'INFO ', warn: 'WARN ', error: 'ERROR', fatal: 'FATAL',
 };
 
+/**
+ * Control characters escaped (`\r`, `\n`, `\t`, `\xNN`, `\u2028`…): a value a client chose
+ * (a model name with CR/LF) must not forge lines in the human log (issue #13).
+ */
+function safeText(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    const code = c.charCodeAt(0);
+    return code > 0xff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\x${code.toString(16).padStart(2, '0')}`;
+  });
+}
+
 /** Renders one pino JSON line for a human: `TIME LEVEL msg key=value …`. */
 export function humanLine(json: string): string {
   let obj: Record<string, unknown>;
@@ -99,8 +114,8 @@ export function humanLine(json: string): string {
     return json.endsWith('\n') ? json : `${json}\n`;
   }
   const { time, level, msg, pid: _pid, hostname: _host, err, ...rest } = obj;
-  let out = `${String(time ?? '')} ${LEVEL_TAG[String(level)] ?? String(level)} ${String(msg ?? '')}`;
-  for (const [k, v] of Object.entries(rest)) out += ` ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`;
+  let out = `${safeText(String(time ?? ''))} ${LEVEL_TAG[String(level)] ?? String(level)} ${safeText(String(msg ?? ''))}`;
+  for (const [k, v] of Object.entries(rest)) out += ` ${safeText(k)}=${typeof v === 'string' ? safeText(v) : JSON.stringify(v)}`;
   if (err && typeof err === 'object') {
     const e = err as { message?: unknown; stack?: unknown };
     out += ` err=${JSON.stringify(e.message ?? '')}`;

@@ -102,6 +102,18 @@ describe('createLogger', () => {
     expect(stderr.text()).toContain('could not write interception log lines');
   });
 
+  it('escapes CR/LF and other control characters so a model name cannot forge log lines (issue #13)', async () => {
+    const stderr = collector();
+    const log = createLogger({ logJson: undefined, structured: false, stderr, now: () => NOW });
+    const model = 'claude\r\n2026-12-05T00:00:00.000Z INFO  bridge disabled\u0007\u2028x';
+    log.logger.warn({ circuit: `anthropic/${model}` }, `upstream circuit anthropic/${model} is open`);
+    await log.close();
+    const text = stderr.text();
+    expect(text.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(text).toContain('claude\\r\\n2026-12-05T00:00:00.000Z INFO  bridge disabled\\x07\\u2028x is open');
+    expect(text).not.toMatch(/[\r\u0007\u2028]/);
+  });
+
   it('renders errors with their message for humans', () => {
     const out = humanLine(JSON.stringify({ level: 'error', time: 't', msg: 'boom', err: { message: 'bad', stack: 'Error: bad\n    at x' } }));
     expect(out).toBe('t ERROR boom err="bad"\n    at x\n');
