@@ -4,9 +4,10 @@
  * over defaults. A setting fixed by flag or environment is read-only in the dashboard (SPEC §3);
  * `enabled` never is: flag/env set it at start-up, the toggle changes and persists it.
  */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { LowSync } from 'lowdb';
-import { JSONFileSync } from 'lowdb/node';
+import { LowSync, type SyncAdapter } from 'lowdb';
 import type { SecretStore } from '../app-types.js';
 import type { FixedLayer, Source } from './layers.js';
 import {
@@ -48,7 +49,7 @@ export class ConfigService {
     private readonly checks: ConfigCheck[] = [],
     private readonly warn: (msg: string) => void = () => undefined,
   ) {
-    this.db = new LowSync(new JSONFileSync<Record<string, unknown>>(join(dataDir, 'settings.json')), {});
+    this.db = new LowSync(privateJsonFile(join(dataDir, 'settings.json')), {});
     this.db.read();
     // The switch: flag/env decide the state at start-up, and that state persists.
     const startEnabled = fixed.enabled;
@@ -182,4 +183,39 @@ export class ConfigService {
     }
     return undefined;
   }
+}
+
+/**
+ * lowdb's storage for `settings.json`, written as a private file (issue #13: lowdb's own
+ * JSONFileSync left it 0644): a temp file created 0600, fsynced, renamed over the old one.
+ */
+function privateJsonFile(path: string): SyncAdapter<Record<string, unknown>> {
+  return {
+    read() {
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw err;
+      }
+      return JSON.parse(text) as Record<string, unknown>;
+    },
+    write(data) {
+      const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+      const fd = openSync(tmp, 'w', 0o600);
+      try {
+        writeSync(fd, JSON.stringify(data, null, 2));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      try {
+        renameSync(tmp, path);
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        throw err;
+      }
+    },
+  };
 }

@@ -25,13 +25,20 @@ export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv 
   return resolve(dir);
 }
 
-/** Creates the data dir (0700: it holds keys and audit records). */
+/**
+ * Creates the data dir (0700: it holds keys and audit records). An existing folder keeps its mode
+ * (issue #13: `--data-dir /tmp` must not take /tmp's sticky bit and 1777 away); the files we create
+ * in it are 0600 whatever the folder's mode.
+ */
 export function ensureDataDir(dir: string): string {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  try {
-    chmodSync(dir, 0o700);
-  } catch {
-    // Not ours to change (e.g. a shared mount): keep going, the files inside are 0600.
+  const created = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (created !== undefined) {
+    try {
+      // mkdir's mode passes through the umask, which can only take bits away: make it exact.
+      chmodSync(dir, 0o700);
+    } catch {
+      // A file system without modes (e.g. some mounts): the files inside are 0600 anyway.
+    }
   }
   return dir;
 }

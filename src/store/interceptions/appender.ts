@@ -70,7 +70,7 @@ export class SegmentAppender {
   async writeIndex(text: string): Promise<void> {
     if (this.indexBroken || text.length === 0) return;
     try {
-      this.index ??= await open(indexPath(this.dir, this.day), 'a');
+      this.index ??= await open(indexPath(this.dir, this.day), 'a', 0o600);
       await this.index.write(text);
     } catch {
       this.noteGap();
@@ -90,7 +90,7 @@ export class SegmentAppender {
 
   private async openData(): Promise<FileHandle> {
     if (this.data) return this.data;
-    const fh = await open(dataPath(this.dir, this.day), 'a');
+    const fh = await open(dataPath(this.dir, this.day), 'a', 0o600);
     try {
       const { size } = await fh.stat();
       if (size > this.goodSize) {

@@ -22,7 +22,7 @@ export async function acquireWriterLock(dir: string): Promise<() => Promise<void
   const path = join(dir, LOCK_FILE);
   const mine = String(process.pid);
   try {
-    const fh = await open(path, 'wx');
+    const fh = await open(path, 'wx', 0o600);
     await fh.writeFile(mine);
     await fh.close();
   } catch (err) {

@@ -123,7 +123,7 @@ async function rewriteSegment(
   // Lines before this point are copied in batches; lines the writer appends meanwhile are copied
   // at the end under the write lock, so nothing written during the rewrite is lost.
   const snapshotEnd = await host.exclusive(async () => host.appender(day).size);
-  const out = await open(tmp, 'w');
+  const out = await open(tmp, 'w', 0o600);
   const rw: Rewrite = { off: 0, idx: [], moved: new Map(), dropped: new Set(), pool: new StringPool() };
   try {
     const items = entriesIn(host.index, day, (e) => e.off < snapshotEnd);
