@@ -95,7 +95,6 @@ const LEVEL_TAG: Readonly<Record<string, string>> = {
  * (a model name with CR/LF) must not forge lines in the human log (issue #13).
  */
 function safeText(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
     if (c === '\n') return '\\n';
     if (c === '\r') return '\\r';
