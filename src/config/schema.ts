@@ -126,6 +126,11 @@ export const SETTINGS = {
     },
     expect: 'a size of at least 1KiB such as 1048576 or 1MiB',
   },
+  /**
+   * Chat Completions streams: add `stream_options.include_usage` upstream when the client did not
+   * ask for usage, so every record has its token row (SPEC §10 2026-12-04, as Coder AI Bridge).
+   */
+  inject_stream_usage: { flag: 'inject-stream-usage', default: true, ...bool },
   upstream_timeout: { flag: 'upstream-timeout', default: 10 * 60_000, ...positiveDuration },
   stream_idle_timeout: { flag: 'stream-idle-timeout', default: 5 * 60_000, ...positiveDuration },
   max_concurrency: { flag: 'max-concurrency', default: 512, ...int(1, 100_000) },

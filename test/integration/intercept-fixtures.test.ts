@@ -13,6 +13,7 @@ import { startGatewayHarness, type GatewayHarness, type Interception } from '../
 
 interface ExpectedResponse {
   provider_response_id: string;
+  model?: string;
   usage: null | {
     input_tokens: number;
     output_tokens: number;
@@ -101,6 +102,9 @@ function expectRecordMatches(rec: Interception, fixture: string, exp: Expected, 
   expect(rec.tool_usages.map((t) => ({ provider_response_id: t.provider_response_id, tool_call_id: t.tool_call_id, tool: t.tool, input: t.input }))).toEqual(
     exp.responses.flatMap((r) => r.tool_calls.map((t) => ({ provider_response_id: r.provider_response_id, ...t }))),
   );
+  // The model the upstream answered with, when it is not the one asked for (SPEC §10 2026-12-04).
+  const answered = exp.responses.find((r) => r.model)?.model;
+  expect(rec.metadata['response_model']).toBe(answered !== undefined && answered !== rec.model ? answered : undefined);
   // Every thought says where it came from (SPEC §10 2026-12-04: metadata.source).
   expect(rec.model_thoughts.map((t) => ({ content: t.content, source: t.metadata['source'] }))).toEqual(exp.responses.flatMap((r) => r.thoughts));
 }

@@ -69,13 +69,17 @@ export function endRecord(rec: Interception, e: EndFacts): Interception & { stat
   const ended = new Date(e.endedAt).toISOString();
   const responses = e.outcome?.responses ?? [];
   const firstResponseId = responses[0]?.provider_response_id ?? '';
+  const model = e.model ?? rec.model;
+  // SPEC §10 2026-12-04: `model` is what the client asked for (Bedrock: the mapped id); the model
+  // the upstream answered with (a dated id, a Bedrock-side name) is kept when it differs.
+  const answered = responses.find((r) => r.model !== undefined && r.model !== '')?.model;
   // Field by field (no spread): this runs once per call on the hot path. Key order = SPEC §6 order.
   const out: Interception & { status: EndStatus } = {
     id,
     initiator: rec.initiator,
     provider: rec.provider,
     provider_name: rec.provider_name,
-    model: e.model ?? rec.model,
+    model,
     api: rec.api,
     streaming: rec.streaming,
     client: rec.client,
@@ -86,7 +90,7 @@ export function endRecord(rec: Interception, e: EndFacts): Interception & { stat
     status: e.status,
     http_status: e.httpStatus,
     error: e.error,
-    metadata: rec.metadata,
+    metadata: answered !== undefined && answered !== model ? { ...rec.metadata, response_model: answered } : rec.metadata,
     token_usages: [],
     user_prompts: [],
     tool_usages: [],

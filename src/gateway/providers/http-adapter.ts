@@ -16,6 +16,8 @@ export interface HttpProviderConfig {
   key: string | undefined;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
+  /** `inject_stream_usage` (OpenAI Chat Completions only). */
+  injectStreamUsage?: boolean;
 }
 
 export interface HttpAdapterSpec {
@@ -29,6 +31,8 @@ export interface HttpAdapterSpec {
   upstreamPath: string;
   /** Adds the provider key (and any required default headers). */
   authorize(headers: Record<string, string>, key: string): void;
+  /** The body sent upstream when it is not the client's bytes (undefined: the client's bytes). */
+  upstreamBody?(call: ProviderCall, cfg: HttpProviderConfig): Buffer | undefined;
 }
 
 /** The upstream URL and headers for a call; used by intercepted and passthrough routes alike. */
@@ -59,7 +63,7 @@ export function createHttpAdapter(spec: HttpAdapterSpec, pool: UpstreamPool, get
         url,
         method: 'POST',
         headers,
-        body: call.rawBody,
+        body: spec.upstreamBody?.(call, cfg) ?? call.rawBody,
         signal: call.signal,
         headersTimeoutMs: cfg.headersTimeoutMs,
         bodyTimeoutMs: cfg.bodyTimeoutMs,

@@ -71,6 +71,7 @@ export function createProviders(settings: () => Settings, pool: UpstreamPool): P
       key: provider === 'anthropic' ? s.anthropic_key : s.openai_key,
       headersTimeoutMs: s.upstream_timeout,
       bodyTimeoutMs: s.stream_idle_timeout,
+      injectStreamUsage: s.inject_stream_usage,
     };
   };
   const bedrock = () => bedrockSettings(settings());

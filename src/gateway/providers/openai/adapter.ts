@@ -4,6 +4,7 @@ import { createHttpAdapter, type HttpAdapterSpec, type HttpProviderConfig } from
 import type { UpstreamPool } from '../../upstream/http.js';
 import { chatCompletionsCodec } from './chat-codec.js';
 import { responsesCodec } from './responses-codec.js';
+import { withStreamUsage } from './stream-usage.js';
 
 export const openaiAuth: Pick<HttpAdapterSpec, 'name' | 'keySetting' | 'authorize'> = {
   name: 'openai',
@@ -19,7 +20,16 @@ export function createOpenAIAdapters(
 ): { chat: ProviderAdapter; responses: ProviderAdapter } {
   const base = { ...openaiAuth, kind: 'openai' as const, errorShape: 'openai' as const };
   return {
-    chat: createHttpAdapter({ ...base, codec: chatCompletionsCodec, upstreamPath: 'chat/completions' }, pool, getCfg),
+    chat: createHttpAdapter(
+      {
+        ...base,
+        codec: chatCompletionsCodec,
+        upstreamPath: 'chat/completions',
+        upstreamBody: (call, cfg) => (cfg.injectStreamUsage === false ? undefined : withStreamUsage(call.rawBody, call.json)),
+      },
+      pool,
+      getCfg,
+    ),
     responses: createHttpAdapter({ ...base, codec: responsesCodec, upstreamPath: 'responses' }, pool, getCfg),
   };
 }
