@@ -7,7 +7,7 @@ import type { AppOptions, RunningApp } from './app-types.js';
 import { PortInUseError } from './app-types.js';
 import { appVersion, UI_DIR } from './app-paths.js';
 import { parseServeFlags } from './config/flags.js';
-import { loadFixedLayer } from './config/layers.js';
+import { loadFixedLayer, readConfigPrices } from './config/layers.js';
 import { ConfigService } from './config/config.js';
 import { ensureDataDir, resolveDataDir } from './store/data-dir.js';
 import { fileSecretStore } from './store/secrets-file.js';
@@ -17,6 +17,8 @@ import { homedir } from 'node:os';
 import { loadAdminToken } from './store/admin-token.js';
 import { openInterceptionStore, storeConsumer } from './store/interceptions/index.js';
 import { exportToFile } from './store/export.js';
+import { openPriceSettings } from './store/prices-file.js';
+import type { PriceLookup } from './record/cost.js';
 import { startRetention, visibleCutoff } from './store/retention.js';
 import { writeRetentionState } from './store/retention-state.js';
 import { loadChainKey } from './store/chain-key.js';
@@ -45,7 +47,8 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   const dataDir = ensureDataDir(opts.dataDir ?? resolveDataDir(flags.dataDir, env));
 
   // Configuration: flags > env > YAML > dashboard > defaults.
-  const fixed = loadFixedLayer({ flags: flags.settings, env, configFile: flags.config ?? (env['AIBRIDGE_CONFIG'] || undefined) });
+  const configFile = flags.config ?? (env['AIBRIDGE_CONFIG'] || undefined);
+  const fixed = loadFixedLayer({ flags: flags.settings, env, configFile });
   const secrets = opts.secrets ?? fileSecretStore(dataDir);
   const early: string[] = [];
   const config = new ConfigService(dataDir, fixed, secrets, [validateProviderSettings], (m) => early.push(m));
@@ -64,13 +67,20 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
     early.push(`log chain checkpoints are not signed: ${(err as Error).message}`);
   }
 
+  // Prices (SPEC §11): the bundled catalog, the config file's `prices:` over the saved overrides.
+  // The catalog module loads while the store opens; a bad `prices:` already threw here.
+  const pricesLoading = openPriceSettings({ dataDir, fixed: readConfigPrices(configFile), fixedOrigin: configFile, warn: (m) => early.push(m) });
+  pricesLoading.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+
   // Logging first: everything below reports through it.
-  const logging = createLogger({ logJson: settings().log_json, structured: () => settings().structured_logging, now, signer });
+  const priceLookup: PriceLookup = { lookup: (p, m, at) => prices.table.lookup(p, m, at) };
+  const logging = createLogger({ logJson: settings().log_json, structured: () => settings().structured_logging, now, signer, prices: priceLookup });
   const log = logging.logger;
   for (const m of early) log.warn(m);
 
   // Stores.
   const store = await openInterceptionStore({ dir: dataDir, now, logger: log });
+  const prices = await pricesLoading;
   const tokens = new TokenStore(dataDir, { now, watch: true, warn: (m) => log.warn(m), info: (m) => log.info(m) });
   const adminToken = loadAdminToken(dataDir, env);
 
@@ -166,7 +176,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       pipeline: { sink: records, now, warn: (obj, msg) => log.warn(obj, msg), stopping: () => stopping },
       rejected: (reason) => metrics.rejected(reason),
     },
-    admin: { adminToken, status, setEnabled, config, tokens, store, metrics, events: live, now, visibleAfter, testProvider: (name) => providers.test(name), connect },
+    admin: { adminToken, status, setEnabled, config, tokens, store, metrics, events: live, now, visibleAfter, testProvider: (name) => providers.test(name), connect, prices },
   });
 
   const s0 = settings();
@@ -209,7 +219,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       records.settle();
       return { requestsToday: today.usage().requests, inFlight: today.inFlight() };
     },
-    exportTo: (file, o) => exportToFile(store, { ...o, retentionCutoff: visibleAfter() }, file),
+    exportTo: (file, o) => exportToFile(store, { ...o, retentionCutoff: visibleAfter(), prices: prices.table }, file),
     close() {
       closing ??= (async () => {
         stopping = true;

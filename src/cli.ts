@@ -9,7 +9,7 @@ import { appVersion } from './app-paths.js';
 import { PortInUseError } from './app-types.js';
 import { addSettingOptions, foldCoderFlags } from './config/flags.js';
 import { ConfigError } from './config/schema.js';
-import { loadFixedLayer } from './config/layers.js';
+import { loadFixedLayer, readConfigPrices } from './config/layers.js';
 import { ConfigService } from './config/config.js';
 import { ensureDataDir, resolveDataDir } from './store/data-dir.js';
 import { fileSecretStore } from './store/secrets-file.js';
@@ -17,6 +17,8 @@ import { TokenError, TokenStore } from './store/tokens.js';
 import { loadAdminToken } from './store/admin-token.js';
 import { openInterceptionStore } from './store/interceptions/index.js';
 import { exportToFile } from './store/export.js';
+import { openPriceSettings } from './store/prices-file.js';
+import { withCost, type PriceLookup } from './record/cost.js';
 import { listQuery, QueryError, timeRange } from './store/query.js';
 import { visibleCutoff } from './store/retention.js';
 import { readRetentionState } from './store/retention-state.js';
@@ -48,6 +50,12 @@ function retentionCutoff(dataDir: string, cmd: Command): number | undefined {
   const { enabled: _switch, ...readOnly } = fixed;
   const retention = fromServer ?? new ConfigService(dataDir, readOnly, fileSecretStore(dataDir)).get().retention;
   return visibleCutoff(Date.now(), retention);
+}
+
+/** The prices a server on this data dir uses (SPEC §11): the config file's `prices:` over the saved ones. */
+async function cliPrices(dataDir: string, cmd: Command): Promise<PriceLookup> {
+  const configFile = cmd.optsWithGlobals<{ config?: string }>().config ?? (process.env['AIBRIDGE_CONFIG'] || undefined);
+  return (await openPriceSettings({ dataDir, fixed: readConfigPrices(configFile), fixedOrigin: configFile })).table;
 }
 
 const program = new Command('aibridge')
@@ -217,10 +225,11 @@ program
       // The whole page asked for (no byte budget: this is the user's own process), written a
       // record at a time so a page of large records never has to fit in one string.
       const page = await store.list({ ...q, maxBytes: Number.POSITIVE_INFINITY });
+      const prices = await cliPrices(dir, cmd);
       if (page.results.length === 0) process.stdout.write('[]\n');
       else {
         page.results.forEach((rec, i) => {
-          process.stdout.write((i === 0 ? '[\n  ' : ',\n  ') + JSON.stringify(rec, null, 2).replace(/\n/g, '\n  '));
+          process.stdout.write((i === 0 ? '[\n  ' : ',\n  ') + JSON.stringify(withCost(rec, prices), null, 2).replace(/\n/g, '\n  '));
         });
         process.stdout.write('\n]\n');
       }
@@ -242,7 +251,8 @@ program
     const dir = dataDirOf(cmd);
     const store = await openInterceptionStore({ dir, readOnly: true });
     try {
-      const n = await exportToFile(store, { format: o.format, since, until, retentionCutoff: retentionCutoff(dir, cmd) }, o.out);
+      const prices = await cliPrices(dir, cmd);
+      const n = await exportToFile(store, { format: o.format, since, until, retentionCutoff: retentionCutoff(dir, cmd), prices }, o.out);
       process.stderr.write(`exported ${n} lines to ${o.out}\n`);
     } finally {
       await store.close();

@@ -14,6 +14,7 @@ import {
   type SettingKey,
   type SettingValue,
 } from './schema.js';
+import { parsePriceOverrides, type PriceOverrides } from '../record/prices.js';
 
 export type Source = 'flag' | 'env' | 'file' | 'dashboard' | 'default';
 
@@ -55,7 +56,8 @@ export function loadFixedLayer(inputs: FixedInputs): FixedLayer {
   return out;
 }
 
-function readConfigFile(path: string): Partial<Record<SettingKey, unknown>> {
+/** The `aibridge:` mapping of a config file (checked), or {} for an empty file. */
+function readConfigRoot(path: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -71,13 +73,36 @@ function readConfigFile(path: string): Partial<Record<SettingKey, unknown>> {
   if (doc === null || doc === undefined) return {};
   const root = isObject(doc) ? doc['aibridge'] : undefined;
   if (!isObject(root)) throw new ConfigError('config', `config file ${path} must hold a mapping under the key "aibridge:"`);
+  return root;
+}
+
+/** Keys of the `aibridge:` mapping that are tables rather than settings (read by their own loaders). */
+const TABLE_KEYS = new Set(['prices']);
+
+function readConfigFile(path: string): Partial<Record<SettingKey, unknown>> {
+  const root = readConfigRoot(path);
   const out: Partial<Record<SettingKey, unknown>> = {};
   for (const [rawKey, value] of Object.entries(root)) {
+    if (TABLE_KEYS.has(rawKey)) continue;
     const key = normalizeKey(rawKey);
     if (!isSettingKey(key)) throw new ConfigError(rawKey, `unknown setting "${rawKey}" in config file ${path}`);
     out[key] = value;
   }
   return out;
+}
+
+/**
+ * Price overrides from the config file's `aibridge: prices:` (SPEC §11: model → USD per million
+ * tokens by class); {} without a file or without the key. A bad entry is a ConfigError.
+ */
+export function readConfigPrices(configFile: string | undefined): PriceOverrides {
+  if (!configFile) return {};
+  const root = readConfigRoot(configFile);
+  try {
+    return parsePriceOverrides(root['prices'], `config file ${configFile}`);
+  } catch (err) {
+    throw new ConfigError('prices', (err as Error).message);
+  }
 }
 
 /** `openai-key`, `openaiKey`, `OPENAI_KEY` and `aibridge_openai_key` all name `openai_key`. */

@@ -27,6 +27,7 @@ import type { RecordConsumer } from '../record/fanout.js';
 import { formatInterceptionLines, interceptionLogLines } from '../record/log-lines.js';
 import { CHAIN_GENESIS, ChainedLines, type ChainHead, type ChainSigner } from '../record/chain.js';
 import { readLastLine, RotatingFile } from './log-file.js';
+import type { PriceLookup } from '../record/cost.js';
 
 export type { Logger } from 'pino';
 
@@ -42,6 +43,8 @@ export interface LoggerOptions {
   rotation?: { maxBytes?: number; daily?: boolean; maxFiles?: number };
   /** Clock for ordinary line timestamps and daily rotation; defaults to Date.now. */
   now?: () => number;
+  /** Prices `cost_usd` on `interception_end` lines (SPEC §11); without it the field is null. */
+  prices?: PriceLookup;
   /** Where human lines go; defaults to process.stderr (tests pass a collector). */
   stderr?: { write(s: string): unknown };
   /** Signs the chain's checkpoints (SPEC §13); without it lines are chained but never signed. */
@@ -220,12 +223,12 @@ export function createLogger(opts: LoggerOptions): Logging {
       try {
         if (!structured()) return;
         if (!jsonOut || !chain) {
-          stderr.write(formatInterceptionLines(rec));
+          stderr.write(formatInterceptionLines(rec, opts.prices));
           return;
         }
         // Each line built once, hashed once, all of a record in one write.
         let out = '';
-        for (const l of interceptionLogLines(rec)) out += chain.line(l);
+        for (const l of interceptionLogLines(rec, opts.prices)) out += chain.line(l);
         jsonOut.write(out);
       } catch (err) {
         logger.warn({ err, interception_id: rec.id }, 'could not write interception log lines');

@@ -9,6 +9,7 @@
  * kept (always `"info"`) so every line of the JSON log file has the same leading shape.
  */
 import type { Interception, Metadata } from './types.js';
+import { recordCost, type PriceLookup } from './cost.js';
 
 /** The `msg` every interception line carries. */
 export const INTERCEPTION_LOG_MSG = 'interception log';
@@ -98,6 +99,8 @@ export interface EndLine extends LineHead {
   status: string;
   http_status: number | null;
   error: string | null;
+  /** USD of the record's token rows at the current prices (SPEC §11); null when no price is known. */
+  cost_usd: number | null;
 }
 
 /** Any structured interception log line. */
@@ -115,9 +118,10 @@ export function isoUtc(ts: string): string {
 /**
  * The SPEC §7 lines of a record, in order: interception_start, prompt_usage*, token_usage*,
  * tool_usage*, model_thought*, interception_end (the end line only once the record has ended).
- * Field names and order are fixed here; keys are never added conditionally.
+ * Field names and order are fixed here; keys are never added conditionally. `prices` prices the
+ * end line's `cost_usd` (null without it, or when the model has no price).
  */
-export function interceptionLogLines(rec: Interception): InterceptionLogLine[] {
+export function interceptionLogLines(rec: Interception, prices?: PriceLookup): InterceptionLogLine[] {
   // Objects are written out field by field (no spread of a shared head): spreads made this the
   // hottest function of a recorded call (bench profile). Key order is the line's field order.
   const lines: InterceptionLogLine[] = [];
@@ -188,6 +192,7 @@ export function interceptionLogLines(rec: Interception): InterceptionLogLine[] {
       status: rec.status,
       http_status: rec.http_status ?? null,
       error: rec.error ?? null,
+      cost_usd: prices ? recordCost(rec, prices).usd : null,
     });
   }
   return lines;
@@ -202,8 +207,8 @@ export function formatLogLine(line: object): string {
 }
 
 /** All lines of a record, serialized and concatenated (one write per record). */
-export function formatInterceptionLines(rec: Interception): string {
+export function formatInterceptionLines(rec: Interception, prices?: PriceLookup): string {
   let out = '';
-  for (const l of interceptionLogLines(rec)) out += formatLogLine(l);
+  for (const l of interceptionLogLines(rec, prices)) out += formatLogLine(l);
   return out;
 }

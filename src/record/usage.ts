@@ -11,6 +11,8 @@ export interface TokenSums {
   output: number;
   cacheRead: number;
   cacheWrite: number;
+  /** The 1-hour part of `cacheWrite` (token rows' `metadata.cache_write_1h_input_tokens`, SPEC §11). */
+  cacheWrite1h: number;
   reasoning: number;
 }
 
@@ -24,18 +26,19 @@ export interface UsageTotals {
   reasoning_tokens: number;
 }
 
-const NO_TOKENS: TokenSums = Object.freeze({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 });
+const NO_TOKENS: TokenSums = Object.freeze({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, cacheWrite1h: 0, reasoning: 0 });
 
 /** Sums a record's token_usages. Never throws on a hand-edited record: odd values count as 0. */
 export function tokenSums(rec: Interception): TokenSums {
   const rows = rec.token_usages;
   if (!Array.isArray(rows) || rows.length === 0) return NO_TOKENS;
-  const t: TokenSums = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 };
+  const t: TokenSums = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, cacheWrite1h: 0, reasoning: 0 };
   for (const u of rows) {
     t.input += num(u.input_tokens);
     t.output += num(u.output_tokens);
     t.cacheRead += num(u.cache_read_input_tokens);
     t.cacheWrite += num(u.cache_write_input_tokens);
+    t.cacheWrite1h += num(u.metadata?.['cache_write_1h_input_tokens']);
     t.reasoning += num(u.metadata?.['reasoning_tokens']);
   }
   return t;

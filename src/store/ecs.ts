@@ -94,6 +94,7 @@ export function toEcs(line: InterceptionLogLine, rec: Interception): EcsDocument
       aibridge.status = line.status;
       if (line.http_status !== null) doc.http = { response: { status_code: line.http_status } };
       if (line.error !== null) doc.error = { message: line.error };
+      aibridge.cost_usd = line.cost_usd;
       break;
     }
     case 'prompt_usage':

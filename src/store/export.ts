@@ -12,6 +12,7 @@ import type { Writable } from 'node:stream';
 import type { ExportOptions } from '../app-types.js';
 import type { Interception } from '../record/types.js';
 import { formatLogLine, interceptionLogLines } from '../record/log-lines.js';
+import type { PriceLookup } from '../record/cost.js';
 import type { InterceptionReader } from './interceptions/types.js';
 import { toEcs } from './ecs.js';
 import { toOcsf } from './ocsf.js';
@@ -23,13 +24,15 @@ export interface ExportRecordsOptions extends ExportOptions {
    * even if the purge has not removed them yet. See `visibleCutoff` in src/store/retention.ts.
    */
   retentionCutoff?: number;
+  /** Prices `cost_usd` on `interception_end` lines (SPEC §11), as the live log does. */
+  prices?: PriceLookup;
 }
 
 /** The serialized lines of one record in the chosen format, concatenated. */
-export function exportLines(rec: Interception, format: ExportOptions['format']): { text: string; count: number } {
+export function exportLines(rec: Interception, format: ExportOptions['format'], prices?: PriceLookup): { text: string; count: number } {
   // OCSF: one API Activity event per interception, not one per log line.
   if (format === 'ocsf') return { text: JSON.stringify(toOcsf(rec)) + '\n', count: 1 };
-  const lines = interceptionLogLines(rec);
+  const lines = interceptionLogLines(rec, prices);
   let text = '';
   for (const l of lines) text += format === 'ecs' ? formatLogLine(toEcs(l, rec)) : formatLogLine(l);
   return { text, count: lines.length };
@@ -63,7 +66,7 @@ export async function exportRecords(
       if (opts.until !== undefined && started >= opts.until) continue;
       if (rec.status === 'in_flight') continue;
       if (failure) throw failure;
-      const { text, count: n } = exportLines(rec, opts.format);
+      const { text, count: n } = exportLines(rec, opts.format, opts.prices);
       count += n;
       if (!out.write(text)) await waitDrain(out, () => failure);
     }

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatewayHarness, type GatewayHarness, type Interception } from '../helpers/gateway-harness.js';
 import { startMockBedrock, type MockBedrock } from '../helpers/mock-bedrock.js';
 import { formatLogLine, interceptionLogLines } from '../../src/record/log-lines.js';
+import { createPriceTable } from '../../src/record/prices.js';
 import type { EcsDocument } from '../../src/store/ecs.js';
 import { assertEcsDocument } from '../helpers/ecs-fields.js';
 import { stripChain } from '../helpers/chain.js';
@@ -105,7 +106,7 @@ describe('structured JSON log file', () => {
     expect(lines.some((l) => !l.includes('"msg":"interception log"'))).toBe(true);
   });
 
-  it.each(CALLS.map((c, i) => [c.name, i] as const))('%s: SPEC §7 lines in order, together, byte-identical to the stored record', (_name, i) => {
+  it.each(CALLS.map((c, i) => [c.name, i] as const))('%s: SPEC §7 lines in order, together, byte-identical to the stored record', async (_name, i) => {
     const { call, rec } = records[i] ?? { call: CALLS[0], rec: undefined };
     if (!rec || !call) throw new Error('missing record');
     const lines = logLines();
@@ -122,7 +123,7 @@ describe('structured JSON log file', () => {
     expect(end.status).toBe(call.status ?? 'completed');
     const start = JSON.parse(mine[0] ?? '{}') as Record<string, unknown>;
     expect(start).toMatchObject({ msg: 'interception log', initiator_id: h.tokenId, initiator_name: 'alice', provider: rec.provider, model: rec.model, api: rec.api, streaming: rec.streaming });
-    expect(mine.map((l) => stripChain(`${l}\n`))).toEqual(interceptionLogLines(rec).map(formatLogLine));
+    expect(mine.map((l) => stripChain(`${l}\n`))).toEqual(interceptionLogLines(rec, await createPriceTable()).map(formatLogLine));
   });
 });
 

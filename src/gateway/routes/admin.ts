@@ -18,6 +18,10 @@ import { AdminAuthError, BadRequestError, GatewayError, NotFoundError, asGateway
 import type { Metrics } from '../metrics.js';
 import type { LiveEvents } from '../live-feed.js';
 import { MAX_TZ_MINUTES, usageReport, type UsageGroup } from './usage.js';
+import { withCost } from '../../record/cost.js';
+import { parsePriceOverrides } from '../../record/prices.js';
+import { FixedPriceError, type PriceSettings } from '../../store/prices-file.js';
+import { pricesView } from './prices.js';
 
 export interface AdminDeps {
   adminToken: string;
@@ -38,6 +42,8 @@ export interface AdminDeps {
     connect(client: ConnectClient, tokenName?: string): Promise<ConnectStatus>;
     undo(client: ConnectClient): Promise<ConnectStatus>;
   };
+  /** The price table and its overrides (SPEC §11): records, usage rows and `/prices`. */
+  prices: PriceSettings;
 }
 
 /** Express router mounted at `/api/v1`, plus the `/metrics` handler. */
@@ -130,7 +136,8 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
   api.get('/interceptions', async (req, res) => {
     const q = query(() => listQuery(req.query as Record<string, unknown>, deps.visibleAfter()));
     try {
-      res.json(await deps.store.list(q));
+      const page = await deps.store.list(q);
+      res.json({ ...page, results: page.results.map((r) => withCost(r, deps.prices.table)) });
     } catch (err) {
       // The store refuses what it cannot page (an unknown `after_id`): the caller's mistake.
       throw new BadRequestError((err as Error).message, err);
@@ -143,14 +150,14 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
     if (!rec || (cutoff !== undefined && Date.parse(rec.started_at) < cutoff)) {
       throw new NotFoundError(`no interception with id "${req.params['id']}"`);
     }
-    res.json(rec);
+    res.json(withCost(rec, deps.prices.table));
   });
 
   api.get('/events', (req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
     res.write(': connected\n\n');
-    const onRec = (rec: Interception) => res.write(`event: interception\ndata: ${JSON.stringify(rec)}\n\n`);
-    const onStart = (rec: Interception) => res.write(`event: interception_start\ndata: ${JSON.stringify(rec)}\n\n`);
+    const onRec = (rec: Interception) => res.write(`event: interception\ndata: ${JSON.stringify(withCost(rec, deps.prices.table))}\n\n`);
+    const onStart = (rec: Interception) => res.write(`event: interception_start\ndata: ${JSON.stringify(withCost(rec, deps.prices.table))}\n\n`);
     const onBridge = (enabled: boolean) => res.write(`event: bridge\ndata: ${JSON.stringify({ enabled })}\n\n`);
     deps.events.on('interception', onRec);
     deps.events.on('interception_start', onStart);
@@ -173,7 +180,30 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
     const { since, until } = query(() => timeRange(req.query, deps.now(), 30 * 86_400_000));
     const cutoff = deps.visibleAfter();
     const from = cutoff === undefined ? since : Math.max(since ?? cutoff, cutoff);
-    res.json({ group_by: group, results: await usageReport(deps.store, group, { since: from, until }, tz) });
+    res.json({ group_by: group, results: await usageReport(deps.store, deps.prices.table, group, { since: from, until }, tz) });
+  });
+
+  api.get('/prices', async (_req, res) => {
+    res.json(await pricesView(deps));
+  });
+
+  api.put('/prices', async (req, res) => {
+    const body: unknown = req.body;
+    const raw: unknown = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>)['overrides'] : undefined;
+    if (raw === undefined) throw new BadRequestError('body must be {"overrides": {"MODEL": {"input": 3, "output": 15, …}}} (USD per million tokens)');
+    let overrides;
+    try {
+      overrides = parsePriceOverrides(raw, 'overrides');
+    } catch (err) {
+      throw new BadRequestError((err as Error).message, err);
+    }
+    try {
+      deps.prices.save(overrides);
+    } catch (err) {
+      if (err instanceof FixedPriceError) throw userError(409, err.message, err);
+      throw err;
+    }
+    res.json(await pricesView(deps));
   });
 
   api.get('/export', async (req, res) => {
@@ -186,7 +216,7 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
       'content-disposition': `attachment; filename="aibridge-${day}${format === 'jsonl' ? '' : `.${format}`}.jsonl"`,
     });
     try {
-      await exportRecords(deps.store, { format, since, until, retentionCutoff: deps.visibleAfter() }, res);
+      await exportRecords(deps.store, { format, since, until, retentionCutoff: deps.visibleAfter(), prices: deps.prices.table }, res);
       res.end();
     } catch {
       res.destroy();

@@ -3,12 +3,14 @@
  * read (except once for records indexed before the sums existed), so a 30-day report over
  * hundreds of thousands of records takes milliseconds.
  */
-import type { InterceptionReader, UsageFields } from '../../store/interceptions/types.js';
+import type { CostTotals, InterceptionReader, UsageFields } from '../../store/interceptions/types.js';
 import type { UsageTotals } from '../../record/usage.js';
+import { sumsCost, type PriceLookup } from '../../record/cost.js';
 
 export type UsageGroup = 'model' | 'provider' | 'initiator' | 'client' | 'day';
 
-export interface UsageRow extends UsageTotals {
+/** One row of `GET /api/v1/usage`: token sums and `cost_usd` (SPEC §11) at the current prices. */
+export interface UsageRow extends UsageTotals, CostTotals {
   key: string;
 }
 
@@ -50,14 +52,18 @@ function keyFn(group: UsageGroup, tz: number): (e: UsageFields) => string {
   }
 }
 
-/** `tz`: minutes east of UTC for `day` keys (see {@link dayKeyAt}); other groups ignore it. */
+/**
+ * `tz`: minutes east of UTC for `day` keys (see {@link dayKeyAt}); other groups ignore it. Each
+ * record is priced from its index sums (price per model × tokens: no record is read).
+ */
 export async function usageReport(
   reader: Pick<InterceptionReader, 'usage'>,
+  prices: PriceLookup,
   group: UsageGroup,
   range: { since?: number; until?: number },
   tz = 0,
 ): Promise<UsageRow[]> {
-  const sums = await reader.usage(range, keyFn(group, tz));
-  const out: UsageRow[] = [...sums].map(([key, t]) => ({ key, ...t }));
+  const sums = await reader.usage(range, keyFn(group, tz), (e) => sumsCost(prices, e));
+  const out: UsageRow[] = [...sums].map(([key, t]) => ({ key, ...t, cost_usd: t.cost_usd ?? null, unpriced_requests: t.unpriced_requests ?? 0 }));
   return group === 'day' ? out.sort((a, b) => a.key.localeCompare(b.key)) : out.sort((a, b) => b.input_tokens + b.output_tokens - (a.input_tokens + a.output_tokens));
 }

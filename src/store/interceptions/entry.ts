@@ -42,6 +42,8 @@ export interface Entry {
   tokOut: number;
   tokCacheRead: number;
   tokCacheWrite: number;
+  /** The 1-hour cache writes (SPEC §11); 0 for index lines written before they were kept. */
+  tokCacheWrite1h: number;
   tokReasoning: number;
 }
 
@@ -52,6 +54,7 @@ export function setTokens(e: Entry, t: TokenSums): void {
   e.tokOut = t.output;
   e.tokCacheRead = t.cacheRead;
   e.tokCacheWrite = t.cacheWrite;
+  e.tokCacheWrite1h = t.cacheWrite1h;
   e.tokReasoning = t.reasoning;
 }
 
@@ -116,6 +119,7 @@ export function entryFromRecord(rec: Interception, pool: StringPool): Entry {
     tokOut: t.output,
     tokCacheRead: t.cacheRead,
     tokCacheWrite: t.cacheWrite,
+    tokCacheWrite1h: t.cacheWrite1h,
     tokReasoning: t.reasoning,
   };
 }

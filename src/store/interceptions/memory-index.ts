@@ -203,6 +203,7 @@ function copyInto(to: Entry, from: Entry): void {
   to.tokCacheRead = from.tokCacheRead;
   to.tokCacheWrite = from.tokCacheWrite;
   to.tokReasoning = from.tokReasoning;
+  to.tokCacheWrite1h = from.tokCacheWrite1h;
 }
 
 /** Filter semantics of SPEC §5; in-flight entries only with includeInFlight. */

@@ -5,8 +5,8 @@
  * rewrote since the last look.
  */
 import type { Interception } from '../../record/types.js';
-import { emptyUsage, tokenSums, type UsageTotals } from '../../record/usage.js';
-import { LIST_BYTE_BUDGET, type ListQuery, type ListResult, type UsageFields } from './types.js';
+import { emptyUsage, tokenSums } from '../../record/usage.js';
+import { LIST_BYTE_BUDGET, type ListQuery, type ListResult, type UsageFields, type UsageSums } from './types.js';
 import { pendingRecord, setTokens, type Entry, type StringPool } from './entry.js';
 import type { MemoryIndex } from './memory-index.js';
 import { checkLimit } from './options.js';
@@ -75,7 +75,7 @@ export class SegmentReader {
     }
   }
 
-  async usage(range: { since?: number; until?: number }, keyOf: (e: UsageFields) => string): Promise<Map<string, UsageTotals>> {
+  async usage(range: { since?: number; until?: number }, keyOf: (e: UsageFields) => string, costOf?: (e: UsageFields) => number | null): Promise<Map<string, UsageSums>> {
     await this.refresh();
     const snap = this.index.range(range.since, range.until).filter((e) => !e.deleted && e.status !== 'in_flight');
     // Entries whose index line predates the token sums: read those records once and keep the sums.
@@ -88,14 +88,19 @@ export class SegmentReader {
         if (rec) setTokens(e, tokenSums(rec));
       }
     }
-    const rows = new Map<string, UsageTotals>();
+    const rows = new Map<string, UsageSums>();
     for (const e of snap) {
       if (e.deleted || !e.tokKnown) continue; // purged meanwhile, or its line could not be read
       const key = keyOf(e);
       let row = rows.get(key);
       if (!row) {
-        row = emptyUsage();
+        row = costOf ? { ...emptyUsage(), cost_usd: null, unpriced_requests: 0 } : emptyUsage();
         rows.set(key, row);
+      }
+      if (costOf) {
+        const usd = costOf(e);
+        if (usd === null) row.unpriced_requests! += 1;
+        else row.cost_usd = (row.cost_usd ?? 0) + usd;
       }
       row.requests += 1;
       row.input_tokens += e.tokIn;

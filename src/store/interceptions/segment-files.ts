@@ -27,12 +27,13 @@ export function segmentOfFile(name: string): string | null {
 
 /**
  * Index line for a record line: [off, len, id, startedMs, provider, model, initId, initName,
- * client, status, stripped, input, output, cacheRead, cacheWrite, reasoning]. Lines written before
- * the token sums existed stop after `stripped` and are still read.
+ * client, status, stripped, input, output, cacheRead, cacheWrite, reasoning, cacheWrite1h]. Lines
+ * written before the token sums existed stop after `stripped` and are still read; lines written
+ * before the 1-hour cache writes were kept stop after `reasoning` (their records had none).
  */
 export function indexLine(e: Entry, off: number, len: number): string {
   const head = [off, len, e.id, e.startedMs, e.provider, e.model, e.initiatorId, e.initiatorName, e.client, e.status, e.stripped ? 1 : 0];
-  if (e.tokKnown) head.push(e.tokIn, e.tokOut, e.tokCacheRead, e.tokCacheWrite, e.tokReasoning);
+  if (e.tokKnown) head.push(e.tokIn, e.tokOut, e.tokCacheRead, e.tokCacheWrite, e.tokReasoning, e.tokCacheWrite1h);
   return JSON.stringify(head) + '\n';
 }
 
@@ -44,12 +45,12 @@ export function skipLine(off: number, len: number): string {
 type IndexItem = [number, number, ...unknown[]];
 
 function isItem(v: unknown): v is IndexItem {
-  return Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'number' && (v.length === 2 || v.length === 11 || v.length === 16);
+  return Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'number' && (v.length === 2 || v.length === 11 || v.length === 16 || v.length === 17);
 }
 
 function entryFromItem(item: IndexItem, day: string, pool: StringPool): Entry | null {
   if (item.length === 2) return null;
-  const [off, len, id, ms, provider, model, initId, initName, client, status, stripped, tIn, tOut, tCr, tCw, tRe] = item;
+  const [off, len, id, ms, provider, model, initId, initName, client, status, stripped, tIn, tOut, tCr, tCw, tRe, tCw1h] = item;
   return {
     id: String(id),
     startedMs: Number(ms),
@@ -65,12 +66,13 @@ function entryFromItem(item: IndexItem, day: string, pool: StringPool): Entry | 
     len,
     pending: null,
     deleted: false,
-    tokKnown: item.length === 16,
+    tokKnown: item.length >= 16,
     tokIn: Number(tIn) || 0,
     tokOut: Number(tOut) || 0,
     tokCacheRead: Number(tCr) || 0,
     tokCacheWrite: Number(tCw) || 0,
     tokReasoning: Number(tRe) || 0,
+    tokCacheWrite1h: Number(tCw1h) || 0,
   };
 }
 

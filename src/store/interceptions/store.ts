@@ -6,8 +6,7 @@ import { mkdir, readdir, truncate, appendFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EndStatus, Interception } from '../../record/types.js';
 import { storableLine } from '../../record/field-cap.js';
-import type { InterceptionStore, ListQuery, ListResult, UsageFields } from './types.js';
-import type { UsageTotals } from '../../record/usage.js';
+import type { InterceptionStore, ListQuery, ListResult, UsageFields, UsageSums } from './types.js';
 import { SegmentAppender } from './appender.js';
 import { entryFromRecord, pendingLine, segmentDay, StringPool, type Entry } from './entry.js';
 import { acquireWriterLock } from './lock.js';
@@ -310,8 +309,8 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     return this.reader.iterate(range);
   }
 
-  usage(range: { since?: number; until?: number }, keyOf: (e: UsageFields) => string): Promise<Map<string, UsageTotals>> {
-    return this.reader.usage(range, keyOf);
+  usage(range: { since?: number; until?: number }, keyOf: (e: UsageFields) => string, costOf?: (e: UsageFields) => number | null): Promise<Map<string, UsageSums>> {
+    return this.reader.usage(range, keyOf, costOf);
   }
 
   // ---- maintenance --------------------------------------------------------------------------

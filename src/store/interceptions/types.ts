@@ -5,6 +5,7 @@
  */
 import type { Interception, EndStatus } from '../../record/types.js';
 import type { UsageTotals } from '../../record/usage.js';
+import type { IndexedTokens } from '../../record/cost.js';
 
 export interface InterceptionFilter {
   provider?: string;
@@ -56,15 +57,33 @@ export interface InterceptionReader {
   /**
    * Token sums of the ended records with started_at in [since, until), one row per `keyOf` of each
    * record's index fields. Answered from the in-memory index (records whose index line predates
-   * the sums are read once), so it costs no disk reads however many records there are.
+   * the sums are read once), so it costs no disk reads however many records there are. With
+   * `costOf`, each row also carries its {@link CostTotals}.
    */
-  usage(range: { since?: number; until?: number }, keyOf: (e: UsageFields) => string): Promise<Map<string, UsageTotals>>;
+  usage(range: Range, keyOf: (e: UsageFields) => string, costOf?: (e: UsageFields) => number | null): Promise<Map<string, UsageSums>>;
 }
 
-/** What a usage row can be keyed by. */
-export interface UsageFields {
+type Range = { since?: number; until?: number };
+
+/**
+ * A usage row: the token sums, and with a `costOf` (which prices each record from its index
+ * fields, null = no price for its model) their cost, so a price change re-prices every figure at
+ * the next call (SPEC §11).
+ */
+export type UsageSums = UsageTotals & Partial<CostTotals>;
+
+/** Cost of a usage row: USD of its priced records, and how many records had no price. */
+export interface CostTotals {
+  /** Null when no record of the row had a price (the dashboard shows "no price", not $0). */
+  cost_usd: number | null;
+  unpriced_requests: number;
+}
+
+/** What a usage row can be keyed by (and priced from: the record's token sums). */
+export interface UsageFields extends IndexedTokens {
   provider: string;
   model: string;
+  initiatorId: string;
   initiatorName: string;
   client: string;
   /** started_at, ms since epoch. */

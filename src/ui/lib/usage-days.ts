@@ -10,7 +10,7 @@ export interface DayPoint {
   row: UsageRow;
 }
 
-export const emptyRow = (key: string): UsageRow => ({ key, requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_write_input_tokens: 0, reasoning_tokens: 0 });
+export const emptyRow = (key: string): UsageRow => ({ key, requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_write_input_tokens: 0, reasoning_tokens: 0, cost_usd: 0, unpriced_requests: 0 });
 
 /** This browser's offset in minutes east of UTC at `now`: the API's `tz` (docs/admin-api.md). */
 export const localTz = (now = Date.now()): number => -new Date(now).getTimezoneOffset() || 0;

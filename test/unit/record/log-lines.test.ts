@@ -6,7 +6,7 @@ const HEAD = ['level', 'time', 'msg', 'record_type', 'interception_id'];
 // SPEC §7 table, field for field and in this order.
 const FIELDS: Record<string, string[]> = {
   interception_start: ['initiator_id', 'initiator_name', 'provider', 'provider_name', 'model', 'api', 'streaming', 'client', 'client_session_id', 'user_agent', 'started_at', 'metadata'],
-  interception_end: ['ended_at', 'status', 'http_status', 'error'],
+  interception_end: ['ended_at', 'status', 'http_status', 'error', 'cost_usd'],
   token_usage: ['msg_id', 'input_tokens', 'output_tokens', 'cache_read_input_tokens', 'cache_write_input_tokens', 'created_at', 'metadata'],
   prompt_usage: ['msg_id', 'prompt', 'created_at', 'metadata'],
   tool_usage: ['msg_id', 'tool_call_id', 'tool', 'input', 'server_url', 'injected', 'invocation_error', 'created_at', 'metadata'],

@@ -7,9 +7,9 @@ describe('token arithmetic', () => {
     const rec = makeRecord(1);
     rec.token_usages = [
       { ...rec.token_usages[0]!, input_tokens: 10, output_tokens: 3, cache_read_input_tokens: 7, cache_write_input_tokens: 2, metadata: { reasoning_tokens: 5 } },
-      { ...rec.token_usages[0]!, input_tokens: 1, output_tokens: Number.NaN, cache_read_input_tokens: 0, cache_write_input_tokens: 4, metadata: {} },
+      { ...rec.token_usages[0]!, input_tokens: 1, output_tokens: Number.NaN, cache_read_input_tokens: 0, cache_write_input_tokens: 4, metadata: { cache_write_1h_input_tokens: 3 } },
     ];
-    expect(tokenSums(rec)).toEqual({ input: 11, output: 3, cacheRead: 7, cacheWrite: 6, reasoning: 5 });
+    expect(tokenSums(rec)).toEqual({ input: 11, output: 3, cacheRead: 7, cacheWrite: 6, cacheWrite1h: 3, reasoning: 5 });
   });
 
   it('adds a record as one request into a fresh row each time', () => {

@@ -16,6 +16,7 @@ import type { ApiCodec, ApiOutcome, ApiResponse, ApiThought, ApiToolCall, ApiUsa
 import { anthropicPrompt } from './prompt.js';
 import { asArray, asNumber, asString, isObject, parseJson, toolInputFromFragments, type JsonObject } from '../wire-json.js';
 import { TolerantReducer, defineCodec } from '../codec-kit.js';
+import { CACHE_WRITE_1H_KEY } from '../../../record/cost.js';
 
 /** Block types whose `input` is a tool call the model made. */
 const TOOL_BLOCKS = new Set(['tool_use', 'server_tool_use', 'mcp_tool_use']);
@@ -25,6 +26,8 @@ interface UsageAcc {
   output_tokens?: number;
   cache_read_input_tokens?: number;
   cache_creation_input_tokens?: number;
+  /** `usage.cache_creation.ephemeral_1h_input_tokens`: the 1-hour part of the cache writes (SPEC §11). */
+  cache_write_1h?: number;
 }
 
 const USAGE_FIELDS = ['input_tokens', 'output_tokens', 'cache_read_input_tokens', 'cache_creation_input_tokens'] as const;
@@ -62,6 +65,8 @@ function mergeUsage(acc: UsageAcc | null, raw: unknown): UsageAcc | null {
     const n = asNumber(raw[field]);
     if (n !== undefined) next[field] = n;
   }
+  const w1h = isObject(raw.cache_creation) ? asNumber(raw.cache_creation.ephemeral_1h_input_tokens) : undefined;
+  if (w1h !== undefined) next.cache_write_1h = w1h;
   return next;
 }
 
@@ -72,7 +77,8 @@ function toApiUsage(acc: UsageAcc | null): ApiUsage | null {
     output_tokens: acc.output_tokens ?? 0,
     cache_read_input_tokens: acc.cache_read_input_tokens ?? 0,
     cache_write_input_tokens: acc.cache_creation_input_tokens ?? 0,
-    metadata: {},
+    // Only when there were any (a 0 says nothing the price needs, and keeps rows as they were).
+    metadata: acc.cache_write_1h ? { [CACHE_WRITE_1H_KEY]: acc.cache_write_1h } : {},
   };
 }
 

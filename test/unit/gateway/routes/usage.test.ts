@@ -6,6 +6,9 @@ import { openInterceptionStore, type InterceptionStore } from '../../../../src/s
 import type { Interception } from '../../../../src/record/types.js';
 import { makeRecord } from '../../../helpers/make-record.js';
 import { tempDir } from '../../../helpers/store-temp.js';
+import { createPriceTable } from '../../../../src/record/prices.js';
+
+const prices = await createPriceTable();
 
 const at = (iso: string, n: number) => makeRecord(n, Date.parse(iso));
 
@@ -20,9 +23,9 @@ async function storeOf(recs: Interception[]): Promise<InterceptionStore & { done
 describe('usage per day in a time zone', () => {
   it('a call at 23:30 UTC lands on the next local day with tz=60', async () => {
     const store = await storeOf([at('2026-11-26T23:30:00Z', 1), at('2026-11-26T12:00:00Z', 2)]);
-    const utc = await usageReport(store, 'day', {});
+    const utc = await usageReport(store, prices, 'day', {});
     expect(utc.map((r) => [r.key, r.requests])).toEqual([['2026-11-26', 2]]);
-    const cet = await usageReport(store, 'day', {}, 60);
+    const cet = await usageReport(store, prices, 'day', {}, 60);
     expect(cet.map((r) => [r.key, r.requests])).toEqual([['2026-11-26', 1], ['2026-11-27', 1]]);
     expect(cet[1]?.input_tokens).toBe(10);
     await store.done();
@@ -41,7 +44,7 @@ describe('usage per day in a time zone', () => {
 
   it('other groupings ignore tz', async () => {
     const store = await storeOf([at('2026-11-26T23:30:00Z', 1)]);
-    expect(await usageReport(store, 'model', {}, 60)).toEqual(await usageReport(store, 'model', {}));
+    expect(await usageReport(store, prices, 'model', {}, 60)).toEqual(await usageReport(store, prices, 'model', {}));
     await store.done();
   });
 

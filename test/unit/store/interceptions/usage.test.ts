@@ -89,13 +89,33 @@ describe('usage from the index', () => {
     const idxDir = join(dir, 'interceptions');
     for (const f of readdirSync(idxDir).filter((n) => n.endsWith('.idx'))) {
       const lines = readFileSync(join(idxDir, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown[]);
-      expect(lines.every((l) => l.length === 16 || l.length === 2)).toBe(true);
-      writeFileSync(join(idxDir, f), lines.map((l) => JSON.stringify(l.length === 16 ? l.slice(0, 11) : l)).join('\n') + '\n');
+      expect(lines.every((l) => l.length === 17 || l.length === 2)).toBe(true);
+      writeFileSync(join(idxDir, f), lines.map((l) => JSON.stringify(l.length === 17 ? l.slice(0, 11) : l)).join('\n') + '\n');
     }
     store = await openInterceptionStore({ dir });
     const all = await byModel(store);
     all.delete('in-flight');
     expect(all).toEqual(expected(undefined, undefined));
     expect(await byModel(store, DAY0 + 30 * HOUR)).toEqual(expected(DAY0 + 30 * HOUR, undefined));
+  });
+});
+
+describe('usage with cost', () => {
+  it('index lines from before the 1-hour cache writes (16 fields) still read, and costOf prices each record once', async () => {
+    await store.close();
+    const idxDir = join(dir, 'interceptions');
+    for (const f of readdirSync(idxDir).filter((n) => n.endsWith('.idx'))) {
+      const lines = readFileSync(join(idxDir, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown[]);
+      writeFileSync(join(idxDir, f), lines.map((l) => JSON.stringify(l.length === 17 ? l.slice(0, 16) : l)).join('\n') + '\n');
+    }
+    store = await openInterceptionStore({ dir });
+    const all = await byModel(store);
+    all.delete('in-flight');
+    expect(all).toEqual(expected(undefined, undefined));
+    // A cost of 1 per record of a priced model, none for the others.
+    const priced = await store.usage({}, (e) => e.model, (e) => (e.model === 'gpt-5' ? null : 1));
+    const ref = expected(undefined, undefined);
+    expect(priced.get('gpt-5')).toMatchObject({ requests: ref.get('gpt-5')!.requests, cost_usd: null, unpriced_requests: ref.get('gpt-5')!.requests });
+    expect(priced.get('claude-sonnet-4')).toMatchObject({ cost_usd: ref.get('claude-sonnet-4')!.requests, unpriced_requests: 0 });
   });
 });
