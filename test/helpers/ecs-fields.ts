@@ -26,6 +26,7 @@ export function assertEcsDocument(doc: EcsDocument): void {
     if (v === null) continue;
     if (type === 'date') expect(new Date(v as string).toISOString()).toBe(v);
     else if (type === 'long') expect(Number.isInteger(v), name).toBe(true);
+    else if (type === 'double') expect(typeof v === 'number' && Number.isFinite(v), name).toBe(true);
     else if (type === 'boolean') expect(typeof v, name).toBe('boolean');
     else if (type === 'keyword[]') expect(Array.isArray(v), name).toBe(true);
     else if (type === 'flattened') expect(typeof v, name).toBe('object');
