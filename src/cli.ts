@@ -225,8 +225,9 @@ program
       // The whole page asked for (no byte budget: this is the user's own process), written a
       // record at a time so a page of large records never has to fit in one string.
       const page = await store.list({ ...q, maxBytes: Number.POSITIVE_INFINITY });
-      const prices = await cliPrices(dir, cmd);
-      if (page.results.length === 0) process.stdout.write('[]\n');
+      // The price catalog is loaded only when there is something to price.
+      const prices = page.results.length === 0 ? undefined : await cliPrices(dir, cmd);
+      if (page.results.length === 0 || !prices) process.stdout.write('[]\n');
       else {
         page.results.forEach((rec, i) => {
           process.stdout.write((i === 0 ? '[\n  ' : ',\n  ') + JSON.stringify(withCost(rec, prices), null, 2).replace(/\n/g, '\n  '));
@@ -251,8 +252,7 @@ program
     const dir = dataDirOf(cmd);
     const store = await openInterceptionStore({ dir, readOnly: true });
     try {
-      const prices = await cliPrices(dir, cmd);
-      const n = await exportToFile(store, { format: o.format, since, until, retentionCutoff: retentionCutoff(dir, cmd), prices }, o.out);
+      const n = await exportToFile(store, { format: o.format, since, until, retentionCutoff: retentionCutoff(dir, cmd), loadPrices: () => cliPrices(dir, cmd) }, o.out);
       process.stderr.write(`exported ${n} lines to ${o.out}\n`);
     } finally {
       await store.close();

@@ -26,6 +26,8 @@ export interface ExportRecordsOptions extends ExportOptions {
   retentionCutoff?: number;
   /** Prices `cost_usd` on `interception_end` lines (SPEC §11), as the live log does. */
   prices?: PriceLookup;
+  /** Or: loads them at the first record (the CLI: an empty export never loads the catalog). */
+  loadPrices?: () => Promise<PriceLookup>;
 }
 
 /** The serialized lines of one record in the chosen format, concatenated. */
@@ -58,6 +60,7 @@ export async function exportRecords(
   out.on('error', onError);
   out.on('close', onClose);
   let count = 0;
+  let prices: PriceLookup | undefined;
   try {
     for await (const rec of reader.iterate({ since: Number.isFinite(since) ? since : undefined, until: opts.until })) {
       // The store already filters by range; check again so a cutoff is never crossed by accident.
@@ -66,7 +69,8 @@ export async function exportRecords(
       if (opts.until !== undefined && started >= opts.until) continue;
       if (rec.status === 'in_flight') continue;
       if (failure) throw failure;
-      const { text, count: n } = exportLines(rec, opts.format, opts.prices);
+      prices ??= opts.prices ?? (await opts.loadPrices?.());
+      const { text, count: n } = exportLines(rec, opts.format, prices);
       count += n;
       if (!out.write(text)) await waitDrain(out, () => failure);
     }
