@@ -74,17 +74,22 @@ describe('usage grouped by each key', () => {
     }),
     makeRecord(3, Date.parse('2026-11-27T09:00:00Z'), { client: 'Codex', model: 'claude-sonnet-4-5', provider: 'anthropic', initiator: { id: 't1', name: 'alice' } }),
   ];
-  const row = (key: string, requests: number, i: number, o: number, cr: number, cw: number, r: number) => ({
+  // USD per record at the catalog: Claude Sonnet 4.5 $3/$15, cache read $0.30, write $3.75; GPT-5 $1.25/$10, cache read $0.125.
+  const SONNET = (10 * 3 + 20 * 15 + 3 * 0.3 + 4 * 3.75) / 1e6;
+  const GPT5 = (100 * 1.25 + 200 * 10 + 30 * 0.125) / 1e6;
+  const usdOf: Record<string, number> = { Codex: GPT5 + SONNET, 'Claude Code': SONNET, 'gpt-5': GPT5, 'claude-sonnet-4-5': 2 * SONNET, openai: GPT5, anthropic: 2 * SONNET, bob: GPT5, alice: 2 * SONNET, '2026-11-26': GPT5 + SONNET, '2026-11-27': SONNET };
+  const row = (key: string, requests: number, i: number, o: number, cr: number, cw: number, r: number, usd = usdOf[key]!) => ({
     key, requests, input_tokens: i, output_tokens: o, cache_read_input_tokens: cr, cache_write_input_tokens: cw, reasoning_tokens: r,
+    cost_usd: expect.closeTo(usd, 12) as number, unpriced_requests: 0,
   });
 
   it('sums every token column under the right key', async () => {
     const store = await storeOf(recs);
-    expect(await usageReport(store, 'client', {})).toEqual([row('Codex', 2, 110, 220, 33, 4, 55), row('Claude Code', 1, 10, 20, 3, 4, 5)]);
-    expect(await usageReport(store, 'model', {})).toEqual([row('gpt-5', 1, 100, 200, 30, 0, 50), row('claude-sonnet-4-5', 2, 20, 40, 6, 8, 10)]);
-    expect(await usageReport(store, 'provider', {})).toEqual([row('openai', 1, 100, 200, 30, 0, 50), row('anthropic', 2, 20, 40, 6, 8, 10)]);
-    expect(await usageReport(store, 'initiator', {})).toEqual([row('bob', 1, 100, 200, 30, 0, 50), row('alice', 2, 20, 40, 6, 8, 10)]);
-    expect(await usageReport(store, 'day', {})).toEqual([row('2026-11-26', 2, 110, 220, 33, 4, 55), row('2026-11-27', 1, 10, 20, 3, 4, 5)]);
+    expect(await usageReport(store, prices, 'client', {})).toEqual([row('Codex', 2, 110, 220, 33, 4, 55), row('Claude Code', 1, 10, 20, 3, 4, 5)]);
+    expect(await usageReport(store, prices, 'model', {})).toEqual([row('gpt-5', 1, 100, 200, 30, 0, 50), row('claude-sonnet-4-5', 2, 20, 40, 6, 8, 10)]);
+    expect(await usageReport(store, prices, 'provider', {})).toEqual([row('openai', 1, 100, 200, 30, 0, 50), row('anthropic', 2, 20, 40, 6, 8, 10)]);
+    expect(await usageReport(store, prices, 'initiator', {})).toEqual([row('bob', 1, 100, 200, 30, 0, 50), row('alice', 2, 20, 40, 6, 8, 10)]);
+    expect(await usageReport(store, prices, 'day', {})).toEqual([row('2026-11-26', 2, 110, 220, 33, 4, 55), row('2026-11-27', 1, 10, 20, 3, 4, 5)]);
     await store.done();
   });
 
@@ -92,7 +97,7 @@ describe('usage grouped by each key', () => {
     const store = await storeOf(recs);
     const since = Date.parse('2026-11-26T10:30:00Z');
     const until = Date.parse('2026-11-27T00:00:00Z');
-    expect(await usageReport(store, 'client', { since, until })).toEqual([row('Codex', 1, 100, 200, 30, 0, 50)]);
+    expect(await usageReport(store, prices, 'client', { since, until })).toEqual([row('Codex', 1, 100, 200, 30, 0, 50, GPT5)]);
     await store.done();
   });
 });
