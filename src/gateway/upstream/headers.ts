@@ -54,6 +54,9 @@ export function upstreamRequestHeaders(h: IncomingHttpHeaders): Record<string, s
     if (v === undefined || NEVER_UPSTREAM.has(k) || named.has(k) || k.startsWith('proxy-')) continue;
     out[k] = Array.isArray(v) ? v.join(', ') : v;
   }
+  // Said out loud (issue #13): with no Accept-Encoding an upstream may pick any coding (RFC 9110
+  // §12.5.3), and a gzipped answer reaches the client fine but leaves the record unreadable.
+  out['accept-encoding'] = 'identity';
   return out;
 }
 
