@@ -9,9 +9,10 @@ import { appVersion, UI_DIR } from './app-paths.js';
 import { parseServeFlags } from './config/flags.js';
 import { loadFixedLayer, readConfigPrices } from './config/layers.js';
 import { ConfigService } from './config/config.js';
+import { SECRET_KEYS, type Settings } from './config/schema.js';
 import { ensureDataDir, resolveDataDir } from './store/data-dir.js';
 import { fileSecretStore } from './store/secrets-file.js';
-import { TokenStore } from './store/tokens.js';
+import { BRIDGE_TOKEN_PATTERN, TokenStore } from './store/tokens.js';
 import { connectClient, connectStatusAll, undoConnect, type ConnectClient, type ConnectContext } from './store/connect.js';
 import { homedir } from 'node:os';
 import { loadAdminToken } from './store/admin-token.js';
@@ -24,6 +25,7 @@ import { writeRetentionState } from './store/retention-state.js';
 import { loadChainKey } from './store/chain-key.js';
 import { ed25519Signer, type ChainSigner } from './record/chain.js';
 import { createRecordFanout } from './record/fanout.js';
+import { createRedactor, type KnownSecret } from './record/redaction.js';
 import { createTodayTotals } from './record/today.js';
 import { createFieldCap } from './record/field-cap.js';
 import { createLogger } from './gateway/log.js';
@@ -90,10 +92,17 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   const live = createLiveFeed();
   const telemetry = createTelemetry({ settings, onSettingsChange: (fn) => config.onChange(fn), env, version: appVersion(), logger: log, metrics });
   const today = await createTodayTotals({ now, seed: async (since) => (await store.usage({ since }, () => 'today')).get('today') });
+  // Secret redaction first (SPEC §12): nothing after it sees a secret, our own keys and tokens never.
+  const redactor = createRedactor({
+    enabled: () => settings().redact_secrets,
+    known: () => knownSecrets(settings(), adminToken),
+    candidates: [{ rule: 'bridge-token', pattern: BRIDGE_TOKEN_PATTERN, accept: (t) => tokens.isActive(t) }],
+  });
   const records = createRecordFanout({
     logger: log,
-    // The field cap first: every consumer (store, log, live feed, export) sees capped text.
-    transforms: [createFieldCap(() => settings().max_stored_field)],
+    // Redaction first (nothing after it sees a secret), then the field cap: every consumer
+    // (store, log, live feed, export, telemetry) sees redacted, capped text.
+    transforms: [redactor.transform, createFieldCap(() => settings().max_stored_field)],
     consumers: [storeConsumer(store), logging.recordLog, metrics.records, live.records, today.records, telemetry.records, ...(opts.recordConsumers ?? [])],
   });
 
@@ -234,4 +243,16 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       return closing;
     },
   };
+}
+
+const PROVIDER_KEYS: ReadonlySet<string> = new Set(['openai_key', 'anthropic_key', 'bedrock_access_key', 'bedrock_access_key_secret']);
+
+/** The gateway's own secrets by value: every secret setting that is set, and the admin token. */
+function knownSecrets(s: Settings, adminToken: string): KnownSecret[] {
+  const out: KnownSecret[] = [{ rule: 'admin-token', value: adminToken }];
+  for (const k of SECRET_KEYS) {
+    const v = s[k];
+    if (typeof v === 'string' && v) out.push({ rule: PROVIDER_KEYS.has(k) ? 'provider-key' : 'configured-secret', value: v });
+  }
+  return out;
 }

@@ -142,6 +142,7 @@ export const SETTINGS = {
   max_connections: { flag: 'max-connections', default: 1024, ...int(1, 1_000_000) },
   circuit_failure_threshold: { flag: 'circuit-failure-threshold', default: 5, ...int(0, 10_000) },
   circuit_open_duration: { flag: 'circuit-open-duration', default: 30_000, ...positiveDuration },
+  redact_secrets: { flag: 'redact-secrets', default: true, ...bool },
   allowed_hosts: {
     flag: 'allowed-hosts',
     default: [] as string[],

@@ -55,6 +55,9 @@ export class TokenError extends Error {
 
 const TOKEN_PREFIX = 'abr_';
 
+/** What a bridge token looks like (`abr_` + 24 random bytes, base64url): redaction looks for these. */
+export const BRIDGE_TOKEN_PATTERN = /abr_[A-Za-z0-9_-]{32}(?![A-Za-z0-9_-])/g;
+
 export function hashToken(token: string): string {
   // One-shot digest: a third of createHash().update().digest()'s cost (runs on every request).
   return hash('sha256', token, 'hex');
@@ -297,6 +300,11 @@ export class TokenStore {
       done();
     }, wait));
     return this.missCheck;
+  }
+
+  /** Whether `token` is an active bridge token (no side effect: not a use of the token). */
+  isActive(token: string): boolean {
+    return this.byHash.has(hashToken(token));
   }
 
   private info(t: TokenRow): TokenInfo {

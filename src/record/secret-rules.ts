@@ -1,0 +1,179 @@
+/**
+ * Secret detection for recorded text (SPEC §12): which substrings of a text are secrets, and
+ * under which rule name.
+ *
+ * The rule set is secretlint's recommended preset (`@secretlint/secretlint-rule-preset-recommend`,
+ * pinned 11.7.1: the last line whose engines allow Node 20; MIT), its rules run as they are. We
+ * run them synchronously here instead of through `@secretlint/core`'s `lintSource`, which is
+ * async: the record fan-out is synchronous (the store gets a record in the turn that sent the
+ * client its last bytes), and these rules' `file` handlers are plain synchronous regex scans. The
+ * rules' contract (`create(context, options)` → `file(source)`, `context.report({message, range})`)
+ * is secretlint's public rule API.
+ *
+ * Three classes SPEC §12 names have no rule in that preset: Stripe keys, Google API keys and JWTs.
+ * Their patterns below are gitleaks' (`stripe-access-token`, `gcp-api-key`, `jwt` in gitleaks'
+ * `config/gitleaks.toml`, MIT), translated from RE2 to JavaScript.
+ *
+ * What a finding holds: the secret's own text (`value`), not its position. The redactor replaces
+ * every occurrence of that value in every text field of a record, so a secret found where it has
+ * context (`AWS_SECRET_ACCESS_KEY=…`) is also removed where it stands alone. (secretlint 11.7.1's
+ * AWS secret-key rule reports a range that starts at the variable name and is as long as the
+ * secret: the value its message carries is the exact secret, so values are taken from there.)
+ */
+import { rules as recommended } from '@secretlint/secretlint-rule-preset-recommend';
+import type {
+  SecretLintRuleContext,
+  SecretLintRuleCreator,
+  SecretLintRuleReportDescriptor,
+  SecretLintSourceCode,
+} from '@secretlint/types';
+
+/** One secret found in a text: the rule's name (as in `[REDACTED:RULE]`) and the secret text. */
+export interface SecretFinding {
+  rule: string;
+  value: string;
+}
+
+/** Rule names for secretlint's message ids (anything else: the id in kebab case). */
+const RULE_NAMES: Readonly<Record<string, string>> = {
+  AWSAccessKeyID: 'aws-access-key-id',
+  AWSSecretAccessKey: 'aws-secret-access-key',
+  GITHUB_TOKEN: 'github-token',
+  SLACK_TOKEN: 'slack-token',
+  IncomingWebhook: 'slack-webhook',
+  OPENAI_TOKEN: 'openai-api-key',
+  ANTHROPIC_API_KEY: 'anthropic-api-key',
+  PrivateKey: 'private-key',
+  LINEAR_API_TOKEN: 'linear-api-key',
+  SENDGRID_KEY: 'sendgrid-api-key',
+  BasicAuth: 'basic-auth',
+  MongoDBConnection: 'mongodb-connection-string',
+  MySQLConnection: 'mysql-connection-string',
+  PostgreSQLConnection: 'postgresql-connection-string',
+};
+
+/** Message ids that are not secrets (an AWS account id identifies, it does not authenticate). */
+const NOT_SECRETS = new Set(['AWSAccountID']);
+
+/**
+ * Preset rules left out: `filter-comments` honours `secretlint-disable` comments, which would let
+ * a prompt switch redaction off for itself. (`npm` and `gcp` look at file names and never fire on
+ * a prompt; they stay in, harmless.)
+ */
+const SKIPPED_RULES = new Set(['@secretlint/secretlint-rule-filter-comments']);
+
+/** Options per rule: the AWS rule scans for access key ids only when asked. */
+const RULE_OPTIONS: Readonly<Record<string, object>> = {
+  '@secretlint/secretlint-rule-aws': { enableIDScanRule: true },
+};
+
+/** Classes SPEC §12 names that the preset has no rule for: gitleaks' patterns (see the header). */
+const EXTRA_RULES: readonly { rule: string; pattern: RegExp }[] = [
+  // gitleaks stripe-access-token: \b((?:sk|rk)_(?:test|live|prod)_[a-zA-Z0-9]{10,99})
+  { rule: 'stripe-key', pattern: /\b(?:sk|rk)_(?:test|live|prod)_[a-zA-Z0-9]{10,99}(?![a-zA-Z0-9])/g },
+  // gitleaks gcp-api-key: \b(AIza[\w-]{35})
+  { rule: 'google-api-key', pattern: /\bAIza[\w-]{35}(?![\w-])/g },
+  // gitleaks jwt: \b(ey[a-zA-Z0-9]{17,}\.ey[a-zA-Z0-9\/\\_-]{17,}\.(?:[a-zA-Z0-9\/\\_-]{10,}={0,2})?)
+  // (the backslash of gitleaks' classes is for JSON-escaped text; we scan decoded strings)
+  { rule: 'jwt', pattern: /\bey[a-zA-Z0-9]{17,}\.ey[a-zA-Z0-9/_-]{17,}\.(?:[a-zA-Z0-9/_-]{10,}={0,2})?/g },
+];
+
+/** Scans texts for secrets with the rule set above. */
+export interface SecretScanner {
+  /** Every secret in `text` (possibly the same value twice). Throws only on a rule fault. */
+  scan(text: string): SecretFinding[];
+  /** The names of every rule this scanner applies (docs and tests). */
+  readonly ruleNames: readonly string[];
+}
+
+/** Secrets shorter than this are never taken as values to replace (they would hit ordinary text). */
+export const MIN_SECRET_LENGTH = 8;
+
+/** Builds a scanner over secretlint's recommended preset plus {@link EXTRA_RULES}. */
+export function createSecretScanner(): SecretScanner {
+  let found: SecretFinding[] = [];
+  let content = '';
+  const handlers: ((source: SecretLintSourceCode) => void | Promise<void>)[] = [];
+  const names = new Set<string>();
+  for (const creator of recommended as SecretLintRuleCreator<object>[]) {
+    if (SKIPPED_RULES.has(creator.meta.id)) continue;
+    for (const id of Object.keys(creator.messages)) if (!NOT_SECRETS.has(id)) names.add(ruleName(id));
+    const context: SecretLintRuleContext = {
+      sharedOptions: {},
+      createTranslator: () => (messageId, props) => ({ message: String(messageId), messageId: String(messageId), data: props }),
+      report: (d) => {
+        const f = findingOf(d, content);
+        if (f) found.push(f);
+      },
+      ignore: () => undefined,
+    };
+    const h = creator.create(context, RULE_OPTIONS[creator.meta.id] ?? {});
+    if (h.file) handlers.push(h.file.bind(h));
+  }
+  for (const r of EXTRA_RULES) names.add(r.rule);
+
+  return {
+    ruleNames: [...names].sort(),
+    scan(text) {
+      found = [];
+      content = text;
+      try {
+        const source = sourceOf(text);
+        for (const file of handlers) {
+          const pending = file(source);
+          // Only the GCP rule's .p12 branch is async, and it needs a file path we never give.
+          if (pending) pending.catch(() => undefined);
+        }
+        for (const { rule, pattern } of EXTRA_RULES) {
+          for (const m of text.matchAll(pattern)) found.push({ rule, value: m[0] });
+        }
+        return found;
+      } finally {
+        found = [];
+        content = '';
+      }
+    },
+  };
+}
+
+function ruleName(messageId: string): string {
+  return RULE_NAMES[messageId] ?? messageId.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/_/g, '-').toLowerCase();
+}
+
+/**
+ * The secret of one report: a string the rule put in its message data that occurs inside the
+ * reported range (the AWS secret-key rule's range is off, its data is exact), else the range's text.
+ */
+function findingOf(d: SecretLintRuleReportDescriptor, content: string): SecretFinding | undefined {
+  const id = d.message.messageId;
+  if (NOT_SECRETS.has(id)) return undefined;
+  const [start, end] = d.range;
+  const data = (d.message.data ?? {}) as Record<string, unknown>;
+  for (const v of Object.values(data)) {
+    if (typeof v !== 'string' || v.length < MIN_SECRET_LENGTH) continue;
+    const at = content.indexOf(v, start);
+    if (at !== -1 && at < end) return { rule: ruleName(id), value: v };
+  }
+  const value = content.slice(start, end);
+  return value.length >= MIN_SECRET_LENGTH ? { rule: ruleName(id), value } : undefined;
+}
+
+function sourceOf(content: string): SecretLintSourceCode {
+  const noLocation = () => {
+    throw new Error('locations are not kept');
+  };
+  return {
+    hasBOM: false,
+    content,
+    filePath: undefined,
+    physicalFilePath: undefined,
+    contentType: 'text',
+    ext: '',
+    getFilePath: () => undefined,
+    getPhysicalFilePath: () => undefined,
+    locationToRange: noLocation,
+    rangeToLocation: noLocation,
+    positionToIndex: noLocation,
+    indexToPosition: noLocation,
+  };
+}
