@@ -93,7 +93,10 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   const telemetry = createTelemetry({ settings, onSettingsChange: (fn) => config.onChange(fn), env, version: appVersion(), logger: log, metrics });
   const today = await createTodayTotals({ now, seed: async (since) => (await store.usage({ since }, () => 'today')).get('today') });
   // Secret redaction first (SPEC §12): nothing after it sees a secret, our own keys and tokens never.
+  // The rule set is imported here, not at the top: CLI commands that import this module never load it.
+  const { createSecretScanner } = await import('./record/secret-rules.js');
   const redactor = createRedactor({
+    scanner: createSecretScanner(),
     enabled: () => settings().redact_secrets,
     known: () => knownSecrets(settings(), adminToken),
     candidates: [{ rule: 'bridge-token', pattern: BRIDGE_TOKEN_PATTERN, accept: (t) => tokens.isActive(t) }],

@@ -20,7 +20,10 @@
  */
 import type { FinishedRecord, RecordTransform } from './fanout.js';
 import type { Interception, Metadata } from './types.js';
-import { MIN_SECRET_LENGTH, createSecretScanner, type SecretFinding, type SecretScanner } from './secret-rules.js';
+import type { SecretFinding, SecretScanner } from './secret-rules.js';
+
+/** Secrets shorter than this are never taken as values to replace (they would hit ordinary text). */
+export const MIN_SECRET_LENGTH = 8;
 
 /** A secret the gateway knows by value (a provider key): `rule` names it in the marker. */
 export interface KnownSecret {
@@ -50,8 +53,11 @@ export interface RedactionOptions {
   known: () => readonly KnownSecret[];
   /** Our own secrets by shape (bridge tokens). */
   candidates?: readonly SecretCandidates[];
-  /** The rule set; default {@link createSecretScanner}. */
-  scanner?: SecretScanner;
+  /**
+   * The rule set (`createSecretScanner()` of src/record/secret-rules.ts). Passed in so the rule
+   * set is loaded only by what redacts (`startApp` imports it lazily; CLI commands never pay it).
+   */
+  scanner: SecretScanner;
 }
 
 /** The transform, plus the check `block_secrets` makes before the upstream. */
@@ -73,7 +79,7 @@ const MAX_REMEMBERED = 10_000;
 const CONTEXT_HINT = /(?:SECRET|secret|Secret)_?(?:ACCESS|access|Access)_?(?:KEY|key|Key)/;
 
 export function createRedactor(opts: RedactionOptions): Redactor {
-  const scanner = opts.scanner ?? createSecretScanner();
+  const scanner = opts.scanner;
   const candidates = opts.candidates ?? [];
   /** Record id → its prompt texts and their findings, from `begin`. */
   const remembered = new Map<string, { texts: string[]; found: SecretFinding[] }>();

@@ -27,6 +27,7 @@ import type {
   SecretLintRuleReportDescriptor,
   SecretLintSourceCode,
 } from '@secretlint/types';
+import { MIN_SECRET_LENGTH } from './redaction.js';
 
 /** One secret found in a text: the rule's name (as in `[REDACTED:RULE]`) and the secret text. */
 export interface SecretFinding {
@@ -86,8 +87,6 @@ export interface SecretScanner {
   readonly ruleNames: readonly string[];
 }
 
-/** Secrets shorter than this are never taken as values to replace (they would hit ordinary text). */
-export const MIN_SECRET_LENGTH = 8;
 
 /** Builds a scanner over secretlint's recommended preset plus {@link EXTRA_RULES}. */
 export function createSecretScanner(): SecretScanner {

@@ -10,6 +10,7 @@ import type { Interception } from '../../../src/record/types.js';
 import { makeRecord } from '../../helpers/make-record.js';
 import { SECRET_SAMPLES } from '../../helpers/secret-samples.js';
 
+const defaultScanner = createSecretScanner();
 const sample = (rule: string) => SECRET_SAMPLES.find((s) => s.rule === rule)!;
 const PROVIDER_KEY = 'sk-test-configured-provider-key-123';
 const TOKEN = 'abr_' + 'Q'.repeat(16) + 'w'.repeat(16);
@@ -20,7 +21,7 @@ function redactor(opts: { enabled?: boolean; known?: KnownSecret[]; scanner?: Se
     enabled: () => opts.enabled ?? true,
     known: () => opts.known ?? [{ rule: 'provider-key', value: PROVIDER_KEY }],
     candidates: [{ rule: 'bridge-token', pattern: /abr_[A-Za-z0-9_-]{32}(?![A-Za-z0-9_-])/g, accept: (t) => t === TOKEN }],
-    scanner: opts.scanner,
+    scanner: opts.scanner ?? defaultScanner,
   });
 }
 
