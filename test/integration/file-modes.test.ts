@@ -10,6 +10,7 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGatewayHarness } from '../helpers/gateway-harness.js';
+import { PUBLIC_KEY_FILE } from '../../src/store/chain-key.js';
 
 const run = promisify(execFile);
 const dirs: string[] = [];
@@ -66,7 +67,8 @@ describe('data dir modes', () => {
       const names = all.map((p) => p.slice(h.dataDir.length + 1));
       expect(names).toEqual(expect.arrayContaining(['settings.json', 'tokens.json']));
       expect(names.some((n) => n.endsWith('.jsonl') && n !== 'gateway.log.jsonl')).toBe(true);
-      const loose = all.filter((p) => (statSync(p).mode & 0o077) !== 0).map((p) => `${p.slice(h.dataDir.length + 1)} ${(statSync(p).mode & 0o777).toString(8)}`);
+      // The chain's public key (SPEC §13) is meant to be read by anyone: it holds no record.
+      const loose = all.filter((p) => !p.endsWith(PUBLIC_KEY_FILE) && (statSync(p).mode & 0o077) !== 0).map((p) => `${p.slice(h.dataDir.length + 1)} ${(statSync(p).mode & 0o777).toString(8)}`);
       expect(loose).toEqual([]);
     } finally {
       await h.close();
