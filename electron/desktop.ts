@@ -117,10 +117,19 @@ function setupShell(deps: DesktopDeps, running: RunningApp, window: DashboardWin
   const icons = { on: image((s) => trayIconPng(true, 16 * s)), off: image((s) => trayIconPng(false, 16 * s)) };
   const fail = (title: string) => (err: unknown) => p.dialog.showErrorBox(title, errorText(err));
 
+  const connectedClients = (): TrayState['connected'] => {
+    try {
+      const list = running.connect.status();
+      const on = (c: string) => list.some((x) => x.client === c && x.points_here);
+      return { 'claude-code': on('claude-code'), codex: on('codex') };
+    } catch {
+      return { 'claude-code': false, codex: false };
+    }
+  };
   const state = (): TrayState => {
     const stats = running.stats();
     const { port } = running;
-    return { enabled: running.isEnabled(), port, ...stats, openAtLogin, windowVisible: window.isVisible(), exportFormat };
+    return { enabled: running.isEnabled(), port, ...stats, openAtLogin, windowVisible: window.isVisible(), exportFormat, connected: connectedClients() };
   };
   let quitting: Promise<void> | undefined;
   const quit = (): Promise<void> =>
@@ -149,6 +158,17 @@ function setupShell(deps: DesktopDeps, running: RunningApp, window: DashboardWin
     copyCodexSetup: () => {
       p.writeClipboardText(codexSetup(running.url));
       p.notify('Codex setup copied', 'Add it to ~/.codex/config.toml and set AIBRIDGE_TOKEN to a bridge token from the dashboard.');
+    },
+    toggleConnect: (client) => {
+      const st = running.connect.status().find((x) => x.client === client);
+      const undo = Boolean(st?.connected && st.points_here);
+      (undo ? running.connect.undo(client) : running.connect.connect(client)).then((r) => {
+        p.notify(
+          undo ? `${r.label} disconnected` : `${r.label} connected`,
+          undo ? `${r.file} is back as it was.` : `New ${client === 'codex' ? 'codex' : 'claude'} sessions go through the bridge (${r.file}).`,
+        );
+        refresh();
+      }, fail(`Could not ${undo ? 'undo' : 'connect'} ${st?.label ?? client}`));
     },
     setExportFormat: (format) => {
       exportFormat = format;

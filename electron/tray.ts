@@ -21,7 +21,12 @@ export interface TrayState {
   openAtLogin: boolean;
   windowVisible: boolean;
   exportFormat: ExportFormat;
+  /** Whether each client's own config points at this bridge (`aibridge connect`, SPEC §16). */
+  connected: Record<TrayClient, boolean>;
 }
+
+/** Clients the tray connects in one click. */
+export type TrayClient = 'claude-code' | 'codex';
 
 /** What the menu items do; the desktop composition wires them to the gateway and the OS. */
 export interface TrayActions {
@@ -29,6 +34,8 @@ export interface TrayActions {
   openDashboard(): void;
   copyClaudeCodeSetup(): void;
   copyCodexSetup(): void;
+  /** Connects the client, or undoes it when it is connected. */
+  toggleConnect(client: TrayClient): void;
   setExportFormat(format: ExportFormat): void;
   exportLogs(range: ExportRange): void;
   setOpenAtLogin(on: boolean): void;
@@ -60,6 +67,8 @@ export function buildTrayMenu(state: TrayState, actions: TrayActions): MenuItemS
     { id: 'enabled', label: 'Enable bridge', type: 'checkbox', checked: state.enabled, click: () => actions.setEnabled(!state.enabled) },
     { type: 'separator' },
     { id: 'open-dashboard', label: 'Open dashboard', click: () => actions.openDashboard() },
+    { id: 'connect-claude-code', label: 'Connect Claude Code', type: 'checkbox', checked: state.connected['claude-code'], click: () => actions.toggleConnect('claude-code') },
+    { id: 'connect-codex', label: 'Connect Codex', type: 'checkbox', checked: state.connected.codex, click: () => actions.toggleConnect('codex') },
     { id: 'copy-claude-code', label: 'Copy Claude Code setup', click: () => actions.copyClaudeCodeSetup() },
     { id: 'copy-codex', label: 'Copy Codex setup', click: () => actions.copyCodexSetup() },
     {

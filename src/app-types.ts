@@ -3,6 +3,14 @@
  * (electron/main.ts) call `startApp()` from src/app.ts and get a {@link RunningApp}.
  */
 import type { RecordConsumer } from './record/fanout.js';
+import type { ConnectClient, ConnectStatus } from './store/connect.js';
+
+/** One-click client setup (SPEC §16) with this gateway's URL: what the admin API and the tray use. */
+export interface ConnectApi {
+  status(): ConnectStatus[];
+  connect(client: ConnectClient, tokenName?: string): Promise<ConnectStatus>;
+  undo(client: ConnectClient): Promise<ConnectStatus>;
+}
 
 /** Where provider secrets live. Headless: a 0600 JSON file. Desktop: Electron safeStorage. */
 export interface SecretStore {
@@ -55,6 +63,8 @@ export interface RunningApp {
   /** Subscribe to state changes (bridge toggled, interception finished). Returns unsubscribe. */
   onChange(listener: () => void): () => void;
   stats(): { requestsToday: number; inFlight: number };
+  /** `aibridge connect` for this gateway (the same calls as `/api/v1/connect`). */
+  readonly connect: ConnectApi;
   /** Writes stored records as log lines (SPEC §7) to a file; returns the number of lines. */
   exportTo(file: string, opts: ExportOptions): Promise<number>;
   /** Stops accepting requests, lets in-flight ones end as `interrupted`… and flushes the store. */

@@ -3,7 +3,7 @@
  * Reads as a list (STYLE.md §2): paths → configuration → stores → logging/metrics → the record
  * fan-out → providers → gateway → retention. No request logic lives here.
  */
-import type { AppOptions, RunningApp } from './app-types.js';
+import type { AppOptions, ConnectApi, RunningApp } from './app-types.js';
 import { PortInUseError } from './app-types.js';
 import { appVersion, UI_DIR } from './app-paths.js';
 import { parseServeFlags } from './config/flags.js';
@@ -155,7 +155,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
     tokens,
     now,
   });
-  const connect = {
+  const connect: ConnectApi = {
     status: () => connectStatusAll(connectCtx()),
     connect: (client: ConnectClient, tokenName?: string) => connectClient(connectCtx(), client, { tokenName }),
     undo: (client: ConnectClient) => undoConnect(connectCtx(), client),
@@ -231,6 +231,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       records.settle();
       return { requestsToday: today.usage().requests, inFlight: today.inFlight() };
     },
+    connect,
     exportTo: (file, o) => exportToFile(store, { ...o, retentionCutoff: visibleAfter(), prices: prices.table }, file),
     close() {
       closing ??= (async () => {

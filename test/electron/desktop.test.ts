@@ -158,6 +158,23 @@ describe('desktop shell', () => {
     expect(readdirSync(platform.app.getPath('home')).sort()).toEqual(['all.ecs.jsonl', 'last-day.jsonl']);
   });
 
+  it('"Connect Claude Code" writes its settings with the live address; clicked again it undoes', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'aibridge-desktop-home-'));
+    roots.push(home);
+    const { platform, desktop } = await launch({ startApp: (o) => startApp({ ...o, port: o.port ?? 0, connectHome: home }) });
+    const file = join(home, '.claude', 'settings.json');
+    expect(platform.tray.item('connect-claude-code').checked).toBe(false);
+    platform.tray.click('connect-claude-code');
+    await vi.waitFor(() => expect(platform.tray.item('connect-claude-code').checked).toBe(true));
+    const env = (JSON.parse(readFileSync(file, 'utf8')) as { env: Record<string, string> }).env;
+    expect(env['ANTHROPIC_BASE_URL']).toBe(`${desktop.running.url}/anthropic`);
+    expect(env['ANTHROPIC_AUTH_TOKEN']).toMatch(/^abr_/);
+    expect(platform.notifications.at(-1)?.title).toBe('Claude Code connected');
+    platform.tray.click('connect-claude-code');
+    await vi.waitFor(() => expect(platform.tray.item('connect-claude-code').checked).toBe(false));
+    expect(existsSync(file)).toBe(false);
+  });
+
   it('copies Claude Code and Codex setups with the live address', async () => {
     const { platform, desktop } = await launch();
     platform.tray.click('copy-claude-code');

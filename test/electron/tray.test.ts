@@ -10,6 +10,7 @@ const state: TrayState = {
   openAtLogin: false,
   windowVisible: false,
   exportFormat: 'jsonl',
+  connected: { 'claude-code': false, codex: true },
 };
 
 function recordingActions(calls: string[]): TrayActions {
@@ -18,6 +19,7 @@ function recordingActions(calls: string[]): TrayActions {
     openDashboard: () => calls.push('openDashboard'),
     copyClaudeCodeSetup: () => calls.push('copyClaudeCodeSetup'),
     copyCodexSetup: () => calls.push('copyCodexSetup'),
+    toggleConnect: (c) => calls.push(`toggleConnect:${c}`),
     setExportFormat: (f) => calls.push(`setExportFormat:${f}`),
     exportLogs: (r) => calls.push(`exportLogs:${r}`),
     setOpenAtLogin: (on) => calls.push(`setOpenAtLogin:${on}`),
@@ -54,11 +56,15 @@ describe('tray menu', () => {
   it('offers every action, with Show/Hide and Quit always present', () => {
     const calls: string[] = [];
     const menu = buildTrayMenu(state, recordingActions(calls));
-    const ids = ['enabled', 'open-dashboard', 'copy-claude-code', 'copy-codex', 'export-format-ecs', 'export-24h', 'export-7d', 'export-all', 'open-at-login', 'toggle-window', 'quit'];
+    expect(findItem(menu, 'connect-claude-code')).toMatchObject({ label: 'Connect Claude Code', checked: false });
+    expect(findItem(menu, 'connect-codex')).toMatchObject({ label: 'Connect Codex', checked: true });
+    const ids = ['enabled', 'open-dashboard', 'connect-claude-code', 'connect-codex', 'copy-claude-code', 'copy-codex', 'export-format-ecs', 'export-24h', 'export-7d', 'export-all', 'open-at-login', 'toggle-window', 'quit'];
     for (const id of ids) findItem(menu, id)?.click?.();
     expect(calls).toEqual([
       'setEnabled:true',
       'openDashboard',
+      'toggleConnect:claude-code',
+      'toggleConnect:codex',
       'copyClaudeCodeSetup',
       'copyCodexSetup',
       'setExportFormat:ecs',

@@ -6,7 +6,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page, Response } from 'playwright-core';
@@ -252,6 +252,19 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     await sw.click();
     await expect.poll(() => sw.getAttribute('aria-checked')).toBe('true');
     expect(h.app.isEnabled()).toBe(true);
+  });
+
+  it('connects Codex in one click from the overview, shows it connected, and undoes it', async () => {
+    await goto('#/', '#connect');
+    const row = page.locator('li[data-client="codex"]');
+    const file = join(h.dataDir, 'home', '.codex', 'config.toml');
+    await row.getByRole('button', { name: 'Connect Codex' }).click();
+    await expect.poll(() => row.textContent()).toContain('connected');
+    expect(readFileSync(file, 'utf8')).toContain(`base_url = "${h.app.url}/openai/v1"`);
+    expect(await row.textContent()).not.toMatch(/abr_/);
+    await row.getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => row.textContent()).toContain('not connected');
+    expect(existsSync(file)).toBe(false);
   });
 
   it('revokes a token after confirming, and its client is refused', async () => {

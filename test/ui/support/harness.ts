@@ -35,6 +35,8 @@ export async function startHarness(env: Record<string, string> = {}, now?: () =>
     port: 0,
     argv: ['--enabled'],
     now,
+    // "Connect" on the overview edits this folder, never the real home.
+    connectHome: join(dataDir, 'home'),
     env: {
       AIBRIDGE_ANTHROPIC_BASE_URL: upstream.url,
       AIBRIDGE_OPENAI_BASE_URL: `${upstream.url}/v1/`,
