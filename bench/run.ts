@@ -9,8 +9,9 @@
  * direct and bridge alternate so that noise from other work on the machine hits both alike.
  * Options: `--quick` (fewer samples, smaller store), `--store-records N`, `--profile DIR` (runs the
  * gateway with `--cpu-prof` into DIR; summarise with `node --import tsx bench/profile-summary.ts DIR`),
- * `--only gateway|store|throughput|otel` (throughput: only the c=32 throughput runs, for quick
- * comparisons; otel: only the collector-down rows).
+ * `--only gateway|store|throughput|otel|large` (throughput: only the c=32 throughput runs, for quick
+ * comparisons; otel: only the collector-down rows; large: only "RSS with 6 concurrent 30 MB bodies",
+ * bench/large-bodies.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { startBenchUpstream } from './upstream.js';
 import { latencyRun, percentile, streamCall, throughputRun, agent, type Target } from './load.js';
 import { benchStore } from './store.js';
+import { largeBodies } from './large-bodies.js';
 import { createBridgeToken, startGatewayProcess } from '../test/reliability/gateway-process.js';
 
 const quick = process.argv.includes('--quick');
@@ -87,12 +89,20 @@ async function main(): Promise<void> {
   log(`${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}${quick ? ', quick mode' : ''}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'aibridge-bench-'));
   try {
-    if (ONLY !== 'store') await benchGateway(dataDir);
-    if (ONLY !== 'gateway' && ONLY !== 'throughput' && ONLY !== 'otel') await benchStoreFigures(dataDir);
+    if (ONLY !== 'store' && ONLY !== 'large') await benchGateway(dataDir);
+    if (ONLY === undefined || ONLY === 'large') await benchLargeBodies();
+    if (ONLY !== 'gateway' && ONLY !== 'throughput' && ONLY !== 'otel' && ONLY !== 'large') await benchStoreFigures(dataDir);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
   report((performance.now() - t0) / 1000);
+}
+
+/** Issue #13: memory per large body, with `max_body_memory` and the parse turns at their defaults. */
+async function benchLargeBodies(): Promise<void> {
+  log('RSS with 6 concurrent 30 MB bodies (fresh gateway)');
+  const f = await largeBodies();
+  fig({ name: 'RSS with 6 concurrent 30 MB bodies (peak)', value: f.peakMb, unit: 'MB', target: { op: '<=', limit: 1024 }, note: `idle ${f.idleMb.toFixed(0)} MB; statuses ${[...new Set(f.statuses)].join(',')}` });
 }
 
 async function benchStoreFigures(dataDir: string): Promise<void> {

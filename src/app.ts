@@ -34,6 +34,7 @@ import { createLiveFeed } from './gateway/live-feed.js';
 import { createUpstreamPool } from './gateway/upstream/http.js';
 import { createProviders, validateProviderSettings } from './gateway/providers/index.js';
 import { createGateway } from './gateway/server.js';
+import { createBodyBudget } from './gateway/http/body-budget.js';
 import { createOverloadGuard } from './gateway/overload/index.js';
 import { statusOf } from './gateway/status.js';
 import { createTelemetry } from './gateway/telemetry/index.js';
@@ -185,7 +186,9 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       // After the bridge token, before the body; a budget gate goes before the concurrency slot.
       gates: [overload.gate],
       overload,
-      pipeline: { sink: records, now, warn: (obj, msg) => log.warn(obj, msg), stopping: () => stopping },
+      pipeline: { sink: records, now, warn: (obj, msg) => log.warn(obj, msg), stopping: () => stopping, maxStoredField: () => settings().max_stored_field },
+      // Request bodies held at once, across calls (max_body_memory); more wait for room.
+      bodyBudget: createBodyBudget(() => settings().max_body_memory),
       rejected: (reason) => metrics.rejected(reason),
     },
     admin: { adminToken, status, setEnabled, config, tokens, store, metrics, events: live, now, visibleAfter, testProvider: (name) => providers.test(name), connect, prices },

@@ -131,6 +131,12 @@ export const SETTINGS = {
    * ask for usage, so every record has its token row (SPEC §10 2026-12-04, as Coder AI Bridge).
    */
   inject_stream_usage: { flag: 'inject-stream-usage', default: true, ...bool },
+  max_body_memory: {
+    flag: 'max-body-memory',
+    default: 256 * 1024 * 1024,
+    parse: parseSize,
+    expect: 'a size in bytes such as 268435456 or 256MiB',
+  },
   upstream_timeout: { flag: 'upstream-timeout', default: 10 * 60_000, ...positiveDuration },
   stream_idle_timeout: { flag: 'stream-idle-timeout', default: 5 * 60_000, ...positiveDuration },
   max_concurrency: { flag: 'max-concurrency', default: 512, ...int(1, 100_000) },

@@ -157,6 +157,8 @@ export function capRecord<T extends Interception>(rec: T, maxBytes: number): T {
 
   let prompts: UserPrompt[] | null = null;
   rec.user_prompts.forEach((p, i) => {
+    // Capped already where it was read (the pipeline caps a prompt at once, to hold less of it).
+    if (p.metadata?.['truncated'] === true) return;
     const c = capText(p.prompt, maxBytes);
     if (c === p.prompt) return;
     prompts ??= rec.user_prompts.slice();

@@ -262,3 +262,45 @@ describe('list responses have a byte budget (issue #13)', () => {
     expect(first.results[0]!.user_prompts[0]!.prompt).toHaveLength(2 * 1024 * 1024);
   });
 });
+
+describe('request bodies held at once are bounded (max_body_memory, issue #13)', () => {
+  let h: GatewayHarness;
+  beforeAll(async () => {
+    h = await startGatewayHarness({ argv: ['--max-body-memory', '1MiB'] });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('two 700 KB bodies with a 1 MiB bound: the second reaches the upstream only after the first call ended; both recorded', async () => {
+    const events: string[] = [];
+    const slow = (name: string) => ({
+      kind: 'handler' as const,
+      handle: async (res: ServerResponse) => {
+        events.push(`${name} upstream start`);
+        await new Promise((r) => setTimeout(r, 300));
+        events.push(`${name} upstream end`);
+        rawJson(res, JSON.stringify({ id: `msg_${name}`, type: 'message', role: 'assistant', model: 'm', content: [{ type: 'text', text: 'ok' }], stop_reason: 'end_turn', usage }));
+      },
+    });
+    h.up.enqueue(slow('a'));
+    h.up.enqueue(slow('b'));
+    const body = (c: string) => ({ model: 'claude-mem', max_tokens: 10, messages: [{ role: 'user', content: c.repeat(700_000) }] });
+    const first = h.post('/anthropic/v1/messages', body('a'));
+    await new Promise((r) => setTimeout(r, 50));
+    const second = h.post('/anthropic/v1/messages', body('b'));
+    const [ra, rb] = await Promise.all([first, second]);
+    expect([ra.status, rb.status]).toEqual([200, 200]);
+    expect(events).toEqual(['a upstream start', 'a upstream end', 'b upstream start', 'b upstream end']);
+    const recs = await h.nextRecords(2);
+    expect(recs.map((r) => r.status)).toEqual(['completed', 'completed']);
+    // The bodies reached the upstream whole.
+    expect(h.up.requests.slice(-2).map((r) => r.rawBody.length)).toEqual([JSON.stringify(body('a')).length, JSON.stringify(body('b')).length]);
+  });
+
+  it('small bodies are not held up by each other', async () => {
+    const r = await Promise.all([1, 2, 3].map((i) => h.post('/anthropic/v1/messages', { model: 'claude-mem', max_tokens: 10, messages: [{ role: 'user', content: `hi ${i}` }] })));
+    expect(r.map((x) => x.status)).toEqual([200, 200, 200]);
+    await h.nextRecords(3);
+  });
+});

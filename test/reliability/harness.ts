@@ -54,12 +54,13 @@ export async function allRecords(gw: GatewayProcess, inFlight = false): Promise<
   const out: Rec[] = [];
   let after = '';
   for (;;) {
-    const page = await adminGet<{ count: number; results: Rec[] }>(
+    const page = await adminGet<{ count: number; results: Rec[]; partial?: boolean }>(
       gw,
       `/api/v1/interceptions?limit=1000${inFlight ? '&include_in_flight=true' : ''}${after ? `&after_id=${after}` : ''}`,
     );
     out.push(...page.results);
-    if (page.results.length < 1000) return out;
+    // A page the byte budget cut short says `partial`: more follow.
+    if (page.results.length < 1000 && !page.partial) return out;
     after = page.results.at(-1)!.id;
   }
 }

@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import { BadRequestError, BodyTimeoutError, PayloadTooLargeError, type GatewayError } from '../errors.js';
 import { formatDuration } from '../../config/duration.js';
+import { createBodyBudget, type BodyHold } from './body-budget.js';
 
 /** How long a body may pause between pieces, and take in all (ms). */
 export interface BodyTimeouts {
@@ -25,12 +26,39 @@ export function bodyTimeouts(s: { body_idle_timeout: number; body_timeout: numbe
   return { idleMs: s.body_idle_timeout, totalMs: s.body_timeout };
 }
 
+/**
+ * Bytes of request bodies being parsed at once, process-wide: a parse briefly holds the body two
+ * more times (its text and its object tree). Larger bodies take turns (issue #13).
+ */
+export const MAX_PARSE_BYTES = 64 * 1024 * 1024;
+/** Bodies below this parse at once, without taking a turn (the hot path: nearly every call). */
+const PARSE_TURN_FROM = 1024 * 1024;
+const parsing = createBodyBudget(() => MAX_PARSE_BYTES);
+
+/**
+ * Waits for a turn to parse `bytes` (process-wide, {@link MAX_PARSE_BYTES} at once); null when the
+ * bytes are few enough to parse at once. Release the turn after parsing.
+ */
+export async function parseTurn(bytes: number): Promise<BodyHold | null> {
+  if (bytes < PARSE_TURN_FROM) return null;
+  return parsing.acquire(bytes);
+}
+
 export async function readJsonBody(req: IncomingMessage, limit: number, timeouts?: BodyTimeouts): Promise<ReadBody> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     return { raw: Buffer.alloc(0), json: undefined, error: new PayloadTooLargeError(limit) };
   }
-  return req.destroyed ? readByIterator(req, limit) : readByEvents(req, limit, timeouts);
+  const raw = await (req.destroyed
+    ? readByIterator(req, limit)
+    : readByEvents(req, limit, timeouts, Number.isFinite(declared) && declared > 0 ? declared : 0));
+  if (!Buffer.isBuffer(raw)) return raw;
+  const turn = await parseTurn(raw.length);
+  try {
+    return parseBody(raw);
+  } finally {
+    turn?.release();
+  }
 }
 
 /**
@@ -38,10 +66,14 @@ export async function readJsonBody(req: IncomingMessage, limit: number, timeouts
  * to set up). Same outcomes as {@link readByIterator}: over the cap mid-body the rest is drained
  * and the 413 still goes out; a request that closes before its end rejects.
  */
-function readByEvents(req: IncomingMessage, limit: number, timeouts?: BodyTimeouts): Promise<ReadBody> {
-  return new Promise<ReadBody>((resolve, reject) => {
+function readByEvents(req: IncomingMessage, limit: number, timeouts: BodyTimeouts | undefined, declared: number): Promise<Buffer | ReadBody> {
+  return new Promise<Buffer | ReadBody>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // With a declared length, chunks are copied into one buffer as they come: the body exists
+    // once, not as a chunk list plus its concatenation (issue #13: memory per large body).
+    const whole = declared > 64 * 1024 ? Buffer.allocUnsafe(declared) : undefined;
+    let filled = 0;
     // One timer for both clocks: it fires at the nearer of "idle since the last piece" and the
     // overall deadline; a piece that arrives only moves the idle part.
     let timer: NodeJS.Timeout | undefined;
@@ -81,11 +113,16 @@ function readByEvents(req: IncomingMessage, limit: number, timeouts?: BodyTimeou
         resolve({ raw: Buffer.alloc(0), json: undefined, error: new PayloadTooLargeError(limit) });
         return;
       }
-      chunks.push(chunk);
+      if (whole && chunks.length === 0 && filled + chunk.length <= whole.length) {
+        chunk.copy(whole, filled);
+        filled += chunk.length;
+      } else chunks.push(chunk);
     };
     const onEnd = () => {
       stop();
-      resolve(parseBody(Buffer.concat(chunks, size)));
+      if (!whole) resolve(Buffer.concat(chunks, size));
+      else if (chunks.length === 0) resolve(whole.subarray(0, filled));
+      else resolve(Buffer.concat([whole.subarray(0, filled), ...chunks], size));
     };
     const onError = (err: Error) => {
       stop();
@@ -103,7 +140,7 @@ function readByEvents(req: IncomingMessage, limit: number, timeouts?: BodyTimeou
   });
 }
 
-async function readByIterator(req: IncomingMessage, limit: number): Promise<ReadBody> {
+async function readByIterator(req: IncomingMessage, limit: number): Promise<Buffer | ReadBody> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -113,7 +150,7 @@ async function readByIterator(req: IncomingMessage, limit: number): Promise<Read
     }
     chunks.push(chunk);
   }
-  return parseBody(Buffer.concat(chunks, size));
+  return Buffer.concat(chunks, size);
 }
 
 /** Reused: `decode` without `stream` keeps no state between calls. */

@@ -5,7 +5,8 @@
  * goes away aborts the upstream call at once, and every call that got here leaves a record.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ProviderAdapter, ProviderReply } from '../providers/adapter.js';
+import type { ProviderAdapter, ProviderCall, ProviderReply } from '../providers/adapter.js';
+import { capText } from '../../record/field-cap.js';
 import type { ApiOutcome, RequestFacts, StreamReducer } from '../providers/codec.js';
 import type { EndStatus, Initiator } from '../../record/types.js';
 import type { RecordSink } from '../../record/fanout.js';
@@ -24,6 +25,11 @@ export interface PipelineContext {
   warn: (obj: object, msg: string) => void;
   /** True once the gateway is shutting down: calls cut then end `interrupted`, not `cancelled`. */
   stopping?: () => boolean;
+  /**
+   * `max_stored_field`: the prompt is capped as soon as it is read, so a call holds no more of a
+   * huge prompt than its record will keep (issue #13); the field cap leaves a marked row alone.
+   */
+  maxStoredField?: () => number;
 }
 
 export interface InterceptedCall {
@@ -40,6 +46,9 @@ export interface InterceptedCall {
   bodyError?: GatewayError;
 }
 
+/** What a dropped parsed body is replaced with. */
+const EMPTY_JSON: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
 /** `bodyError.code` when the client hung up before its body was complete: recorded `cancelled`. */
 export const CLIENT_ABORTED = 'client_aborted';
 
@@ -49,9 +58,17 @@ const MAX_ERROR_BODY = 64 * 1024;
 export async function runInterception(ctx: PipelineContext, call: InterceptedCall): Promise<void> {
   const { req, res, adapter } = call;
   const startedAt = ctx.now();
-  const facts: RequestFacts = call.json
+  let facts: RequestFacts = call.json
     ? safe(ctx, () => adapter.requestFacts?.(call.path, call.json ?? {}) ?? adapter.codec.requestFacts(call.json), fallbackFacts)
     : fallbackFacts();
+  let promptTruncated = false;
+  if (facts.prompt !== null && ctx.maxStoredField) {
+    const capped = capText(facts.prompt, ctx.maxStoredField());
+    if (capped !== facts.prompt) {
+      facts = { ...facts, prompt: capped };
+      promptTruncated = true;
+    }
+  }
   const client = detectClient(req.headers);
   const rec = startRecord({
     initiator: call.initiator,
@@ -63,13 +80,14 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
     clientSessionId: client.client_session_id,
     userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null,
     startedAt,
+    promptTruncated,
   });
 
   let finished = false;
   const finish = (status: EndStatus, httpStatus: number | null, error: string | null, outcome: ApiOutcome | null, model?: string) => {
     if (finished) return;
     finished = true;
-    const done = endRecord(rec, { status, httpStatus, error, endedAt: ctx.now(), prompt: facts.prompt, outcome, model });
+    const done = endRecord(rec, { status, httpStatus, error, endedAt: ctx.now(), prompt: facts.prompt, promptTruncated, outcome, model });
     ctx.sink.finish(done);
   };
 
@@ -94,7 +112,7 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
 
   // The upstream request is written out (synchronously, by undici) before the record is begun:
   // recording costs the caller no latency. A sink that throws still aborts the call it started.
-  const sending = adapter.send({
+  const providerCall: ProviderCall = {
     rawBody: call.rawBody,
     json: call.json,
     path: call.path,
@@ -102,7 +120,12 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
     headers: req.headers,
     signal: controller,
     facts,
-  });
+  };
+  const sending = adapter.send(providerCall);
+  // The adapter has read the parsed body (ProviderCall.json): let the tree go now, so a large body
+  // is held once (its raw bytes, which go upstream) while the call runs, not twice (issue #13).
+  providerCall.json = EMPTY_JSON;
+  call.json = undefined;
   try {
     ctx.sink.begin(rec);
   } catch (err) {

@@ -16,6 +16,8 @@ export interface StartFacts {
   clientSessionId: string | null;
   userAgent: string | null;
   startedAt: number;
+  /** The prompt in `facts` was capped already (max_stored_field): its row is marked truncated. */
+  promptTruncated?: boolean;
 }
 
 /**
@@ -46,7 +48,7 @@ export function startRecord(s: StartFacts): Interception {
     user_prompts:
       s.facts.prompt === null
         ? []
-        : [{ id: randomUUID(), interception_id: id, provider_response_id: '', prompt: s.facts.prompt, metadata: {}, created_at: startedAt }],
+        : [{ id: randomUUID(), interception_id: id, provider_response_id: '', prompt: s.facts.prompt, metadata: s.promptTruncated ? { truncated: true } : {}, created_at: startedAt }],
     tool_usages: [],
     model_thoughts: [],
   };
@@ -58,6 +60,8 @@ export interface EndFacts {
   error: string | null;
   endedAt: number;
   prompt: string | null;
+  /** See {@link StartFacts.promptTruncated}. */
+  promptTruncated?: boolean;
   outcome: ApiOutcome | null;
   /** The model actually used, when the adapter replaced the client's. */
   model?: string;
@@ -103,7 +107,7 @@ export function endRecord(rec: Interception, e: EndFacts): Interception & { stat
       interception_id: id,
       provider_response_id: firstResponseId,
       prompt: e.prompt,
-      metadata: {},
+      metadata: e.promptTruncated ? { truncated: true } : {},
       created_at: rec.started_at,
     });
   }

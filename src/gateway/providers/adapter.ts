@@ -12,7 +12,10 @@ import type { CallSignal } from '../upstream/call-abort.js';
 export interface ProviderCall {
   /** The client's raw body, forwarded byte for byte where the provider allows. */
   rawBody: Buffer;
-  /** The parsed body (always a JSON object for intercepted routes). */
+  /**
+   * The parsed body (always a JSON object for intercepted routes). Read it before `send`'s first
+   * `await`: the pipeline drops it right after calling `send`, so a large body is not held twice.
+   */
   json: Record<string, unknown>;
   /** Path after the provider prefix, e.g. `/v1/messages` or `/model/xyz/invoke`. */
   path: string;

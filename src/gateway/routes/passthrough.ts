@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NotFoundError } from '../errors.js';
 import { bodyTimeouts, readJsonBody } from '../http/read-body.js';
+import type { BodyHold } from '../http/body-budget.js';
 import { prepareUpstream, type HttpAdapterSpec } from '../providers/http-adapter.js';
 import { anthropicAuth } from '../providers/anthropic/adapter.js';
 import { openaiAuth } from '../providers/openai/adapter.js';
@@ -25,7 +26,7 @@ function passPath(provider: 'anthropic' | 'openai', path: string): string {
 }
 
 export async function passthrough(
-  deps: Pick<ProviderRouteDeps, 'adapters' | 'settings' | 'pool' | 'pipeline'>,
+  deps: Pick<ProviderRouteDeps, 'adapters' | 'settings' | 'pool' | 'pipeline' | 'bodyBudget'>,
   req: IncomingMessage,
   res: ServerResponse,
   prefix: ProviderPrefix,
@@ -36,13 +37,44 @@ export async function passthrough(
   const cfg = deps.adapters.http(prefix.provider);
   const { url, headers } = prepareUpstream(AUTH[prefix.provider], cfg, { headers: req.headers, search }, passPath(prefix.provider, route.path));
   let body: Buffer | undefined;
+  let hold: BodyHold | null | undefined;
   if (req.method === 'POST') {
     const s = deps.settings();
-    const read = await readJsonBody(req, s.max_body_size, bodyTimeouts(s));
-    if (read.error) throw read.error;
-    body = read.raw;
+    // Counted against max_body_memory like an intercepted call's body (body-budget.ts).
+    const declared = Number(req.headers['content-length']);
+    const known = Number.isFinite(declared) && declared >= 0;
+    if (deps.bodyBudget && (!known || declared <= s.max_body_size)) {
+      hold = await deps.bodyBudget.acquire(known ? declared : 0, (cancel) => req.once('close', cancel));
+      if (hold === null) return; // the client went away while waiting
+    }
+    try {
+      const read = await readJsonBody(req, s.max_body_size, bodyTimeouts(s));
+      if (read.error) throw read.error;
+      body = read.raw;
+      if (!known) hold?.grow(body.length);
+    } catch (err) {
+      hold?.release();
+      throw err;
+    }
     headers['content-type'] ??= 'application/json';
   }
+  try {
+    await forward(deps, req, res, prefix, url, headers, body, cfg);
+  } finally {
+    hold?.release();
+  }
+}
+
+async function forward(
+  deps: Pick<ProviderRouteDeps, 'pipeline' | 'pool'>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  prefix: ProviderPrefix,
+  url: string,
+  headers: Record<string, string>,
+  body: Buffer | undefined,
+  cfg: { headersTimeoutMs: number; bodyTimeoutMs: number },
+): Promise<void> {
   const controller = new CallAbort();
   res.on('close', () => {
     if (!res.writableFinished) controller.abort(new Error('client disconnected'));

@@ -14,7 +14,8 @@ import { enterGates, leaveGates, type RequestGate } from '../gates.js';
 import { hostGuard } from '../http/host-check.js';
 import { bridgeTokenFrom } from '../http/bridge-token.js';
 import { bodyTimeouts, readJsonBody } from '../http/read-body.js';
-import { CLIENT_ABORTED, runInterception, type PipelineContext } from '../intercept/intercept.js';
+import { CLIENT_ABORTED, runInterception, type InterceptedCall, type PipelineContext } from '../intercept/intercept.js';
+import type { BodyBudget, BodyHold } from '../http/body-budget.js';
 import { PREFIXES, matchRoute, type RouteMatch } from './provider-table.js';
 import type { ProviderAdapters } from '../providers/index.js';
 import type { UpstreamPool } from '../upstream/http.js';
@@ -32,6 +33,8 @@ export interface ProviderRouteDeps {
   gates?: readonly RequestGate[];
   /** Circuit breakers in front of the adapters' upstream calls (src/gateway/overload); none = none. */
   overload?: Pick<OverloadGuard, 'guard'>;
+  /** The bound on request-body bytes held across calls (`max_body_memory`); none = unbounded. */
+  bodyBudget?: BodyBudget;
 }
 
 /** Returns a handler for one prefix, or undefined when the URL is not under a provider prefix. */
@@ -103,23 +106,34 @@ async function intercept(
     await runInterception(deps.pipeline, { req, res, adapter, initiator, path: route.path, search, rawBody: Buffer.alloc(0), json: undefined, bodyError: refused });
     return;
   }
-  let body: Awaited<ReturnType<typeof readJsonBody>>;
-  try {
-    body = await readJsonBody(req, s.max_body_size, bodyTimeouts(s));
-  } catch (err) {
-    // The client hung up mid-body: still an authenticated call, so it leaves a record (cancelled).
-    const gone = new GatewayError(400, CLIENT_ABORTED, 'the client closed the connection before the request body was complete', { cause: err });
-    body = { raw: Buffer.alloc(0), json: undefined, error: gone };
+  // The body's bytes are reserved before it is read and held until the call ends (the raw body
+  // goes upstream as it is): past `max_body_memory`, calls wait here (src/gateway/http/body-budget.ts).
+  const declared = Number(req.headers['content-length']);
+  const known = Number.isFinite(declared) && declared >= 0;
+  let hold: BodyHold | null | undefined;
+  if (deps.bodyBudget && (!known || declared <= s.max_body_size)) {
+    hold = await deps.bodyBudget.acquire(known ? declared : 0, (cancel) => req.once('close', cancel));
+    if (hold === null) {
+      const gone = new GatewayError(400, CLIENT_ABORTED, 'the client closed the connection while its body waited for memory (max_body_memory)');
+      await runInterception(deps.pipeline, { req, res, adapter, initiator, path: route.path, search, rawBody: Buffer.alloc(0), json: undefined, bodyError: gone });
+      return;
+    }
   }
-  await runInterception(deps.pipeline, {
-    req,
-    res,
-    adapter,
-    initiator,
-    path: route.path,
-    search,
-    rawBody: body.raw,
-    json: body.json,
-    bodyError: body.error,
-  });
+  try {
+    const call: InterceptedCall = { req, res, adapter, initiator, path: route.path, search, rawBody: Buffer.alloc(0), json: undefined };
+    try {
+      const body = await readJsonBody(req, s.max_body_size, bodyTimeouts(s));
+      if (!known) hold?.grow(body.raw.length);
+      call.rawBody = body.raw;
+      call.json = body.json;
+      call.bodyError = body.error;
+    } catch (err) {
+      // The client hung up mid-body: still an authenticated call, so it leaves a record (cancelled).
+      call.bodyError = new GatewayError(400, CLIENT_ABORTED, 'the client closed the connection before the request body was complete', { cause: err });
+    }
+    // Only `call` holds the body from here: runInterception lets go of it as soon as it can.
+    await runInterception(deps.pipeline, call);
+  } finally {
+    hold?.release();
+  }
 }
