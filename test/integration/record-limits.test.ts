@@ -304,3 +304,59 @@ describe('request bodies held at once are bounded (max_body_memory, issue #13)',
     await h.nextRecords(3);
   });
 });
+
+describe('a blocking answer past the parse limit is not buffered whole (issue #13)', () => {
+  let h: GatewayHarness;
+  beforeAll(async () => {
+    h = await startGatewayHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const big = 'x'.repeat(40 * 1024 * 1024); // past the 32 MiB parse limit
+
+  it('Anthropic: the client gets every byte; the record has the id, model and tokens from the answer\'s ends and says what is missing', async () => {
+    const answer = JSON.stringify({
+      id: 'msg_huge', type: 'message', role: 'assistant', model: 'claude-huge-answer',
+      content: [{ type: 'text', text: big }, { type: 'tool_use', id: 'toolu_h', name: 'Lost', input: { a: 1 } }],
+      stop_reason: 'end_turn', usage: { input_tokens: 21, output_tokens: 1234, cache_read_input_tokens: 5, cache_creation_input_tokens: 0 },
+    });
+    h.up.enqueue({ kind: 'handler', handle: (res) => rawJson(res, answer) });
+    const r = await h.post('/anthropic/v1/messages', { model: 'claude-huge', max_tokens: 10, messages: [{ role: 'user', content: 'write a lot' }] });
+    expect(r.status).toBe(200);
+    expect(r.bytes.length).toBe(Buffer.byteLength(answer));
+    expect(r.text === answer).toBe(true);
+    const [rec] = await h.nextRecords();
+    expect(rec!.status).toBe('completed');
+    expect(rec!.token_usages).toHaveLength(1);
+    expect(rec!.token_usages[0]).toMatchObject({ provider_response_id: 'msg_huge', input_tokens: 21, output_tokens: 1234, cache_read_input_tokens: 5 });
+    expect(rec!.metadata['response_not_parsed']).toMatch(/^answer of \d+ bytes is larger than the 32 MiB parse limit/);
+    expect(rec!.tool_usages).toEqual([]);
+  });
+
+  it('OpenAI Chat: tokens from the end too', async () => {
+    const answer = JSON.stringify({
+      id: 'chatcmpl-huge', object: 'chat.completion', model: 'gpt-huge',
+      choices: [{ index: 0, message: { role: 'assistant', content: big }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 30, completion_tokens: 4000, total_tokens: 4030, prompt_tokens_details: { cached_tokens: 10 } },
+    });
+    h.up.enqueue({ kind: 'handler', handle: (res) => rawJson(res, answer) });
+    const r = await h.post('/openai/v1/chat/completions', { model: 'gpt-huge', messages: [{ role: 'user', content: 'write a lot' }] });
+    expect(r.status).toBe(200);
+    expect(r.bytes.length).toBe(Buffer.byteLength(answer));
+    const [rec] = await h.nextRecords();
+    expect(rec!.status).toBe('completed');
+    expect(rec!.token_usages[0]).toMatchObject({ provider_response_id: 'chatcmpl-huge', input_tokens: 20, output_tokens: 4000, cache_read_input_tokens: 10 });
+    expect(rec!.metadata['response_not_parsed']).toBeTypeOf('string');
+  });
+
+  it('an answer under the limit is parsed whole as before (tool calls recorded, no note)', async () => {
+    h.up.enqueue({ kind: 'fixture', fixture: 'anthropic/tool-parallel.json' });
+    const r = await h.post('/anthropic/v1/messages', { model: 'claude-small', max_tokens: 10, messages: [{ role: 'user', content: 'tools' }] });
+    expect(r.status).toBe(200);
+    const [rec] = await h.nextRecords();
+    expect(rec!.tool_usages.length).toBeGreaterThan(0);
+    expect(rec!.metadata['response_not_parsed']).toBeUndefined();
+  });
+});

@@ -14,6 +14,8 @@ import { endRecord, startRecord, upstreamErrorText } from './recorder.js';
 import { detectClient } from './client-detect.js';
 import { createSseParser } from '../sse/parser.js';
 import { createTee, pumpBody } from './tee.js';
+import { BLOCKING_TAIL, MAX_BLOCKING_PARSE, notParsedNote, outcomeFromEnds } from './large-answer.js';
+import { parseTurn } from '../http/read-body.js';
 import { CallAbort } from '../upstream/call-abort.js';
 import { GatewayError, asGatewayError, sendError } from '../errors.js';
 
@@ -84,10 +86,11 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
   });
 
   let finished = false;
+  let extraMetadata: Record<string, unknown> | undefined;
   const finish = (status: EndStatus, httpStatus: number | null, error: string | null, outcome: ApiOutcome | null, model?: string) => {
     if (finished) return;
     finished = true;
-    const done = endRecord(rec, { status, httpStatus, error, endedAt: ctx.now(), prompt: facts.prompt, promptTruncated, outcome, model });
+    const done = endRecord(rec, { status, httpStatus, error, endedAt: ctx.now(), prompt: facts.prompt, promptTruncated, outcome, model, metadata: extraMetadata });
     ctx.sink.finish(done);
   };
 
@@ -165,7 +168,9 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
   const keepBody = reply.mode === 'json' || reply.status >= 300;
   const tee = createTee(res, {
     parse: parser ? (chunk) => feed(() => parser.push(chunk)) : undefined,
-    keepLimit: keepBody ? (reply.status >= 300 ? MAX_ERROR_BODY : Number.POSITIVE_INFINITY) : 0,
+    keepLimit: keepBody ? (reply.status >= 300 ? MAX_ERROR_BODY : MAX_BLOCKING_PARSE) : 0,
+    // A blocking answer past the parse limit keeps only its ends (large-answer.ts).
+    keepTail: reply.status < 300 ? BLOCKING_TAIL : undefined,
   });
 
   res.writeHead(reply.status, reply.headers);
@@ -204,11 +209,22 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
     return finish('failed', reply.status, upstreamErrorText(reply.status, body?.toString('utf8') ?? ''), null, reply.model);
   }
   let outcome: ApiOutcome | null;
+  const overflow = tee.overflow();
   if (reducer) {
     if (parser) feed(() => parser.end());
     outcome = finishReducer(ctx, reducer);
+  } else if (overflow) {
+    outcome = safe(ctx, () => outcomeFromEnds(adapter.codec, overflow), () => ({ responses: [], error: null }));
+    extraMetadata = { response_not_parsed: notParsedNote(overflow.total) };
   } else {
-    outcome = parseBlockingBody(ctx, adapter, body ?? Buffer.alloc(0));
+    const kept = body ?? Buffer.alloc(0);
+    // Large answers take a parse turn like large request bodies (read-body.ts).
+    const turn = await parseTurn(kept.length);
+    try {
+      outcome = parseBlockingBody(ctx, adapter, kept);
+    } finally {
+      turn?.release();
+    }
   }
   if (outcome?.error) return finish('failed', reply.status, outcome.error, outcome, reply.model);
   if (outcome && outcome.complete === false) {

@@ -65,6 +65,8 @@ export interface EndFacts {
   outcome: ApiOutcome | null;
   /** The model actually used, when the adapter replaced the client's. */
   model?: string;
+  /** Added to the record's metadata (e.g. `response_not_parsed`). */
+  metadata?: Record<string, unknown>;
 }
 
 /** The finished record: whole, with every part (SPEC §6). */
@@ -94,7 +96,10 @@ export function endRecord(rec: Interception, e: EndFacts): Interception & { stat
     status: e.status,
     http_status: e.httpStatus,
     error: e.error,
-    metadata: answered !== undefined && answered !== model ? { ...rec.metadata, response_model: answered } : rec.metadata,
+    metadata:
+      (answered !== undefined && answered !== model) || e.metadata
+        ? { ...rec.metadata, ...(answered !== undefined && answered !== model ? { response_model: answered } : {}), ...e.metadata }
+        : rec.metadata,
     token_usages: [],
     user_prompts: [],
     tool_usages: [],

@@ -11,8 +11,25 @@ import { once } from 'node:events';
 export interface TeeOptions {
   /** Hands a chunk to the recorder's parser (called on an immediate, after the chunk went out). */
   parse?: (chunk: Uint8Array) => void;
-  /** Most bytes to keep (0 = keep nothing; blocking answers keep all, error bodies 64 KiB). */
+  /** Most bytes to keep (0 = keep nothing; blocking answers 32 MiB, error bodies 64 KiB). */
   keepLimit: number;
+  /**
+   * When set, a body longer than `keepLimit` is not kept whole: what was kept is let go, and only
+   * its first {@link OVERFLOW_HEAD} bytes and last `keepTail` bytes stay (issue #13: a 200 MB
+   * blocking answer must not be buffered whole to be parsed). See {@link Tee.overflow}.
+   */
+  keepTail?: number;
+}
+
+/** Bytes of the start of an overflowing body that are kept (ids and the model come first). */
+export const OVERFLOW_HEAD = 64 * 1024;
+
+/** What is left of a body that passed `keepLimit` with `keepTail` set. */
+export interface Overflow {
+  /** All the body's bytes. */
+  total: number;
+  head: Buffer;
+  tail: Buffer;
 }
 
 /** What the pump writes through. */
@@ -21,15 +38,25 @@ export interface Tee {
   take(chunk: Uint8Array): boolean;
   /** Parses what is still queued now (at the end of the body, before the reducer is finished). */
   parsePending(): void;
-  /** The kept bytes, or undefined when nothing is kept. */
+  /** The kept bytes, or undefined when nothing is kept (or the body overflowed). */
   kept(): Buffer | undefined;
+  /** Set when the body passed `keepLimit` and `keepTail` was asked for. */
+  overflow(): Overflow | undefined;
 }
 
 export function createTee(res: ServerResponse, opts: TeeOptions): Tee {
   const parse = opts.parse;
   const keepLimit = opts.keepLimit;
+  const keepTail = opts.keepTail ?? 0;
   const keep: Buffer[] = [];
   let kept = 0;
+  let over: { total: number; head: Buffer; tail: Buffer[]; tailBytes: number } | undefined;
+  const toTail = (b: Buffer) => {
+    const o = over!;
+    o.tail.push(b);
+    o.tailBytes += b.length;
+    while (o.tail.length > 1 && o.tailBytes - o.tail[0]!.length >= keepTail) o.tailBytes -= o.tail.shift()!.length;
+  };
   // The tee parses a chunk only after it went out, and after this turn's other input: `res.write`
   // corks the socket until the next tick, and parsing on an immediate lets every stream whose
   // chunk arrived in the same turn forward it first (a burst of N streams is not held back by
@@ -52,14 +79,30 @@ export function createTee(res: ServerResponse, opts: TeeOptions): Tee {
           setImmediate(parsePending);
         }
       }
-      if (kept < keepLimit) {
+      if (over) {
+        over.total += chunk.byteLength;
+        toTail(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      } else if (keepTail > 0 && kept + chunk.byteLength > keepLimit) {
+        // Past the limit: keep the head and a rolling tail, let the rest go.
+        const b = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        const head = Buffer.concat([...keep, b.subarray(0, OVERFLOW_HEAD)]).subarray(0, OVERFLOW_HEAD);
+        over = { total: kept + b.length, head: Buffer.from(head), tail: [], tailBytes: 0 };
+        keep.length = 0;
+        kept = 0;
+        toTail(b);
+      } else if (kept < keepLimit) {
         keep.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         kept += chunk.byteLength;
       }
       return flowing;
     },
     parsePending,
-    kept: () => (keepLimit > 0 ? Buffer.concat(keep, Math.min(kept, keepLimit)) : undefined),
+    kept: () => (keepLimit > 0 && !over ? Buffer.concat(keep, Math.min(kept, keepLimit)) : undefined),
+    overflow: () => {
+      if (!over) return undefined;
+      const tail = Buffer.concat(over.tail);
+      return { total: over.total, head: over.head, tail: tail.subarray(Math.max(0, tail.length - keepTail)) };
+    },
   };
 }
 
