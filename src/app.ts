@@ -191,7 +191,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       bodyBudget: createBodyBudget(() => settings().max_body_memory),
       rejected: (reason) => metrics.rejected(reason),
     },
-    admin: { adminToken, status, setEnabled, config, tokens, store, metrics, events: live, now, visibleAfter, testProvider: (name) => providers.test(name), connect, prices },
+    admin: { adminToken, status, setEnabled, config, tokens, store, metrics, events: live, now, visibleAfter, testProvider: (name) => providers.test(name), connect, prices, signer },
   });
 
   const s0 = settings();
@@ -235,7 +235,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       return { requestsToday: today.usage().requests, inFlight: today.inFlight() };
     },
     connect,
-    exportTo: (file, o) => exportToFile(store, { ...o, retentionCutoff: visibleAfter(), prices: prices.table }, file),
+    exportTo: (file, o) => exportToFile(store, { ...o, retentionCutoff: visibleAfter(), prices: prices.table, signer }, file),
     close() {
       closing ??= (async () => {
         stopping = true;

@@ -27,7 +27,8 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { PUBLIC_KEY_FILE, readPublicKeyPem } from './store/chain-key.js';
+import { cliChainKey, PUBLIC_KEY_FILE, readPublicKeyPem } from './store/chain-key.js';
+import { ed25519Signer } from './record/chain.js';
 import { formatVerification, verifyFiles } from './gateway/log-verify.js';
 
 class UsageError extends Error {}
@@ -252,7 +253,10 @@ program
     const dir = dataDirOf(cmd);
     const store = await openInterceptionStore({ dir, readOnly: true });
     try {
-      const n = await exportToFile(store, { format: o.format, since, until, retentionCutoff: retentionCutoff(dir, cmd), loadPrices: () => cliPrices(dir, cmd) }, o.out);
+      const { key, reason } = cliChainKey(dir);
+      if (reason) process.stderr.write(`aibridge: the export is chained but not signed: ${reason}\n`);
+      const signer = key ? ed25519Signer(key.privateKey) : undefined;
+      const n = await exportToFile(store, { format: o.format, since, until, retentionCutoff: retentionCutoff(dir, cmd), loadPrices: () => cliPrices(dir, cmd), signer }, o.out);
       process.stderr.write(`exported ${n} lines to ${o.out}\n`);
     } finally {
       await store.close();

@@ -74,3 +74,16 @@ export function loadChainKey(dataDir: string, secrets: SecretStore = fileSecretS
 export function readPublicKeyPem(dataDir: string): string {
   return readOptionalFile(join(dataDir, PUBLIC_KEY_FILE)) ?? loadChainKey(dataDir).publicKeyPem;
 }
+
+/**
+ * The checkpoint signer for a CLI command on this data dir (`aibridge export`): the key in the
+ * headless store, created if no install key exists yet. When the install's key is OS-encrypted
+ * (the desktop), the CLI cannot use it: `reason` says so and the export is chained but unsigned.
+ */
+export function cliChainKey(dataDir: string): { key?: ChainKey; reason?: string } {
+  const hasClearKey = fileSecretStore(dataDir).get(SECRET_NAME) !== undefined;
+  if (!hasClearKey && readOptionalFile(join(dataDir, PUBLIC_KEY_FILE)) !== undefined) {
+    return { reason: 'the signing key of this install is OS-encrypted (desktop app): export from the app to get a signed export' };
+  }
+  return { key: loadChainKey(dataDir) };
+}

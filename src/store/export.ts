@@ -5,6 +5,10 @@
  * src/record/log-lines.ts); `ecs` maps each of those lines onto Elastic Common Schema
  * (src/store/ecs.ts); `ocsf` writes one OCSF API Activity event per record (src/store/ocsf.ts). Records stream one at a time from the store and every write waits for the
  * sink to drain, so memory stays flat however many records there are.
+ *
+ * Every exported line, in every format, carries SPEC §13's `chain` as a top-level member (the
+ * export is a chain of its own: seq from 1, `prev` of the first line 64 zeros), with a signed
+ * checkpoint every 1,000 lines and one at the end when a signer is given (src/record/chain.ts).
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
@@ -13,6 +17,7 @@ import type { ExportOptions } from '../app-types.js';
 import type { Interception } from '../record/types.js';
 import { formatLogLine, interceptionLogLines } from '../record/log-lines.js';
 import type { PriceLookup } from '../record/cost.js';
+import { ChainedLines, type ChainSigner } from '../record/chain.js';
 import type { InterceptionReader } from './interceptions/types.js';
 import { toEcs } from './ecs.js';
 import { toOcsf } from './ocsf.js';
@@ -28,16 +33,26 @@ export interface ExportRecordsOptions extends ExportOptions {
   prices?: PriceLookup;
   /** Or: loads them at the first record (the CLI: an empty export never loads the catalog). */
   loadPrices?: () => Promise<PriceLookup>;
+  /** Signs the export's chain checkpoints (SPEC §13); without it the lines are chained, unsigned. */
+  signer?: ChainSigner;
 }
 
-/** The serialized lines of one record in the chosen format, concatenated. */
-export function exportLines(rec: Interception, format: ExportOptions['format'], prices?: PriceLookup): { text: string; count: number } {
+/**
+ * The serialized lines of one record in the chosen format, concatenated; chained when `chain` is
+ * given (then `text` may end in a checkpoint line, counted in `count`).
+ */
+export function exportLines(rec: Interception, format: ExportOptions['format'], prices?: PriceLookup, chain?: ChainedLines): { text: string; count: number } {
+  const one = (obj: object): string => (chain ? chain.line(obj) : formatLogLine(obj));
+  let text: string;
   // OCSF: one API Activity event per interception, not one per log line.
-  if (format === 'ocsf') return { text: JSON.stringify(toOcsf(rec)) + '\n', count: 1 };
-  const lines = interceptionLogLines(rec, prices);
-  let text = '';
-  for (const l of lines) text += format === 'ecs' ? formatLogLine(toEcs(l, rec)) : formatLogLine(l);
-  return { text, count: lines.length };
+  if (format === 'ocsf') text = one(toOcsf(rec));
+  else {
+    text = '';
+    for (const l of interceptionLogLines(rec, prices)) text += one(format === 'ecs' ? toEcs(l, rec) : l);
+  }
+  let count = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) count++;
+  return { text, count };
 }
 
 /**
@@ -61,6 +76,10 @@ export async function exportRecords(
   out.on('close', onClose);
   let count = 0;
   let prices: PriceLookup | undefined;
+  // A checkpoint's time is the last exported record's end, so the same records always export to
+  // the same bytes (Ed25519 signatures are deterministic too).
+  let lastMs = 0;
+  const chain = new ChainedLines(undefined, opts.signer, () => lastMs);
   try {
     for await (const rec of reader.iterate({ since: Number.isFinite(since) ? since : undefined, until: opts.until })) {
       // The store already filters by range; check again so a cutoff is never crossed by accident.
@@ -70,9 +89,17 @@ export async function exportRecords(
       if (rec.status === 'in_flight') continue;
       if (failure) throw failure;
       prices ??= opts.prices ?? (await opts.loadPrices?.());
-      const { text, count: n } = exportLines(rec, opts.format, prices);
+      lastMs = Math.max(lastMs, Date.parse(rec.ended_at ?? rec.started_at) || 0);
+      const { text, count: n } = exportLines(rec, opts.format, prices, chain);
       count += n;
       if (!out.write(text)) await waitDrain(out, () => failure);
+    }
+    if (failure) throw failure;
+    // The end of an export is signed (SPEC §13).
+    const last = chain.checkpoint();
+    if (last) {
+      count++;
+      if (!out.write(last)) await waitDrain(out, () => failure);
     }
     if (failure) throw failure;
     return count;

@@ -17,6 +17,8 @@ import { createPriceTable } from '../../src/record/prices.js';
 import type { EcsDocument } from '../../src/store/ecs.js';
 import { assertEcsDocument } from '../helpers/ecs-fields.js';
 import { stripChain } from '../helpers/chain.js';
+import { createPublicKey } from 'node:crypto';
+import { verifyFiles } from '../../src/gateway/log-verify.js';
 
 const NATIVE_MODEL = 'us.anthropic.claude-3-7-sonnet-20250219-v1:0';
 let h: GatewayHarness;
@@ -141,10 +143,19 @@ describe('export reproduces the live lines', () => {
   function group(text: string): Map<string, string> {
     const byId = new Map<string, string>();
     for (const l of text.split('\n').filter(Boolean)) {
-      const id = (JSON.parse(l) as { interception_id: string }).interception_id;
-      byId.set(id, `${byId.get(id) ?? ''}${l}\n`);
+      const obj = JSON.parse(l) as { interception_id: string; record_type: string };
+      if (obj.record_type === 'chain_checkpoint') continue;
+      byId.set(obj.interception_id, `${byId.get(obj.interception_id) ?? ''}${stripChain(l)}\n`);
     }
     return byId;
+  }
+
+  /** The export's own chain (SPEC §13) verifies against the install's key, signed to its end. */
+  async function verifies(file: string): Promise<void> {
+    const key = createPublicKey(fs.readFileSync(path.join(h.dataDir, 'chain-public-key.pem'), 'utf8'));
+    const [chain] = await verifyFiles([file], key);
+    expect(chain?.report).toMatchObject({ ok: true, firstSeq: 1, breaks: [] });
+    expect(chain?.report.signedThrough).toBe(chain?.report.lastSeq);
   }
 
   it('app.exportTo, GET /api/v1/export and `aibridge export --since 1h` write the same bytes as the log', async () => {
@@ -154,6 +165,7 @@ describe('export reproduces the live lines', () => {
     const exported = fs.readFileSync(file, 'utf8');
     expect(n).toBe(exported.trimEnd().split('\n').length);
     expect(group(exported)).toEqual(live);
+    await verifies(file);
 
     const res = await fetch(`${h.url}/api/v1/export?format=jsonl&since=1h`, { headers: { authorization: `Bearer ${h.app.adminToken}` } });
     expect(res.status).toBe(200);
@@ -168,7 +180,12 @@ describe('export reproduces the live lines', () => {
   it('--format ecs maps every line onto the documented ECS fields', async () => {
     const res = await fetch(`${h.url}/api/v1/export?format=ecs`, { headers: { authorization: `Bearer ${h.app.adminToken}` } });
     expect(res.status).toBe(200);
-    const docs = (await res.text()).trimEnd().split('\n').map((l) => JSON.parse(l) as EcsDocument);
+    const text = await res.text();
+    const file = path.join(h.dataDir, 'export.ecs.jsonl');
+    fs.writeFileSync(file, text);
+    await verifies(file);
+    const docs = text.trimEnd().split('\n').map((l) => JSON.parse(l) as EcsDocument & { chain?: unknown; record_type?: string }).filter((d) => d.record_type !== 'chain_checkpoint');
+    expect(docs.every((d) => d.chain !== undefined)).toBe(true);
     expect(docs.length).toBe([...liveInterceptionText().values()].join('').trimEnd().split('\n').length);
     docs.forEach(assertEcsDocument);
     const systems = new Set(docs.map((d) => (d.gen_ai as { system: string }).system));

@@ -13,6 +13,7 @@ import type { InterceptionStore } from '../../store/interceptions/types.js';
 import type { Interception } from '../../record/types.js';
 import { tokenEquals } from '../../store/admin-token.js';
 import { exportRecords } from '../../store/export.js';
+import type { ChainSigner } from '../../record/chain.js';
 import { listQuery, QueryError, timeRange } from '../../store/query.js';
 import { AdminAuthError, BadRequestError, GatewayError, NotFoundError, asGatewayError, sendError, userError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
@@ -35,6 +36,8 @@ export interface AdminDeps {
   now: () => number;
   /** Records that started before this are expired and hidden (SPEC §8). */
   visibleAfter(): number | undefined;
+  /** Signs the export's chain checkpoints (SPEC §13). */
+  signer?: ChainSigner;
   testProvider(name: string): Promise<{ ok: boolean; status: number | null; message: string; models: string[] }>;
   /** One-click client setup (SPEC §16): src/store/connect.ts over this bridge's URL and home. */
   connect: {
@@ -216,7 +219,7 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
       'content-disposition': `attachment; filename="aibridge-${day}${format === 'jsonl' ? '' : `.${format}`}.jsonl"`,
     });
     try {
-      await exportRecords(deps.store, { format, since, until, retentionCutoff: deps.visibleAfter(), prices: deps.prices.table }, res);
+      await exportRecords(deps.store, { format, since, until, retentionCutoff: deps.visibleAfter(), prices: deps.prices.table, signer: deps.signer }, res);
       res.end();
     } catch {
       res.destroy();

@@ -71,5 +71,10 @@ it('exportRecords --format ocsf writes one event per interception', async () => 
   const lines = Buffer.concat(chunks).toString('utf8').trim().split('\n');
   expect(n).toBe(5);
   expect(lines).toHaveLength(5);
-  for (const l of lines) assertOcsfEvent(JSON.parse(l));
+  // Each line is an OCSF event plus SPEC §13's top-level `chain` (docs/ocsf.md says so).
+  for (const l of lines) {
+    const { chain, ...event } = JSON.parse(l) as Record<string, unknown>;
+    expect(chain).toMatchObject({ seq: expect.any(Number) as number });
+    assertOcsfEvent(event);
+  }
 });
