@@ -11,6 +11,7 @@ export interface ConnectApi {
   connect(client: ConnectClient, tokenName?: string): Promise<ConnectStatus>;
   undo(client: ConnectClient): Promise<ConnectStatus>;
 }
+import type { BudgetAlert } from './record/budgets.js';
 
 /** Where provider secrets live. Headless: a 0600 JSON file. Desktop: Electron safeStorage. */
 export interface SecretStore {
@@ -62,7 +63,10 @@ export interface RunningApp {
   setEnabled(on: boolean): Promise<void>;
   /** Subscribe to state changes (bridge toggled, interception finished). Returns unsubscribe. */
   onChange(listener: () => void): () => void;
-  stats(): { requestsToday: number; inFlight: number };
+  /** `costToday`: USD of today's calls at the current prices (SPEC §11; the tray shows it). */
+  stats(): { requestsToday: number; inFlight: number; costToday: number };
+  /** Subscribe to budget alerts (SPEC §11: the tray's desktop notification). Returns unsubscribe. */
+  onBudgetAlert(listener: (a: BudgetAlert) => void): () => void;
   /** `aibridge connect` for this gateway (the same calls as `/api/v1/connect`). */
   readonly connect: ConnectApi;
   /** Writes stored records as log lines (SPEC §7) to a file; returns the number of lines. */

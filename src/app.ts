@@ -19,7 +19,8 @@ import { loadAdminToken } from './store/admin-token.js';
 import { openInterceptionStore, storeConsumer } from './store/interceptions/index.js';
 import { exportToFile } from './store/export.js';
 import { openPriceSettings } from './store/prices-file.js';
-import type { PriceLookup } from './record/cost.js';
+import { recordCost, sumsCost, type PriceLookup } from './record/cost.js';
+import { createBudgets } from './gateway/budgets.js';
 import { startRetention, visibleCutoff } from './store/retention.js';
 import { writeRetentionState } from './store/retention-state.js';
 import { loadChainKey } from './store/chain-key.js';
@@ -92,7 +93,18 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   const metrics = createMetrics();
   const live = createLiveFeed();
   const telemetry = createTelemetry({ settings, onSettingsChange: (fn) => config.onChange(fn), env, version: appVersion(), logger: log, metrics });
-  const today = await createTodayTotals({ now, seed: async (since) => (await store.usage({ since }, () => 'today')).get('today') });
+  const today = await createTodayTotals({
+    now,
+    seed: async (since) => (await store.usage({ since }, () => 'today', (e) => sumsCost(prices.table, e))).get('today'),
+    cost: (rec) => recordCost(rec, prices.table).usd,
+  });
+  // Budgets (SPEC §11): each token's spend this day and month, kept by an immediate consumer.
+  const budgets = await createBudgets({ store, tokens, prices: prices.table, now, log, onAlert: (a) => live.budgetAlert(a) });
+  // An override re-prices history: today's cost and the month's spend are read again.
+  prices.onChange(() => {
+    void today.reseed();
+    void budgets.ledger.reseed();
+  });
   // Secret redaction first (SPEC §12): nothing after it sees a secret, our own keys and tokens never.
   // The rule set is imported here, not at the top: CLI commands that import this module never load it.
   const { createSecretScanner } = await import('./record/secret-rules.js');
@@ -107,7 +119,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
     // Redaction first (nothing after it sees a secret), then the field cap: every consumer
     // (store, log, live feed, export, telemetry) sees redacted, capped text.
     transforms: [redactor.transform, createFieldCap(() => settings().max_stored_field)],
-    consumers: [storeConsumer(store), logging.recordLog, metrics.records, live.records, today.records, telemetry.records, ...(opts.recordConsumers ?? [])],
+    consumers: [storeConsumer(store), budgets.ledger.records, logging.recordLog, metrics.records, live.records, today.records, telemetry.records, ...(opts.recordConsumers ?? [])],
   });
 
   // Providers and what stands in front of them.
@@ -141,7 +153,9 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       storeHealth: () => store.health(),
       providers: () => providers.status(),
       today: () => today.usage(),
+      todayCost: () => today.costUsd(),
       inFlight: () => today.inFlight(),
+      budgetAlerts: () => budgets.ledger.alerts(),
       overload: () => overload.snapshot(),
       secretStorage: secrets.kind,
       telemetry: () => telemetry.status(),
@@ -184,14 +198,14 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       pool,
       adapters: providers.adapters,
       // After the bridge token, before the body; a budget gate goes before the concurrency slot.
-      gates: [overload.gate],
+      gates: [budgets.gate, overload.gate],
       overload,
       pipeline: { sink: records, now, warn: (obj, msg) => log.warn(obj, msg), stopping: () => stopping, maxStoredField: () => settings().max_stored_field },
       // Request bodies held at once, across calls (max_body_memory); more wait for room.
       bodyBudget: createBodyBudget(() => settings().max_body_memory),
       rejected: (reason) => metrics.rejected(reason),
     },
-    admin: { adminToken, status, setEnabled, config, tokens, store, metrics, events: live, now, visibleAfter, testProvider: (name) => providers.test(name), connect, prices, signer },
+    admin: { adminToken, status, setEnabled, config, tokens, store, metrics, events: live, now, visibleAfter, testProvider: (name) => providers.test(name), connect, prices, signer, spend: (id) => budgets.ledger.spend(id) },
   });
 
   const s0 = settings();
@@ -232,7 +246,11 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
     onChange: (listener) => live.onChange(listener),
     stats: () => {
       records.settle();
-      return { requestsToday: today.usage().requests, inFlight: today.inFlight() };
+      return { requestsToday: today.usage().requests, inFlight: today.inFlight(), costToday: today.costUsd() };
+    },
+    onBudgetAlert: (listener) => {
+      live.on('budget_alert', listener);
+      return () => live.off('budget_alert', listener);
     },
     connect,
     exportTo: (file, o) => exportToFile(store, { ...o, retentionCutoff: visibleAfter(), prices: prices.table, signer }, file),

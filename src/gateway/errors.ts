@@ -34,6 +34,8 @@ const ERROR_TYPES = {
   not_found: { anthropic: 'not_found_error', openai: 'invalid_request_error', bedrock: 'ResourceNotFoundException' },
   conflict: { anthropic: 'invalid_request_error', openai: 'invalid_request_error', bedrock: 'ConflictException' },
   too_many_concurrent_requests: { anthropic: 'rate_limit_error', openai: 'rate_limit_exceeded', bedrock: 'ThrottlingException' },
+  /** A bridge token's budget is used up (SPEC §11); OpenAI's own quota error reads the same. */
+  insufficient_quota: { anthropic: 'rate_limit_error', openai: 'insufficient_quota', bedrock: 'ServiceQuotaExceededException' },
   bridge_disabled: { anthropic: 'overloaded_error', openai: 'service_unavailable', bedrock: 'ServiceUnavailableException' },
   provider_not_configured: { anthropic: 'api_error', openai: 'service_unavailable', bedrock: 'ServiceUnavailableException' },
   circuit_open: { anthropic: 'overloaded_error', openai: 'service_unavailable', bedrock: 'ServiceUnavailableException' },

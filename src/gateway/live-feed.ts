@@ -9,14 +9,17 @@
 import { EventEmitter } from 'node:events';
 import type { Interception } from '../record/types.js';
 import type { RecordConsumer } from '../record/fanout.js';
+import type { BudgetAlert } from '../record/budgets.js';
 
 /** What the admin API's `/events` route listens to. */
 export interface LiveEvents {
   /** `interception`: a finished record; `interception_start`: an in-flight one as begun. */
   on(event: 'interception' | 'interception_start', fn: (rec: Interception) => void): void;
   on(event: 'bridge', fn: (enabled: boolean) => void): void;
+  on(event: 'budget_alert', fn: (a: BudgetAlert) => void): void;
   off(event: 'interception' | 'interception_start', fn: (rec: Interception) => void): void;
   off(event: 'bridge', fn: (enabled: boolean) => void): void;
+  off(event: 'budget_alert', fn: (a: BudgetAlert) => void): void;
 }
 
 /** The feed: a fan-out consumer, the bridge switch's announcements and the change signal. */
@@ -24,6 +27,8 @@ export interface LiveFeed extends LiveEvents {
   readonly records: RecordConsumer;
   /** Announces the bridge switch (`event: bridge`) and a change. */
   bridge(enabled: boolean): void;
+  /** Announces a budget alert (`event: budget_alert`: the dashboard's banner, the tray's notification). */
+  budgetAlert(a: BudgetAlert): void;
   /** Calls `listener` after every finished interception and bridge switch. Returns unsubscribe. */
   onChange(listener: () => void): () => void;
 }
@@ -42,6 +47,10 @@ export function createLiveFeed(): LiveFeed {
         events.emit('interception', rec);
         events.emit('change');
       },
+    },
+    budgetAlert(a) {
+      events.emit('budget_alert', a);
+      events.emit('change');
     },
     bridge(enabled) {
       events.emit('bridge', enabled);

@@ -5,6 +5,7 @@
  */
 import type { Settings } from '../config/schema.js';
 import type { UsageTotals } from '../record/usage.js';
+import type { BudgetAlert } from '../record/budgets.js';
 import type { ProviderStatus } from './providers/index.js';
 import type { OverloadStatus } from './overload/index.js';
 import type { TelemetryStatus } from './telemetry/index.js';
@@ -17,8 +18,11 @@ export interface AppStatus {
   health: { ok: boolean; store: { ok: boolean; error: string | null } };
   providers: ProviderStatus[];
   endpoints: { anthropic: string; openai: string; bedrock: string };
-  today: UsageTotals;
+  /** Today's finished calls (local day), with their cost at the current prices (SPEC §11). */
+  today: UsageTotals & { cost_usd: number };
   in_flight: number;
+  /** Budget alerts of the current day / month (SPEC §11): the dashboard's banner. */
+  budget_alerts: BudgetAlert[];
   overload: OverloadStatus;
   secret_storage: 'file' | 'os-encrypted';
   /** OpenTelemetry export (SPEC §14): `error` is null when healthy. */
@@ -34,7 +38,10 @@ export interface StatusSources {
   storeHealth(): { ok: boolean; error: string | null };
   providers(): ProviderStatus[];
   today(): UsageTotals;
+  /** USD of today's calls. */
+  todayCost(): number;
   inFlight(): number;
+  budgetAlerts(): BudgetAlert[];
   overload(): OverloadStatus;
   secretStorage: 'file' | 'os-encrypted';
   telemetry(): TelemetryStatus;
@@ -50,8 +57,9 @@ export function statusOf(src: StatusSources): AppStatus {
     health: { ok: store.ok, store },
     providers: src.providers(),
     endpoints: { anthropic: `${url}/anthropic`, openai: `${url}/openai/v1`, bedrock: `${url}/bedrock` },
-    today: src.today(),
+    today: { ...src.today(), cost_usd: src.todayCost() },
     in_flight: src.inFlight(),
+    budget_alerts: src.budgetAlerts(),
     overload: src.overload(),
     secret_storage: src.secretStorage,
     telemetry: src.telemetry(),

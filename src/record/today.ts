@@ -5,6 +5,7 @@
  * page picks its days in the browser's zone instead: `/usage?tz=`.)
  */
 import type { RecordConsumer } from './fanout.js';
+import type { Interception } from './types.js';
 import { addUsage, emptyUsage, type UsageTotals } from './usage.js';
 
 /** Today's totals and the calls in flight. */
@@ -15,25 +16,42 @@ export interface TodayTotals {
   usage(): UsageTotals;
   /** Calls begun and not yet finished (as far as the fan-out has drained). */
   inFlight(): number;
+  /** USD of today's finished calls at the current prices (SPEC §11); 0 without a `cost` option. */
+  costUsd(): number;
+  /** Reads today's figures from the store again (after a price change re-prices history). */
+  reseed(): Promise<void>;
 }
 
 /** Options for {@link createTodayTotals}. */
 export interface TodayOptions {
   now: () => number;
-  /** Today's sums so far (from the store's index), so the figures survive a restart. */
-  seed(since: number): Promise<UsageTotals | undefined>;
+  /** Today's sums so far (from the store's index), so the figures survive a restart; with their cost. */
+  seed(since: number): Promise<(UsageTotals & { cost_usd?: number | null }) | undefined>;
+  /** USD of one finished record at the current prices, null when unpriced. */
+  cost?(rec: Interception): number | null;
 }
 
 /** Starts today's totals, seeded from what is already stored since local midnight. */
 export async function createTodayTotals(opts: TodayOptions): Promise<TodayTotals> {
   let start = localMidnight(opts.now());
-  let usage = (await opts.seed(start)) ?? emptyUsage();
+  let usage = emptyUsage();
+  let cost = 0;
+  const seed = async (): Promise<void> => {
+    const s = start;
+    const seeded = await opts.seed(s);
+    if (s !== start) return; // the day rolled while reading: today starts empty
+    const { cost_usd, unpriced_requests: _u, ...sums } = (seeded ?? emptyUsage()) as UsageTotals & { cost_usd?: number | null; unpriced_requests?: number };
+    usage = sums;
+    cost = cost_usd ?? 0;
+  };
+  await seed();
   let running = 0;
   const roll = (): void => {
     const s = localMidnight(opts.now());
     if (s !== start) {
       start = s;
       usage = emptyUsage();
+      cost = 0;
     }
   };
   return {
@@ -47,6 +65,7 @@ export async function createTodayTotals(opts: TodayOptions): Promise<TodayTotals
         running--;
         roll();
         addUsage(usage, rec);
+        if (opts.cost) cost += opts.cost(rec) ?? 0;
       },
     },
     usage() {
@@ -54,6 +73,11 @@ export async function createTodayTotals(opts: TodayOptions): Promise<TodayTotals
       return usage;
     },
     inFlight: () => running,
+    costUsd() {
+      roll();
+      return cost;
+    },
+    reseed: seed,
   };
 }
 

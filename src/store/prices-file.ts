@@ -42,6 +42,8 @@ export interface PriceSettings {
    * must repeat its values (they are not saved); a different value throws {@link FixedPriceError}.
    */
   save(overrides: PriceOverrides): void;
+  /** Calls `fn` after every saved change (figures kept up to date re-read their history). */
+  onChange(fn: () => void): void;
 }
 
 /** A saved override tried to change a price the config file fixes. */
@@ -57,7 +59,9 @@ export async function openPriceSettings(opts: { dataDir: string; fixed: PriceOve
     return { ...out, ...opts.fixed };
   };
   const table = await createPriceTable(effective());
+  const listeners: (() => void)[] = [];
   return {
+    onChange: (fn) => listeners.push(fn),
     table,
     fixed: opts.fixed,
     fixedOrigin: opts.fixedOrigin,
@@ -77,6 +81,7 @@ export async function openPriceSettings(opts: { dataDir: string; fixed: PriceOve
       writeSavedPrices(opts.dataDir, next);
       saved = next;
       table.setOverrides(effective());
+      for (const fn of listeners) fn();
     },
   };
 }

@@ -21,6 +21,7 @@ import { LowSync } from 'lowdb';
 import { JSONFileSync } from 'lowdb/node';
 import lockfile from 'proper-lockfile';
 import { writePrivateFile } from './private-file.js';
+import { parseBudget, type Budget } from '../record/budgets.js';
 
 interface TokenRow {
   id: string;
@@ -31,6 +32,8 @@ interface TokenRow {
   prefix: string;
   created_at: string;
   revoked_at: string | null;
+  /** Spending limits (SPEC §11); absent or null = none. */
+  budget?: Budget | null;
 }
 
 /** What the API and CLI show of a token. */
@@ -41,6 +44,8 @@ export interface TokenInfo {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** Spending limits (SPEC §11), or null. */
+  budget: Budget | null;
 }
 
 export class TokenError extends Error {
@@ -108,6 +113,7 @@ export class TokenStore {
   /** The last good token list read from the file. */
   private rows: TokenRow[] = [];
   private byHash = new Map<string, TokenRow>();
+  private budgets = new Map<string, Budget>();
   private signature = '';
   /** Set while the file cannot be read: its signature and why. */
   private broken: { signature: string; reason: string } | undefined;
@@ -169,6 +175,17 @@ export class TokenStore {
     this.everGood = true;
     this.signature = signature;
     this.byHash = new Map(rows.filter((t) => !t.revoked_at).map((t) => [t.hash, t]));
+    // A hand-edited budget that does not parse counts as none (the file stays readable).
+    this.budgets = new Map();
+    for (const t of rows) {
+      if (t.revoked_at || !t.budget) continue;
+      try {
+        const b = parseBudget(t.budget);
+        if (b) this.budgets.set(t.id, b);
+      } catch {
+        // ignored: see above
+      }
+    }
   }
 
   /** Picks up changes another process (the CLI) made. Cheap: one stat. */
@@ -214,7 +231,7 @@ export class TokenStore {
     }
   }
 
-  async create(name: string): Promise<{ info: TokenInfo; token: string }> {
+  async create(name: string, budget: Budget | null = null): Promise<{ info: TokenInfo; token: string }> {
     const clean = name.trim();
     if (!clean) throw new TokenError('a token needs a name (--name NAME)', 400);
     if (clean.length > 100) throw new TokenError('a token name is at most 100 characters', 400);
@@ -230,6 +247,7 @@ export class TokenStore {
         prefix: token.slice(0, TOKEN_PREFIX.length + 4),
         created_at: this.now(),
         revoked_at: null,
+        ...(budget ? { budget } : {}),
       };
       return { rows: [...rows, row], result: { info: this.info(row), token } };
     });
@@ -260,6 +278,26 @@ export class TokenStore {
       rows[at] = revoked;
       return { rows, result: this.info(revoked) };
     });
+  }
+
+  /** Sets (or with null clears) a token's budget, by id or by name (the active token of that name). */
+  async setBudget(idOrName: string, budget: Budget | null): Promise<TokenInfo> {
+    return this.write((rows) => {
+      const i = rows.findIndex((t) => t.id === idOrName);
+      const at = i >= 0 ? i : rows.findIndex((t) => t.name === idOrName && !t.revoked_at);
+      const row = rows[at];
+      if (!row) throw new TokenError(`no token with id or name "${idOrName}"`, 404);
+      if (row.revoked_at) throw new TokenError(`token "${row.name}" is revoked`, 409);
+      const { budget: _old, ...rest } = row;
+      const next: TokenRow = budget ? { ...rest, budget } : rest;
+      rows[at] = next;
+      return { rows, result: this.info(next) };
+    });
+  }
+
+  /** An active token's budget (hot path: the budget gate), or undefined. */
+  budgetOf(id: string): Budget | undefined {
+    return this.budgets.get(id);
   }
 
   /** The active token's id and name, or undefined for an unknown or revoked token. Hot path. */
@@ -315,6 +353,7 @@ export class TokenStore {
       created_at: t.created_at,
       last_used_at: this.lastUsedIso(t.id) ?? this.usage.data[t.id] ?? null,
       revoked_at: t.revoked_at,
+      budget: t.revoked_at || !t.budget ? null : t.budget,
     };
   }
 

@@ -20,6 +20,7 @@ import type { Metrics } from '../metrics.js';
 import type { LiveEvents } from '../live-feed.js';
 import { MAX_TZ_MINUTES, usageReport, type UsageGroup } from './usage.js';
 import { withCost } from '../../record/cost.js';
+import { parseBudget, type Budget, type BudgetAlert, type Spend } from '../../record/budgets.js';
 import { parsePriceOverrides } from '../../record/prices.js';
 import { FixedPriceError, type PriceSettings } from '../../store/prices-file.js';
 import { pricesView } from './prices.js';
@@ -47,6 +48,8 @@ export interface AdminDeps {
   };
   /** The price table and its overrides (SPEC §11): records, usage rows and `/prices`. */
   prices: PriceSettings;
+  /** A token's spend this local day and month (SPEC §11). */
+  spend(tokenId: string): Spend;
 }
 
 /** Express router mounted at `/api/v1`, plus the `/metrics` handler. */
@@ -65,7 +68,8 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
 
   const api = express.Router();
   api.use(requireAdmin);
-  api.use(express.json({ limit: '1mb' }));
+  // Not strict: `PUT /tokens/{id}/budget` takes a bare `null` (clear the budget, SPEC §11).
+  api.use(express.json({ limit: '1mb', strict: false }));
 
   api.get('/status', (_req, res) => {
     res.json(deps.status());
@@ -104,14 +108,22 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
     res.json(await deps.testProvider(name));
   });
 
-  api.get('/tokens', (_req, res) => {
-    res.json({ results: deps.tokens.list() });
+  api.get('/tokens', async (_req, res) => {
+    const list = await tokenCall(() => deps.tokens.list());
+    res.json({ results: list.map((t) => ({ ...t, spend: deps.spend(t.id) })) });
+  });
+
+  api.put('/tokens/:id/budget', async (req, res) => {
+    const budget = budgetBody(req.body);
+    const info = await tokenCall(() => deps.tokens.setBudget(String(req.params['id']), budget));
+    res.json({ ...info, spend: deps.spend(info.id) });
   });
 
   api.post('/tokens', async (req, res) => {
     const name: unknown = req.body?.name;
-    if (typeof name !== 'string') throw new BadRequestError('body must be {"name": "…"}');
-    const { info, token } = await tokenCall(() => deps.tokens.create(name));
+    if (typeof name !== 'string') throw new BadRequestError('body must be {"name": "…"} (and optionally "budget": {"usd_per_day", "usd_per_month", "tokens_per_day"})');
+    const budget = budgetBody(req.body?.budget);
+    const { info, token } = await tokenCall(() => deps.tokens.create(name, budget));
     res.status(201).json({ ...info, token });
   });
 
@@ -165,12 +177,15 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
     deps.events.on('interception', onRec);
     deps.events.on('interception_start', onStart);
     deps.events.on('bridge', onBridge);
+    const onAlert = (a: BudgetAlert) => res.write(`event: budget_alert\ndata: ${JSON.stringify(a)}\n\n`);
+    deps.events.on('budget_alert', onAlert);
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
     req.on('close', () => {
       clearInterval(ping);
       deps.events.off('interception', onRec);
       deps.events.off('interception_start', onStart);
       deps.events.off('bridge', onBridge);
+      deps.events.off('budget_alert', onAlert);
     });
   });
 
@@ -255,6 +270,15 @@ async function tokenCall<T>(fn: () => T | Promise<T>): Promise<T> {
 function connectClientOf(name: string): ConnectClient {
   if (!isConnectClient(name)) throw new NotFoundError(`unknown client "${name}": claude-code or codex`);
   return name;
+}
+
+/** A budget from a request body (SPEC §11); null clears. Its complaint is the caller's 400. */
+function budgetBody(raw: unknown): Budget | null {
+  try {
+    return parseBudget(raw);
+  } catch (err) {
+    throw new BadRequestError((err as Error).message, err);
+  }
 }
 
 /** Runs a query parser; its complaint is the caller's 400. */
