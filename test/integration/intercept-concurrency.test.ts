@@ -24,7 +24,7 @@ interface Expected {
     provider_response_id: string;
     usage: { input_tokens: number; output_tokens: number; cache_read_input_tokens: number; cache_write_input_tokens: number; metadata: Record<string, unknown> } | null;
     tool_calls: Array<{ tool_call_id: string; tool: string; input: unknown }>;
-    thoughts: string[];
+    thoughts: Array<string | { content: string }>;
   }>;
 }
 
@@ -50,7 +50,7 @@ function expectedSummary(exp: Expected) {
   return {
     usage: exp.responses.flatMap((r) => (r.usage ? [[r.provider_response_id, r.usage.input_tokens, r.usage.output_tokens, r.usage.cache_read_input_tokens, r.usage.cache_write_input_tokens, r.usage.metadata]] : [])),
     tools: exp.responses.flatMap((r) => r.tool_calls.map((t) => [t.tool_call_id, t.tool, t.input])),
-    thoughts: exp.responses.flatMap((r) => r.thoughts),
+    thoughts: exp.responses.flatMap((r) => r.thoughts.map((t: string | { content: string }) => (typeof t === "string" ? t : t.content))),
   };
 }
 
