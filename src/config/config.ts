@@ -4,11 +4,11 @@
  * over defaults. A setting fixed by flag or environment is read-only in the dashboard (SPEC §3);
  * `enabled` never is: flag/env set it at start-up, the toggle changes and persists it.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LowSync, type SyncAdapter } from 'lowdb';
 import type { SecretStore } from '../app-types.js';
+import { writePrivateFile } from '../store/private-file.js';
 import type { FixedLayer, Source } from './layers.js';
 import {
   ConfigError,
@@ -202,20 +202,7 @@ function privateJsonFile(path: string): SyncAdapter<Record<string, unknown>> {
       return JSON.parse(text) as Record<string, unknown>;
     },
     write(data) {
-      const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-      const fd = openSync(tmp, 'w', 0o600);
-      try {
-        writeSync(fd, JSON.stringify(data, null, 2));
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      try {
-        renameSync(tmp, path);
-      } catch (err) {
-        rmSync(tmp, { force: true });
-        throw err;
-      }
+      writePrivateFile(path, JSON.stringify(data, null, 2));
     },
   };
 }
