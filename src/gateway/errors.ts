@@ -6,6 +6,7 @@
  * OpenAI shape (`{"error":{"message","type","code"}}`, docs/admin-api.md).
  */
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 /** Which error shape a route speaks (Bedrock-native routes answer as Bedrock does). */
 export type ErrorShape = 'anthropic' | 'openai' | 'bedrock';
@@ -192,8 +193,37 @@ export function sendError(res: ServerResponse, shape: ErrorShape, err: GatewayEr
   const headers: Record<string, string> = { 'content-type': 'application/json', ...err.headers };
   // Answered before the request's body was read to its end (401, 403, 413, 408, a refused gate…):
   // close instead of draining, so a client trickling a large body cannot hold the socket.
-  if (res.req && !res.req.complete) headers['connection'] = 'close';
+  if (res.req && !res.req.complete) {
+    headers['connection'] = 'close';
+    lingerOnClose(res);
+  }
   if (shape === 'bedrock') headers['x-amzn-errortype'] = ERROR_TYPES[err.code].bedrock;
   res.writeHead(err.status, headers);
   res.end(JSON.stringify(errorBody(shape, err)));
+}
+
+/** How long a connection answered mid-body keeps reading (and discarding) before it is closed. */
+export const LINGER_MS = 2000;
+
+/**
+ * A lingering close (as nginx and Apache do it): after an answer sent before the request's body
+ * was read, Node closes the socket at once, and a client still writing its body gets a reset
+ * (EPIPE/ECONNRESET) that can hide the answer — `fetch` with a 40 MB body reports "fetch failed"
+ * instead of the 413. So the write side is closed (the client sees the answer and the end), the
+ * rest of the body is read and thrown away, and the socket is destroyed when the client closes or
+ * after {@link LINGER_MS}, whichever is first: a trickling client still loses its socket in
+ * seconds.
+ */
+function lingerOnClose(res: ServerResponse): void {
+  const socket = res.socket;
+  if (!socket) return;
+  socket.destroySoon = function lingeringClose(this: Socket): void {
+    if (this.writable) this.end();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    timer.unref();
+    this.once('close', () => clearTimeout(timer));
+    this.once('end', () => this.destroy());
+    // Node's parser dumps the rest of the request; make sure the socket keeps flowing.
+    this.resume();
+  };
 }
