@@ -47,6 +47,8 @@ export interface ChainHead {
 
 /** A checkpoint line before it is chained. */
 export interface CheckpointLine {
+  /** ECS exports only: the same instant as `time`, so every document of an ECS file has one. */
+  '@timestamp'?: string;
   level: 'info';
   time: string;
   msg: typeof CHECKPOINT_MSG;
@@ -138,6 +140,8 @@ export class ChainedLines {
     private readonly signer?: ChainSigner,
     private readonly now: () => number = Date.now,
     private readonly every = CHECKPOINT_EVERY_LINES,
+    /** Checkpoints also carry `@timestamp` (an ECS export's lines all have one). */
+    private readonly ecs = false,
   ) {
     this.seq = head.seq;
     this.hash = head.hash;
@@ -185,9 +189,11 @@ export class ChainedLines {
   /** A signed checkpoint line over the current head, or '' without a signer or before any line. */
   checkpoint(): string {
     if (!this.signer || this.seq === 0 || this.unsigned === 0) return '';
+    const time = new Date(this.now()).toISOString();
     const cp: CheckpointLine = {
+      ...(this.ecs ? { '@timestamp': time } : {}),
       level: 'info',
-      time: new Date(this.now()).toISOString(),
+      time,
       msg: CHECKPOINT_MSG,
       record_type: CHECKPOINT_TYPE,
       seq: this.seq,

@@ -79,7 +79,7 @@ export async function exportRecords(
   // A checkpoint's time is the last exported record's end, so the same records always export to
   // the same bytes (Ed25519 signatures are deterministic too).
   let lastMs = 0;
-  const chain = new ChainedLines(undefined, opts.signer, () => lastMs);
+  const chain = new ChainedLines(undefined, opts.signer, () => lastMs, undefined, opts.format === 'ecs');
   try {
     for await (const rec of reader.iterate({ since: Number.isFinite(since) ? since : undefined, until: opts.until })) {
       // The store already filters by range; check again so a cutoff is never crossed by accident.

@@ -4,6 +4,7 @@ import OpenAI from 'openai';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { stripChain } from '../helpers/chain.js';
 import { ANTHROPIC_KEY, CLI, ISO_UTC, OPENAI_KEY, OPENAI_KEY_MASK, ROOT, Server, admin, byPrompt, byUA, expectAnthropicError, expectKeys, expectOpenAIError, expectRecordShape, findRecord, group, gw, http, isObj, listAll, rawRequest, runCli, running, serve, sleep, tmp, up, waitFor, setupAcceptance } from './harness.js';
 
 setupAcceptance();
@@ -632,8 +633,13 @@ group('§2–§7 one running gateway (serve + mock upstream + SDKs)', () => {
     const out = join(dir, 'export.jsonl');
     const e = await runCli(['export', '--out', out, '--since', '1h', '--format', 'jsonl', '--data-dir', dir]);
     expect(e.code, e.stderr).toBe(0);
-    const exported = readFileSync(out, 'utf8').split('\n').filter((l) => l !== '');
-    const live = readFileSync(logFile, 'utf8').split('\n').filter((l) => l !== '' && JSON.parse(l).msg === 'interception log');
+    // SPEC §13: the export is a chain of its own, ending in a signed checkpoint; the live file's
+    // lines carry the log's chain. Without `chain`, the export's lines are the live lines.
+    const exportedLines = readFileSync(out, 'utf8').split('\n').filter((l) => l !== '');
+    expect(JSON.parse(exportedLines.at(-1)!)).toMatchObject({ record_type: 'chain_checkpoint' });
+    expect(exportedLines.map((l) => JSON.parse(l).chain.seq)).toEqual(exportedLines.map((_, i) => i + 1));
+    const exported = exportedLines.slice(0, -1).map(stripChain);
+    const live = readFileSync(logFile, 'utf8').split('\n').filter((l) => l !== '' && JSON.parse(l).msg === 'interception log').map(stripChain);
     const ids = new Set(all.map((r: any) => r.id));
     const liveMine = live.filter((l) => ids.has(JSON.parse(l).interception_id));
     expect(exported.length).toBe(liveMine.length);
@@ -642,7 +648,7 @@ group('§2–§7 one running gateway (serve + mock upstream + SDKs)', () => {
 
     const api = await admin(s, '/api/v1/export?format=jsonl&since=1h');
     expect(api.status).toBe(200);
-    expect(api.text.split('\n').filter((l) => l !== '').sort()).toEqual([...exported].sort());
+    expect(api.text.split('\n').filter((l) => l !== '').slice(0, -1).map(stripChain).sort()).toEqual([...exported].sort());
 
     // --since in the future or --until in the past → nothing
     const none = join(dir, 'none.jsonl');
@@ -657,11 +663,11 @@ group('§2–§7 one running gateway (serve + mock upstream + SDKs)', () => {
     const ecs = await runCli(['export', '--out', ecsFile, '--since', '1h', '--format', 'ecs', '--data-dir', dir]);
     expect(ecs.code, ecs.stderr).toBe(0);
     const ecsLines = readFileSync(ecsFile, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
-    expect(ecsLines.length).toBe(exported.length);
+    expect(ecsLines.length).toBe(exported.length + 1);
     const has = (o: any, prefix: string) => Object.keys(o).some((k) => k === prefix || k.startsWith(prefix + '.'));
     for (const o of ecsLines) {
       expect(o['@timestamp']).toMatch(ISO_UTC);
-      expect(has(o, 'event'), JSON.stringify(o)).toBe(true);
+      if (o.record_type !== 'chain_checkpoint') expect(has(o, 'event'), JSON.stringify(o)).toBe(true);
     }
     expect(ecsLines.some((o) => has(o, 'user'))).toBe(true);
     expect(ecsLines.some((o) => has(o, 'gen_ai'))).toBe(true);

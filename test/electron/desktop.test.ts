@@ -140,7 +140,10 @@ describe('desktop shell', () => {
     expect(platform.saveDialogs[0]?.defaultPath).toMatch(/downloads[/\\]aibridge-last-24h-\d{4}-\d\d-\d\d\.jsonl$/);
     const lines = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l['record_type'])).toContain('interception_start');
-    expect(lines.at(-1)?.['record_type']).toBe('interception_end');
+    // SPEC §13: the export ends with a checkpoint signed by the install's (OS-encrypted) key.
+    expect(lines.at(-2)?.['record_type']).toBe('interception_end');
+    expect(lines.at(-1)).toMatchObject({ record_type: 'chain_checkpoint', seq: lines.length - 1 });
+    expect(lines.at(-1)?.['signature']).toEqual(expect.any(String));
 
     const ecs = join(platform.app.getPath('home'), 'all.ecs.jsonl');
     platform.saveDialogAnswers.push(ecs);
@@ -329,9 +332,11 @@ describe('keys through safeStorage', () => {
   it('a key saved in the dashboard is encrypted by the OS and never on disk in clear', async () => {
     const { platform, desktop } = await launch();
     const key = 'sk-proj-typed-in-the-ui-0123456789abcdef';
+    // The install's chain signing key (SPEC §13) was encrypted at launch already.
+    const before = platform.safeStorage.encryptCalls;
     const res = await api(desktop, '/api/v1/settings', { method: 'PATCH', body: JSON.stringify({ openai_key: key }) });
     expect(res.status).toBe(200);
-    expect(platform.safeStorage.encryptCalls).toBe(1);
+    expect(platform.safeStorage.encryptCalls).toBe(before + 1);
     const shown = JSON.stringify(await (await api(desktop, '/api/v1/settings')).json());
     expect(shown).not.toContain(key);
     for (const file of filesUnder(platform.app.getPath('userData'))) {

@@ -26,15 +26,22 @@ it('one valid event per interception, over the API and from the CLI', async () =
   expect(res.status).toBe(200);
   expect(res.headers.get('content-disposition')).toMatch(/\.ocsf\.jsonl"$/);
   const apiText = await res.text();
-  const events = apiText.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+  const lines = apiText.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+  // SPEC §13: the export ends with a signed chain checkpoint, which is not an OCSF event.
+  expect(lines.at(-1)).toMatchObject({ record_type: 'chain_checkpoint' });
+  const events = lines.filter((l) => l['record_type'] !== 'chain_checkpoint');
   expect(events.map((e) => e['metadata'].uid)).toEqual(recs.map((r) => r.id));
-  for (const e of events) assertOcsfEvent(e);
+  for (const { chain, ...event } of events) {
+    // `chain` (SPEC §13) is outside OCSF: an OCSF-strict ingest drops it (docs/ocsf.md).
+    expect(chain).toMatchObject({ seq: expect.any(Number), hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    assertOcsfEvent(event);
+  }
   expect(events[0]!['unmapped'].aibridge.tool_calls.map((t: { tool: string }) => t.tool)).toEqual(recs[0]!.tool_usages.map((t) => t.tool));
   expect(events[1]).toMatchObject({ status_id: 2, status: 'Failure', api: { response: { code: 429, error: '429' } } });
   for (const secret of [ANTHROPIC_KEY, OPENAI_KEY, h.token]) expect(apiText).not.toContain(secret);
 
   const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'export', '--data-dir', h.dataDir, '--format', 'ocsf', '--since', '1h', '--out', '-'], { env: { ...process.env, AIBRIDGE_ADMIN_TOKEN: '' } });
-  expect(stderr).toContain('exported 2 lines');
+  expect(stderr).toContain('exported 3 lines');
   expect(stdout).toBe(apiText);
 });
 

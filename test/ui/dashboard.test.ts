@@ -259,7 +259,8 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     const row = page.locator('li[data-client="codex"]');
     const file = join(h.dataDir, 'home', '.codex', 'config.toml');
     await row.getByRole('button', { name: 'Connect Codex' }).click();
-    await expect.poll(() => row.textContent()).toContain('connected');
+    // "not connected" contains "connected": wait for the row to say connected and not "not".
+    await expect.poll(async () => ((await row.textContent()) ?? '').replace('not connected', '')).toContain('connected');
     expect(readFileSync(file, 'utf8')).toContain(`base_url = "${h.app.url}/openai/v1"`);
     expect(await row.textContent()).not.toMatch(/abr_/);
     await row.getByRole('button', { name: 'Undo' }).click();
@@ -348,8 +349,10 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     expect(ocsf.suggestedFilename()).toMatch(/\.ocsf\.jsonl$/);
     await ocsf.saveAs(join(tmp, 'ocsf.jsonl'));
     const events = readFileSync(join(tmp, 'ocsf.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(events.length).toBeGreaterThan(0);
-    expect(events.every((e) => e['class_uid'] === 6003)).toBe(true);
+    expect(events.length).toBeGreaterThan(1);
+    // SPEC §13: every export ends with a signed chain checkpoint; the rest are OCSF events.
+    expect(events.at(-1)).toMatchObject({ record_type: 'chain_checkpoint' });
+    expect(events.slice(0, -1).every((e) => e['class_uid'] === 6003)).toBe(true);
   });
 
   it('sets up OpenTelemetry export; the overview shows it healthy; the headers are never shown again', async () => {
