@@ -58,6 +58,10 @@ export interface RunningApp {
   readonly adminToken: string;
   /** `${url}/ui/#token=${adminToken}` */
   readonly loginUrl: string;
+  /** The `--log-json` destination in effect (undefined: human lines on stderr). */
+  readonly logJson: string | undefined;
+  /** Writes an ordinary log line: JSON in the `--log-json` destination, human on stderr. */
+  log(level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>): void;
   isEnabled(): boolean;
   /** Same code path as `PUT /api/v1/bridge`: takes effect at once and persists. */
   setEnabled(on: boolean): Promise<void>;

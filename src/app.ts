@@ -241,6 +241,8 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
     port: bound.port,
     adminToken,
     loginUrl: `${listenUrl}/ui/#token=${adminToken}`,
+    logJson: s0.log_json,
+    log: (level, msg, fields) => log[level](fields ?? {}, msg),
     isEnabled: () => settings().enabled,
     setEnabled,
     onChange: (listener) => live.onChange(listener),

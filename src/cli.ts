@@ -30,6 +30,7 @@ import { readFileSync } from 'node:fs';
 import { cliChainKey, PUBLIC_KEY_FILE, readPublicKeyPem } from './store/chain-key.js';
 import { ed25519Signer } from './record/chain.js';
 import { formatVerification, verifyFiles } from './gateway/log-verify.js';
+import { announceServe } from './serve-banner.js';
 
 class UsageError extends Error {}
 
@@ -70,15 +71,14 @@ const program = new Command('aibridge')
 addSettingOptions(program.command('serve').description('run the gateway and the dashboard')).action(async (_opts, cmd: Command) => {
   const argv = process.argv.slice(process.argv.indexOf('serve') + 1);
   const app = await startApp({ argv: withGlobals(argv, cmd) });
-  process.stdout.write(`listening on ${app.url}\n`);
-  process.stdout.write(`dashboard: ${app.loginUrl}\n`);
-  process.stdout.write(app.isEnabled() ? 'bridge is enabled\n' : 'bridge is disabled: enable it in the dashboard or restart with --enabled\n');
+  // Human lines on stdout, or JSON log lines when stdout is the --log-json stream (src/serve-banner.ts).
+  const say = announceServe(app, { stdout: process.stdout, stderr: process.stderr, env: process.env });
   let stopping = false;
   const stop = (sig: string) => {
     if (stopping) return;
     stopping = true;
-    // stdout, like the start-up lines: stderr may be the JSON log (`--log-json /dev/stderr`).
-    process.stdout.write(`${sig}: stopping, flushing records…\n`);
+    // Where the start-up lines went: stderr may be the JSON log (`--log-json /dev/stderr`).
+    say(`${sig}: stopping, flushing records…`);
     void app.close().then(() => process.exit(0));
   };
   process.on('SIGINT', () => stop('SIGINT'));

@@ -110,7 +110,7 @@ export const SETTINGS = {
   retention: { flag: 'retention', default: 60 * 86_400_000, ...duration },
   content_retention: { flag: 'content-retention', default: 0, ...duration },
   structured_logging: { flag: 'structured-logging', default: false, ...bool },
-  log_json: { flag: 'log-json', default: undefined, ...str('a file path or /dev/stderr') },
+  log_json: { flag: 'log-json', default: undefined, ...str('a file path, /dev/stderr, /dev/stdout or -') },
   max_body_size: {
     flag: 'max-body-size',
     default: 32 * 1024 * 1024,

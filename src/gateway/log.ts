@@ -4,7 +4,7 @@
  *
  * - Default: ordinary lines human-readable on stderr.
  * - `--log-json PATH`: every line in PATH is a JSON object (ordinary ones too); PATH rotates daily
- *   and by size (src/gateway/log-file.ts). `/dev/stderr` / `/dev/stdout` give JSON on that stream
+ *   and by size (src/gateway/log-file.ts). `/dev/stderr` / `/dev/stdout` (or `-`) give JSON on that stream
  *   instead of the human form; other `/dev/…` paths are appended to without rotation. With a file
  *   PATH, stderr keeps the human form of ordinary lines.
  * - Structured logging on: each finished record becomes its SPEC §7 lines, written in one chunk
@@ -33,7 +33,7 @@ export type { Logger } from 'pino';
 
 /** Options for {@link createLogger}. */
 export interface LoggerOptions {
-  /** `--log-json`: a file path, `/dev/stderr` or `/dev/stdout`; undefined = human stderr only. */
+  /** `--log-json`: a file path, `/dev/stderr`, `/dev/stdout` or `-` (stdout); undefined = human stderr only. */
   logJson?: string;
   /** `--structured-logging`; a function is read at every record, so a settings change applies live. */
   structured: boolean | (() => boolean);
@@ -128,7 +128,7 @@ export function humanLine(json: string): string {
 
 function jsonSink(target: string, opts: LoggerOptions): { sink: Sink; file?: RotatingFile; replacesStderr: boolean } {
   if (target === '/dev/stderr' || target === '/dev/stdout' || target === '-') {
-    const fd = target === '/dev/stdout' ? 1 : 2;
+    const fd = target === '/dev/stderr' ? 2 : 1; // `-` is stdout, as for `aibridge export --out -`
     const dest = pino.destination({ dest: fd, sync: true });
     return { sink: { write: (s) => dest.write(s) }, replacesStderr: fd === 2 };
   }
