@@ -6,6 +6,7 @@ import { useRoute, type Route } from './lib/router';
 import { useStore } from './lib/store';
 import { Icon, type IconName } from './components/icons';
 import { Loading } from './components/ui';
+import { BudgetBanner } from './components/budget-banner';
 import { LoginPage } from './pages/login';
 import { OverviewPage } from './pages/overview';
 import { ProvidersPage } from './pages/providers';
@@ -13,6 +14,7 @@ import { TokensPage } from './pages/tokens';
 import { InterceptionsPage } from './pages/interceptions';
 import { InterceptionDetailPage } from './pages/interception-detail';
 import { SettingsPage } from './pages/settings';
+import { PricesPage } from './pages/prices';
 
 interface NavItem { path: string; label: string; icon: IconName }
 
@@ -22,6 +24,7 @@ const NAV: NavItem[] = [
   { path: 'tokens', label: 'Bridge tokens', icon: 'tokens' },
   { path: 'interceptions', label: 'Interceptions', icon: 'interceptions' },
   { path: 'usage', label: 'Usage', icon: 'usage' },
+  { path: 'prices', label: 'Prices', icon: 'prices' },
   { path: 'settings', label: 'Retention & logs', icon: 'settings' },
 ];
 
@@ -56,6 +59,8 @@ function View({ route }: { route: Route }) {
       return <LazyUsage />;
     case 'settings':
       return <SettingsPage />;
+    case 'prices':
+      return <PricesPage />;
     default:
       return (
         <div class="empty">
@@ -141,6 +146,7 @@ function Shell() {
       </div>
       </aside>
       <main id="main" ref={mainRef} tabIndex={-1}>
+        <BudgetBanner />
         <View route={route} />
       </main>
     </div>

@@ -19,6 +19,11 @@ export async function takeScreenshots(): Promise<string[]> {
     // Keys saved as from the dashboard (editable, masked); the base URLs come from the environment (read-only).
     await adminFetch(h.app, '/settings', { method: 'PATCH', body: { anthropic_key: 'sk-ant-api03-screenshot-0000000000wxyz', openai_key: 'sk-proj-screenshot-00000000000000abcd' } });
     await seed(h.app, clock);
+    // A budget on one token and a price for a self-hosted model, so the tokens and prices pages show them.
+    const list = await adminFetch<{ results: { id: string; name: string }[] }>(h.app, '/tokens');
+    const alice = list.results.find((t) => t.name === 'alice');
+    if (alice) await adminFetch(h.app, `/tokens/${alice.id}/budget`, { method: 'PUT', body: { usd_per_day: 5, usd_per_month: 100, tokens_per_day: null } });
+    await adminFetch(h.app, '/prices', { method: 'PUT', body: { overrides: { 'my-local-llama': { input: 0.2, output: 0.6 } } } });
     const page = b.page;
     mkdirSync(OUT, { recursive: true });
     const shot = async (name: string, hash: string, ready: string, opts: { full?: boolean; prepare?: () => Promise<void> } = {}) => {
@@ -52,6 +57,7 @@ export async function takeScreenshots(): Promise<string[]> {
     const first = await page.getAttribute('table.interceptions tbody tr:nth-child(2)', 'data-id');
     await shot('interception-detail', `#/interceptions/${first}`, '#prompts');
     await shot('usage', '#/usage', '.chart canvas');
+    await shot('prices', '#/prices', '#price-models table');
     await shot('retention-logs', '#/settings', '#retention');
 
     await page.emulateMedia({ colorScheme: 'dark' });

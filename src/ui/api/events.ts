@@ -1,7 +1,7 @@
 import { createParser } from 'eventsource-parser';
 import { createStore } from '../lib/store';
 import { apiFetch } from './client';
-import type { Interception } from './types';
+import type { BudgetAlert, Interception } from './types';
 
 /**
  * The live feed: `GET /api/v1/events` read with fetch (EventSource cannot send the Authorization
@@ -24,6 +24,19 @@ const MAX_RUNNING = 600;
 const clearRunning = () => {
   if (runningCalls.get().length) runningCalls.set([]);
 };
+
+/**
+ * Budget alerts of the current periods (SPEC §11): seeded from `/status` `budget_alerts`, then
+ * each `event: budget_alert` added as it fires. Shown as the banner above every page.
+ */
+export const budgetAlerts = createStore<readonly BudgetAlert[]>([]);
+const alertKey = (a: BudgetAlert) => `${a.initiator_id}|${a.budget}|${a.threshold}|${a.at}`;
+/** Adds alerts not seen yet (the same alert may come from the status and from the feed). */
+export function addBudgetAlerts(list: readonly BudgetAlert[]): void {
+  const seen = new Set(budgetAlerts.get().map(alertKey));
+  const fresh = list.filter((a) => !seen.has(alertKey(a)));
+  if (fresh.length) budgetAlerts.set([...budgetAlerts.get(), ...fresh]);
+}
 
 type Listener = (rec: Interception) => void;
 const interceptionListeners = new Set<Listener>();
@@ -48,6 +61,8 @@ function dispatch(event: string | undefined, data: string): void {
       const rec = JSON.parse(data) as Interception;
       const running = runningCalls.get();
       if (rec.status === 'in_flight' && !running.some((r) => r.id === rec.id)) runningCalls.set([rec, ...running].slice(0, MAX_RUNNING));
+    } else if (event === 'budget_alert') {
+      addBudgetAlerts([JSON.parse(data) as BudgetAlert]);
     } else if (event === 'bridge') {
       const body = JSON.parse(data) as { enabled?: unknown };
       if (typeof body.enabled === 'boolean') bridgeEnabled.set(body.enabled);

@@ -19,6 +19,8 @@ export interface TodayStats {
   output_tokens: number;
   cache_read_input_tokens: number;
   cache_write_input_tokens: number;
+  /** USD of today's calls at the current prices (SPEC §11). */
+  cost_usd?: number;
 }
 
 export type SecretStorage = 'file' | 'os-encrypted';
@@ -35,7 +37,12 @@ export interface Status {
   secret_storage?: SecretStorage;
   /** OpenTelemetry export health (SPEC §14). */
   telemetry?: TelemetryStatus;
+  /** Budget alerts of the current day / month (SPEC §11). */
+  budget_alerts?: BudgetAlert[];
 }
+
+export type { Budget, BudgetAlert, BudgetKind, Spend } from '../../record/budgets.js';
+import type { Budget, BudgetAlert, Spend } from '../../record/budgets.js';
 
 export type { TelemetryStatus } from '../../gateway/telemetry/index.js';
 import type { TelemetryStatus } from '../../gateway/telemetry/index.js';
@@ -91,6 +98,10 @@ export interface BridgeToken {
   last_used_at: string | null;
   revoked_at: string | null;
   prefix?: string;
+  /** Spending limits (SPEC §11), or null. */
+  budget?: Budget | null;
+  /** Spend of the current local day and month. */
+  spend?: Spend;
 }
 
 export interface CreatedToken {
@@ -100,9 +111,12 @@ export interface CreatedToken {
   token: string;
 }
 
-// The record itself is the server's type (SPEC §6), shared rather than copied.
-export type { Interception } from '../../record/types.js';
-import type { Interception } from '../../record/types.js';
+// The record itself is the server's type (SPEC §6), shared rather than copied; the admin API adds
+// its `cost` (SPEC §11) when it sends one.
+import type { Interception as StoredInterception } from '../../record/types.js';
+import type { Cost } from '../../record/cost.js';
+export type { Cost };
+export type Interception = StoredInterception & { cost?: Cost };
 
 export interface InterceptionPage {
   count: number;
@@ -118,6 +132,9 @@ export interface UsageResponse {
   group_by: UsageGroup;
   results: UsageRow[];
 }
+
+export type { PricesView, PricedModel, ShownRates } from '../../gateway/routes/prices.js';
+export type { PriceOverride, PriceOverrides } from '../../record/prices.js';
 
 export interface ApiErrorBody {
   error?: { message?: string; type?: string; code?: string };

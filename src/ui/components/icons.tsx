@@ -1,5 +1,5 @@
 /** Line icons drawn inline as SVG (no icon font, nothing to fetch; fine under the CSP). */
-export type IconName = 'overview' | 'providers' | 'tokens' | 'interceptions' | 'usage' | 'settings';
+export type IconName = 'overview' | 'providers' | 'tokens' | 'interceptions' | 'usage' | 'prices' | 'settings';
 
 const PATHS: Record<IconName, string> = {
   overview: 'M3 12h4l3-8 4 16 3-8h4',
@@ -7,6 +7,7 @@ const PATHS: Record<IconName, string> = {
   tokens: 'M4 7h16v10H4zM8 12h.01M12 12h.01M16 12h.01',
   interceptions: 'M4 6h16M4 12h16M4 18h10',
   usage: 'M5 20V10M12 20V4M19 20v-7',
+  prices: 'M16 7.5c-.8-1.2-2.3-2-4-2-2.2 0-4 1.2-4 3s1.8 2.6 4 3 4 1.2 4 3-1.8 3-4 3c-1.7 0-3.2-.8-4-2M12 3v18',
   settings: 'M4 7c0-1.7 3.6-3 8-3s8 1.3 8 3-3.6 3-8 3-8-1.3-8-3zm0 0v10c0 1.7 3.6 3 8 3s8-1.3 8-3V7M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3',
 };
 

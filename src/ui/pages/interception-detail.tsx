@@ -3,6 +3,7 @@ import { api } from '../api/client';
 import type { Interception, Metadata } from '../api/types';
 import { CopyButton } from '../components/copy-button';
 import { Card, EmptyState, ErrorNotice, Loading, PageHeader, StatusBadge } from '../components/ui';
+import { costText } from '../lib/cost';
 import { duration, fullTime, int, prettyJson } from '../lib/format';
 import { useAsync } from '../lib/use-async';
 import { PROVIDER_LABEL } from './overview';
@@ -25,6 +26,21 @@ function Json({ value, label }: { value: unknown; label: string }) {
       <pre tabIndex={0} aria-label={label} class="json"><code>{text}</code></pre>
       <CopyButton text={text} label={`Copy ${label}`} />
     </div>
+  );
+}
+
+/** The call's price, and where it comes from (SPEC §11): "no price" names the model to price. */
+function CostFact({ rec }: { rec: Interception }) {
+  const c = rec.cost;
+  if (!c) return <span id="call-cost" class="muted">{costText(c)}</span>;
+  return (
+    <span id="call-cost">
+      {c.usd === null ? <strong>{costText(c)}</strong> : costText(c)}
+      <span class="muted">
+        {c.usd === null ? <> — no price known for <code>{c.priced_model}</code>; add one on </> : <> — {c.source === 'override' ? 'your override' : 'catalog price'} for <code>{c.priced_model}</code>; see </>}
+        <a href="#/prices">Prices</a>
+      </span>
+    </span>
   );
 }
 
@@ -60,6 +76,7 @@ function Detail({ rec }: { rec: Interception }) {
               ['Output tokens', int(t.output)],
               ['Cache tokens', int(t.cache)],
               ['Reasoning tokens', reasoning ? int(reasoning) : null],
+              ['Cost', <CostFact rec={rec} />],
               ['Tool calls', int(rec.tool_usages.length)],
             ]}
           />

@@ -7,6 +7,7 @@ import { compact, duration, elapsed, fullTime, int, preview, shortTime } from '.
 import { href, navigate, type Route } from '../lib/router';
 import { useStore } from '../lib/store';
 import { useAsync } from '../lib/use-async';
+import { costText } from '../lib/cost';
 import { apiQuery, FILTER_KEYS, filtersFrom, hasFilters, matches, type Filters } from '../lib/filters';
 import { FilterBar } from './interception-filters';
 
@@ -52,6 +53,9 @@ function Row({ rec, fresh, onKey }: { rec: Interception; fresh: boolean; onKey: 
       <td class="num nowrap" title={`${int(t.input)} in, ${int(t.output)} out, ${int(t.cache)} cache`}>
         {compact(t.input)} <span class="muted">/</span> {compact(t.output)} <span class="muted">/</span> {compact(t.cache)}
       </td>
+      <td class="num nowrap cost-cell" title={rec.cost ? `priced as ${rec.cost.priced_model} (${rec.cost.source})` : undefined}>
+        {rec.cost?.usd == null ? <span class="muted">{costText(rec.cost)}</span> : costText(rec.cost)}
+      </td>
       <td class="num">{rec.tool_usages.length || <span class="muted">0</span>}</td>
       <td><StatusBadge status={rec.status} /></td>
       <td class="num nowrap">{duration(rec.started_at, rec.ended_at)}</td>
@@ -78,6 +82,7 @@ function RunningRow({ rec, now, onKey }: { rec: Interception; now: number; onKey
       <td><span class="cell-main">{rec.initiator.name}</span><span class="cell-sub">{rec.client}</span></td>
       <td><span class="cell-main model">{rec.model || '—'}</span><span class="cell-sub provider-tag">{rec.provider}</span></td>
       <td class="prompt-cell" title={preview(prompt, 400)}>{prompt ? preview(prompt, 90) : <span class="muted">Waiting for the answer…</span>}</td>
+      <td class="num muted">—</td>
       <td class="num muted">—</td>
       <td class="num muted">—</td>
       <td><span class="badge badge-in_flight badge-running">Running</span></td>
@@ -224,13 +229,13 @@ export function InterceptionsPage({ route }: { route: Route }) {
           <table class="table interceptions" aria-describedby="page-title">
             <colgroup>
               <col class="c-time" /><col class="c-who" /><col class="c-model" /><col class="c-prompt" />
-              <col class="c-tokens" /><col class="c-tools" /><col class="c-status" /><col class="c-dur" />
+              <col class="c-tokens" /><col class="c-cost" /><col class="c-tools" /><col class="c-status" /><col class="c-dur" />
             </colgroup>
             <thead>
               <tr>
                 <th scope="col">Time</th><th scope="col">Initiator / client</th><th scope="col">Model / provider</th>
                 <th scope="col">Prompt</th><th scope="col" class="num" title="input / output / cache tokens">Tokens <span class="th-sub">in / out / cache</span></th>
-                <th scope="col" class="num">Tools</th><th scope="col">Status</th><th scope="col" class="num">Duration</th>
+                <th scope="col" class="num" title="USD at the current prices">Cost</th><th scope="col" class="num">Tools</th><th scope="col">Status</th><th scope="col" class="num">Duration</th>
               </tr>
             </thead>
             <tbody>

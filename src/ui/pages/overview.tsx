@@ -5,6 +5,7 @@ import type { ConnectStatus, Status } from '../api/types';
 import { CopyButton } from '../components/copy-button';
 import { ProviderTest } from '../components/provider-test';
 import { Card, ErrorNotice, Loading, Notice, PageHeader, Pill, Switch } from '../components/ui';
+import { costText, usd } from '../lib/cost';
 import { compact, int } from '../lib/format';
 import { useStore } from '../lib/store';
 import { useAsync } from '../lib/use-async';
@@ -118,6 +119,10 @@ function TodayCard({ status }: { status: Status }) {
             <dd title={int(value)}>{compact(value)}</dd>
           </div>
         ))}
+        <div class="stat" key="cost">
+          <dt>Cost</dt>
+          <dd id="today-cost" title="USD of today's calls at the current prices; calls to models with no price are not counted">{t?.cost_usd === undefined ? costText(null) : usd(t.cost_usd)}</dd>
+        </div>
       </dl>
       {status.in_flight ? <p class="muted">{status.in_flight} call{status.in_flight === 1 ? '' : 's'} in flight right now.</p> : null}
     </Card>

@@ -1,6 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api, errorText } from '../api/client';
-import type { BridgeToken, CreatedToken, Status } from '../api/types';
+import type { BridgeToken, Budget, CreatedToken, Status } from '../api/types';
+import { budgetFromFields, fieldsFromBudget } from '../lib/cost';
+import { BudgetCell, BudgetDialog, BudgetFields } from './token-budget';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { CopyButton } from '../components/copy-button';
 import { Card, EmptyState, ErrorNotice, Loading, PageHeader, Pill } from '../components/ui';
@@ -38,6 +40,8 @@ export function TokensPage() {
   const [error, setError] = useState<string | null>(null);
   const [created, setCreated] = useState<CreatedToken | null>(null);
   const [revoking, setRevoking] = useState<BridgeToken | null>(null);
+  const [budgetFields, setBudgetFields] = useState(fieldsFromBudget(null));
+  const [editing, setEditing] = useState<BridgeToken | null>(null);
 
   const create = async (e: Event) => {
     e.preventDefault();
@@ -46,11 +50,19 @@ export function TokensPage() {
       setError('Give the token a name — who or what will use it, e.g. “alice-laptop” or “ci”. It shows as the initiator of each call.');
       return;
     }
+    let budget: Budget | null;
+    try {
+      budget = budgetFromFields(budgetFields);
+    } catch (err) {
+      setError(errorText(err));
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
-      setCreated(await api.post<CreatedToken>('/tokens', { name: n }));
+      setCreated(await api.post<CreatedToken>('/tokens', budget ? { name: n, budget } : { name: n }));
       setName('');
+      setBudgetFields(fieldsFromBudget(null));
       list.reload();
     } catch (err) {
       setError(`The token was not created: ${errorText(err)}`);
@@ -70,6 +82,18 @@ export function TokensPage() {
     }
   };
 
+  /** `PUT /tokens/{id}/budget` (null clears); the error text for the dialog, or null when saved. */
+  const saveBudget = async (t: BridgeToken, budget: Budget | null): Promise<string | null> => {
+    try {
+      await api.put(`/tokens/${encodeURIComponent(t.id)}/budget`, budget);
+      setEditing(null);
+      list.reload();
+      return null;
+    } catch (err) {
+      return `The budget was not saved: ${errorText(err)}`;
+    }
+  };
+
   const tokens = list.data?.results ?? [];
   const sorted = [...tokens].sort((a, b) => Number(Boolean(a.revoked_at)) - Number(Boolean(b.revoked_at)) || b.created_at.localeCompare(a.created_at));
   return (
@@ -83,6 +107,11 @@ export function TokensPage() {
             <input type="text" name="token-name" value={name} maxLength={100} placeholder="e.g. alice-laptop" autocomplete="off" onInput={(e) => setName(e.currentTarget.value)} />
           </label>
           <button type="submit" class="btn btn-primary" disabled={busy}>{busy ? 'Creating…' : 'Create token'}</button>
+          <details class="create-budget">
+            <summary>Budget (optional)</summary>
+            <BudgetFields fields={budgetFields} onChange={setBudgetFields} idPrefix="budget-new" />
+            <p class="hint">Calls are refused with 429 once the token reaches a limit, until the local day or month ends. Empty = no limit.</p>
+          </details>
         </form>
         <ErrorNotice error={error} />
       </Card>
@@ -96,7 +125,7 @@ export function TokensPage() {
           <div class="table-wrap">
             <table class="table">
               <thead>
-                <tr><th scope="col">Name</th><th scope="col">Token</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Status</th><th scope="col"><span class="sr-only">Actions</span></th></tr>
+                <tr><th scope="col">Name</th><th scope="col">Token</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Budget and spend</th><th scope="col">Status</th><th scope="col"><span class="sr-only">Actions</span></th></tr>
               </thead>
               <tbody>
                 {sorted.map((t) => (
@@ -105,8 +134,10 @@ export function TokensPage() {
                     <td><code>{t.prefix ? `${t.prefix}…` : '—'}</code></td>
                     <td title={fullTime(t.created_at)}>{shortTime(t.created_at)}</td>
                     <td title={t.last_used_at ? fullTime(t.last_used_at) : undefined}>{t.last_used_at ? relative(t.last_used_at) : <span class="muted">never</span>}</td>
+                    <td class="budget-cell">{t.revoked_at ? <span class="muted">—</span> : <BudgetCell token={t} />}</td>
                     <td>{t.revoked_at ? <span title={fullTime(t.revoked_at)}><Pill tone="bad">Revoked {relative(t.revoked_at)}</Pill></span> : <Pill tone="ok">Active</Pill>}</td>
                     <td class="actions">
+                      {!t.revoked_at && <button type="button" class="btn btn-small" onClick={() => setEditing(t)} aria-label={`Budget of ${t.name}`}>Budget</button>}
                       {!t.revoked_at && <button type="button" class="btn btn-small btn-danger-ghost" onClick={() => setRevoking(t)} aria-label={`Revoke ${t.name}`}>Revoke</button>}
                     </td>
                   </tr>
@@ -116,6 +147,7 @@ export function TokensPage() {
           </div>
         )}
       </Card>
+      <BudgetDialog token={editing} onSave={saveBudget} onClose={() => setEditing(null)} />
       <ConfirmDialog
         open={revoking !== null}
         title={`Revoke “${revoking?.name ?? ''}”?`}

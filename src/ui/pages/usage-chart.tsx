@@ -3,6 +3,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import type { UsageRow } from '../api/types';
 import type { DayPoint } from '../lib/usage-days';
 import { compact, dayLabel, int } from '../lib/format';
+import { usd } from '../lib/cost';
 
 /** Stack order, bottom to top; colours come from CSS variables so both themes fit. */
 const LAYERS: { key: keyof UsageRow; label: string; color: string }[] = [
@@ -12,20 +13,25 @@ const LAYERS: { key: keyof UsageRow; label: string; color: string }[] = [
   { key: 'output_tokens', label: 'Output', color: '--chart-4' },
 ];
 
+/** The cost chart: one layer, USD per day at the current prices (SPEC §11). */
+const COST_LAYERS: typeof LAYERS = [{ key: 'cost_usd', label: 'Cost (USD)', color: '--chart-1' }];
 
 const css = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
 
 /**
- * Tokens per day as stacked bars. uPlot has no stacking of its own: each series is drawn as the
+ * Tokens per day as stacked bars (or, with `cost`, USD per day as plain bars). uPlot has no stacking of its own: each series is drawn as the
  * running sum up to its layer, tallest first, so the shorter ones paint over it; the legend
  * shows each layer's own value.
  */
-function build(el: HTMLElement, days: DayPoint[], width: number): uPlot {
+function build(el: HTMLElement, days: DayPoint[], width: number, cost = false): uPlot {
+  const layers = cost ? COST_LAYERS : LAYERS;
+  const fmtAxis = cost ? (n: number) => usd(n) : compact;
+  const fmtValue = cost ? (n: number) => usd(n) : int;
   const xs = days.map((d) => d.t / 1000);
-  const raw = LAYERS.map((l) => days.map((d) => Number(d.row[l.key] ?? 0)));
+  const raw = layers.map((l) => days.map((d) => Number(d.row[l.key] ?? 0)));
   const cumulative: number[][] = [];
   raw.forEach((vals, i) => cumulative.push(vals.map((v, j) => v + (i > 0 ? (cumulative[i - 1]?.[j] ?? 0) : 0))));
-  const order = LAYERS.map((_, i) => LAYERS.length - 1 - i);
+  const order = layers.map((_, i) => layers.length - 1 - i);
   const bars = uPlot.paths.bars?.({ size: [0.7, 48], radius: 0 });
   const axisColor = css('--text-muted');
   const gridColor = css('--border');
@@ -35,15 +41,15 @@ function build(el: HTMLElement, days: DayPoint[], width: number): uPlot {
     height: 280,
     cursor: { points: { show: false }, drag: { x: false, y: false } },
     legend: { live: true },
-    scales: { x: { time: true, range: (_u, min, max) => [min - 43200, max + 43200] }, y: { range: (_u, _min, max) => [0, Math.max(10, max * 1.08)] } },
+    scales: { x: { time: true, range: (_u, min, max) => [min - 43200, max + 43200] }, y: { range: (_u, _min, max) => [0, Math.max(cost ? 0.01 : 10, max * 1.08)] } },
     axes: [
       { stroke: axisColor, grid: { show: false }, ticks: { stroke: gridColor }, values: (_u, splits) => splits.map((s) => dayLabel(s * 1000)), space: 60 },
-      { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { show: false }, values: (_u, splits) => splits.map((s) => compact(s)), size: 56 },
+      { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { show: false }, values: (_u, splits) => splits.map((s) => fmtAxis(s)), size: cost ? 64 : 56 },
     ],
     series: [
       { label: 'Day', value: (_u, v) => (v === null ? 'whole range' : dayLabel(v * 1000)) },
       ...order.map((i) => {
-        const layer = LAYERS[i]!;
+        const layer = layers[i]!;
         const color = css(layer.color);
         return {
           label: layer.label,
@@ -53,7 +59,7 @@ function build(el: HTMLElement, days: DayPoint[], width: number): uPlot {
           paths: bars,
           points: { show: false },
           // Hovering a day shows that day's figure; otherwise the total for the range.
-          value: (_u: uPlot, _v: number | null, _si: number, idx: number | null) => int(idx === null ? (raw[i] ?? []).reduce((a, b) => a + b, 0) : (raw[i]?.[idx] ?? 0)),
+          value: (_u: uPlot, _v: number | null, _si: number, idx: number | null) => fmtValue(idx === null ? (raw[i] ?? []).reduce((a, b) => a + b, 0) : (raw[i]?.[idx] ?? 0)),
         } satisfies uPlot.Series;
       }),
     ],
@@ -62,21 +68,25 @@ function build(el: HTMLElement, days: DayPoint[], width: number): uPlot {
   return new uPlot(opts, data, el);
 }
 
-export function UsageChart({ days }: { days: DayPoint[] }) {
+export function UsageChart({ days, cost = false }: { days: DayPoint[]; cost?: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = ref.current;
     if (!el || days.length === 0) return;
-    let plot = build(el, days, el.clientWidth || 600);
+    let plot = build(el, days, el.clientWidth || 600, cost);
     const ro = new ResizeObserver(() => plot.setSize({ width: el.clientWidth || 600, height: 280 }));
     ro.observe(el);
     // Follow the OS theme switch: rebuild with the new palette.
     const mq = window.matchMedia('(prefers-color-scheme: dark)');
-    const onTheme = () => { plot.destroy(); plot = build(el, days, el.clientWidth || 600); };
+    const onTheme = () => { plot.destroy(); plot = build(el, days, el.clientWidth || 600, cost); };
     mq.addEventListener('change', onTheme);
     return () => { ro.disconnect(); mq.removeEventListener('change', onTheme); plot.destroy(); };
-  }, [days]);
+  }, [days, cost]);
 
+  if (cost) {
+    const usdTotal = days.reduce((n, d) => n + (d.row.cost_usd ?? 0), 0);
+    return <div ref={ref} class="chart" role="img" aria-label={`Cost per day in USD at the current prices: ${usd(usdTotal)} over ${days.length} days. The same numbers are in the table below.`} />;
+  }
   const total = days.reduce((n, d) => n + LAYERS.reduce((m, l) => m + Number(d.row[l.key] ?? 0), 0), 0);
   return <div ref={ref} class="chart" role="img" aria-label={`Tokens per day, stacked by input, cache read, cache write and output: ${int(total)} tokens over ${days.length} days. The same numbers are in the table below.`} />;
 }
