@@ -133,7 +133,7 @@ export interface UsageResponse {
   results: UsageRow[];
 }
 
-export type { PricesView, PricedModel, ShownRates } from '../../gateway/routes/prices.js';
+export type { PricesView, ShownRates } from '../../gateway/routes/prices.js';
 export type { PriceOverride, PriceOverrides } from '../../record/prices.js';
 
 export interface ApiErrorBody {
