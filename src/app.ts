@@ -37,6 +37,7 @@ import { createProviders, validateProviderSettings } from './gateway/providers/i
 import { createGateway } from './gateway/server.js';
 import { createBodyBudget } from './gateway/http/body-budget.js';
 import { createOverloadGuard } from './gateway/overload/index.js';
+import { createSecretGuard } from './gateway/secret-guard.js';
 import { statusOf } from './gateway/status.js';
 import { createTelemetry } from './gateway/telemetry/index.js';
 
@@ -200,6 +201,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       // After the bridge token, before the body; a budget gate goes before the concurrency slot.
       gates: [budgets.gate, overload.gate],
       overload,
+      secrets: createSecretGuard({ enabled: () => settings().block_secrets, firstSecret: redactor.firstSecret, onRejected: (reason) => metrics.rejected(reason) }),
       pipeline: { sink: records, now, warn: (obj, msg) => log.warn(obj, msg), stopping: () => stopping, maxStoredField: () => settings().max_stored_field },
       // Request bodies held at once, across calls (max_body_memory); more wait for room.
       bodyBudget: createBodyBudget(() => settings().max_body_memory),

@@ -149,6 +149,7 @@ export const SETTINGS = {
   circuit_failure_threshold: { flag: 'circuit-failure-threshold', default: 5, ...int(0, 10_000) },
   circuit_open_duration: { flag: 'circuit-open-duration', default: 30_000, ...positiveDuration },
   redact_secrets: { flag: 'redact-secrets', default: true, ...bool },
+  block_secrets: { flag: 'block-secrets', default: false, ...bool },
   allowed_hosts: {
     flag: 'allowed-hosts',
     default: [] as string[],

@@ -44,6 +44,7 @@ const ERROR_TYPES = {
   upstream_timeout: { anthropic: 'timeout_error', openai: 'timeout', bedrock: 'ModelTimeoutException' },
   storage_unavailable: { anthropic: 'api_error', openai: 'service_unavailable', bedrock: 'ServiceUnavailableException' },
   internal_error: { anthropic: 'api_error', openai: 'api_error', bedrock: 'InternalServerException' },
+  secret_in_prompt: { anthropic: 'invalid_request_error', openai: 'invalid_request_error', bedrock: 'ValidationException' },
   /** Recorded (`cancelled`), never sent: nobody is left to read it. */
   client_aborted: { anthropic: 'invalid_request_error', openai: 'invalid_request_error', bedrock: 'ValidationException' },
 } as const satisfies Record<string, Types>;
@@ -147,6 +148,17 @@ export class TooManyRequestsError extends GatewayError {
     super(429, 'too_many_concurrent_requests', `More than ${limit} requests in flight (--max-concurrency); retry shortly.`, {
       headers: { 'retry-after': '1' },
     });
+  }
+}
+
+/** `block_secrets` (SPEC §12): the prompt holds a secret; names the rule, never the secret. */
+export class SecretInPromptError extends GatewayError {
+  constructor(rule: string) {
+    super(
+      400,
+      'secret_in_prompt',
+      `The prompt holds a secret (rule ${rule}), so the call was not sent upstream (block_secrets is on). Remove the secret from the prompt and try again.`,
+    );
   }
 }
 

@@ -20,6 +20,7 @@ import { PREFIXES, matchRoute, type RouteMatch } from './provider-table.js';
 import type { ProviderAdapters } from '../providers/index.js';
 import type { UpstreamPool } from '../upstream/http.js';
 import { passthrough } from './passthrough.js';
+import type { SecretGuard } from '../secret-guard.js';
 
 export interface ProviderRouteDeps {
   settings: () => Settings;
@@ -35,6 +36,8 @@ export interface ProviderRouteDeps {
   overload?: Pick<OverloadGuard, 'guard'>;
   /** The bound on request-body bytes held across calls (`max_body_memory`); none = unbounded. */
   bodyBudget?: BodyBudget;
+  /** `block_secrets` in front of the breakers (src/gateway/secret-guard.ts): a refusal never counts as an upstream failure. */
+  secrets?: SecretGuard;
 }
 
 /** Returns a handler for one prefix, or undefined when the URL is not under a provider prefix. */
@@ -100,7 +103,8 @@ async function intercept(
         : route.kind.api === 'openai-responses'
           ? deps.adapters.openaiResponses
           : deps.adapters.bedrockNative;
-  const adapter = deps.overload ? deps.overload.guard(chosen) : chosen;
+  const breaker = deps.overload ? deps.overload.guard(chosen) : chosen;
+  const adapter = deps.secrets ? deps.secrets.guard(breaker) : breaker;
   if (refused) {
     // Shed before the body is read: the record has no model or prompt, only who and when.
     await runInterception(deps.pipeline, { req, res, adapter, initiator, path: route.path, search, rawBody: Buffer.alloc(0), json: undefined, bodyError: refused });
