@@ -199,6 +199,8 @@ program
   .option('--initiator <name>')
   .option('--client <c>')
   .option('--status <s>')
+  .option('--search <text>', 'only records holding every word of TEXT in prompts, tools, thoughts or errors')
+  .option('--session <id>', 'only the calls of this client session')
   .option('--started-after <time>', 'RFC 3339')
   .option('--started-before <time>', 'RFC 3339')
   .option('--limit <n>', '1–1000', '100')
@@ -215,6 +217,8 @@ program
           initiator: o['initiator'],
           client: o['client'],
           status: o['status'],
+          q: o['search'],
+          session: o['session'],
           started_after: o['startedAfter'],
           started_before: o['startedBefore'],
           limit: o['limit'],

@@ -5,6 +5,7 @@
  */
 import { parseDuration } from '../config/duration.js';
 import type { ListQuery } from './interceptions/types.js';
+import { queryWords } from '../record/search-text.js';
 
 /** A query parameter that cannot be used, with a message naming it and its value. */
 export class QueryError extends Error {
@@ -66,12 +67,42 @@ export function listQuery(q: Record<string, unknown>, cutoff: number | undefined
     initiator: str(q['initiator']),
     client: str(q['client']),
     status: str(q['status']),
+    session: str(q['session']),
+    q: searchText(q['q']),
     startedAfter: cutoff === undefined ? after : Math.max(after ?? cutoff, cutoff),
     startedBefore: rfc3339('started_before', q['started_before']),
     includeInFlight: q['include_in_flight'] === 'true' || q['include_in_flight'] === '1',
     limit,
     afterId: str(q['after_id']),
   };
+}
+
+/** Most words a search may have (each narrows; more is a pasted document, not a search). */
+export const MAX_SEARCH_WORDS = 32;
+
+/** `q` (SPEC §15): text whose words must all appear; at most {@link MAX_SEARCH_WORDS} words. */
+function searchText(v: unknown, name = 'q'): string | undefined {
+  if (Array.isArray(v)) throw new QueryError(`${name} must be given once`);
+  const s = str(v);
+  if (s === undefined) return undefined;
+  const n = queryWords(s).length;
+  if (n > MAX_SEARCH_WORDS) throw new QueryError(`${name} has ${n} words; a search takes at most ${MAX_SEARCH_WORDS}`);
+  return s;
+}
+
+/**
+ * `GET /api/v1/sessions` (SPEC §15): `since` / `until` as {@link timeRange} (no default: all
+ * time) and `limit` (1–1000, default 100); `cutoff` hides expired records.
+ */
+export function sessionsQuery(q: Record<string, unknown>, now: number, cutoff: number | undefined): { since?: number; until?: number; limit: number } {
+  const { since, until } = timeRange(q, now);
+  let limit = 100;
+  if (q['limit'] !== undefined) {
+    const n = Number(q['limit']);
+    if (!Number.isInteger(n) || n < 1 || n > 1000) throw new QueryError(`limit must be a whole number from 1 to 1000, not "${String(q['limit'])}"`);
+    limit = n;
+  }
+  return { since: cutoff === undefined ? since : Math.max(since ?? cutoff, cutoff), until, limit };
 }
 
 function str(v: unknown): string | undefined {

@@ -14,11 +14,11 @@ import type { Interception } from '../../record/types.js';
 import { tokenEquals } from '../../store/admin-token.js';
 import { exportRecords } from '../../store/export.js';
 import type { ChainSigner } from '../../record/chain.js';
-import { listQuery, QueryError, timeRange } from '../../store/query.js';
+import { listQuery, QueryError, sessionsQuery, timeRange } from '../../store/query.js';
 import { AdminAuthError, BadRequestError, GatewayError, NotFoundError, asGatewayError, sendError, userError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { LiveEvents } from '../live-feed.js';
-import { MAX_TZ_MINUTES, usageReport, type UsageGroup } from './usage.js';
+import { MAX_TZ_MINUTES, sessionsReport, usageReport, type UsageGroup } from './usage.js';
 import { withCost } from '../../record/cost.js';
 import { parseBudget, type Budget, type BudgetAlert, type Spend } from '../../record/budgets.js';
 import { parsePriceOverrides } from '../../record/prices.js';
@@ -199,6 +199,11 @@ export function adminRouter(deps: AdminDeps): { api: Router; metrics: express.Re
     const cutoff = deps.visibleAfter();
     const from = cutoff === undefined ? since : Math.max(since ?? cutoff, cutoff);
     res.json({ group_by: group, results: await usageReport(deps.store, deps.prices.table, group, { since: from, until }, tz) });
+  });
+
+  api.get('/sessions', async (req, res) => {
+    const { since, until, limit } = query(() => sessionsQuery(req.query as Record<string, unknown>, deps.now(), deps.visibleAfter()));
+    res.json({ results: await sessionsReport(deps.store, deps.prices.table, { since, until }, limit) });
   });
 
   api.get('/prices', async (_req, res) => {

@@ -3,7 +3,7 @@
  * read (except once for records indexed before the sums existed), so a 30-day report over
  * hundreds of thousands of records takes milliseconds.
  */
-import type { CostTotals, InterceptionReader, UsageFields } from '../../store/interceptions/types.js';
+import type { CostTotals, InterceptionReader, SessionSums, UsageFields } from '../../store/interceptions/types.js';
 import type { UsageTotals } from '../../record/usage.js';
 import { sumsCost, type PriceLookup } from '../../record/cost.js';
 
@@ -66,4 +66,42 @@ export async function usageReport(
   const sums = await reader.usage(range, keyFn(group, tz), (e) => sumsCost(prices, e));
   const out: UsageRow[] = [...sums].map(([key, t]) => ({ key, ...t, cost_usd: t.cost_usd ?? null, unpriced_requests: t.unpriced_requests ?? 0 }));
   return group === 'day' ? out.sort((a, b) => a.key.localeCompare(b.key)) : out.sort((a, b) => b.input_tokens + b.output_tokens - (a.input_tokens + a.output_tokens));
+}
+
+/** One row of `GET /api/v1/sessions` (SPEC §15). */
+export interface SessionRow {
+  client_session_id: string;
+  client: string;
+  initiator: string;
+  first_at: string;
+  last_at: string;
+  interceptions: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number | null;
+}
+
+/**
+ * Sessions (calls grouped by `client_session_id`) with a call started in [since, until), newest
+ * first by `last_at` (the latest call's started_at), at most `limit`; priced like usage rows.
+ */
+export async function sessionsReport(
+  reader: Pick<InterceptionReader, 'sessions'>,
+  prices: PriceLookup,
+  range: { since?: number; until?: number },
+  limit: number,
+): Promise<SessionRow[]> {
+  const rows = await reader.sessions(range, (e) => sumsCost(prices, e));
+  const order = (a: SessionSums, b: SessionSums): number => b.lastMs - a.lastMs || (a.client_session_id < b.client_session_id ? 1 : -1);
+  return rows.sort(order).slice(0, limit).map((r) => ({
+    client_session_id: r.client_session_id,
+    client: r.client,
+    initiator: r.initiator,
+    first_at: new Date(r.firstMs).toISOString(),
+    last_at: new Date(r.lastMs).toISOString(),
+    interceptions: r.interceptions,
+    input_tokens: r.input_tokens,
+    output_tokens: r.output_tokens,
+    cost_usd: r.cost_usd,
+  }));
 }

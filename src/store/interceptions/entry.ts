@@ -45,6 +45,16 @@ export interface Entry {
   /** The 1-hour cache writes (SPEC §11); 0 for index lines written before they were kept. */
   tokCacheWrite1h: number;
   tokReasoning: number;
+  /** The record's `client_session_id` (SPEC §15 sessions); meaningful only when `sessionKnown`. */
+  session: string | null;
+  /** false when the index line predates sessions: the record is read once (like `tokKnown`). */
+  sessionKnown: boolean;
+  /**
+   * The full-text index's document number of this version of the record (search-index.ts), or
+   * -1 while this version is not indexed (new, changed, stripped): a search then checks the
+   * record itself, so results stay exact whatever the index has caught up with.
+   */
+  doc: number;
 }
 
 /** Sets an entry's token sums. */
@@ -121,6 +131,9 @@ export function entryFromRecord(rec: Interception, pool: StringPool): Entry {
     tokCacheWrite: t.cacheWrite,
     tokCacheWrite1h: t.cacheWrite1h,
     tokReasoning: t.reasoning,
+    session: typeof rec.client_session_id === 'string' ? pool.intern(rec.client_session_id) : null,
+    sessionKnown: true,
+    doc: -1,
   };
 }
 

@@ -48,7 +48,10 @@ export async function stripSegments(host: MaintenanceHost, before: number, batch
   );
   for (const e of targets) {
     const rec = pendingRecord(e);
-    if (rec) e.pending = JSON.stringify(stripRecord(rec));
+    if (rec) {
+      e.pending = JSON.stringify(stripRecord(rec));
+      e.doc = -1; // its words leave the full-text index (search-worker.ts compacts after this)
+    }
     if (e.seg === null) e.stripped = true;
   }
   for (const day of segmentsWith(host.index, (e) => targets.has(e))) {
@@ -147,7 +150,10 @@ async function rewriteSegment(
         if (e.deleted || e.seg !== day || rw.dropped.has(e)) continue;
         e.off = loc.off;
         e.len = loc.len;
-        if (loc.stripped) e.stripped = true;
+        if (loc.stripped) {
+          e.stripped = true;
+          e.doc = -1; // its words leave the full-text index (search-worker.ts compacts after this)
+        }
       }
       const removed = host.index.removeWhere((e) => rw.dropped.has(e));
       await host.resetSegment(day, rw.off);

@@ -109,9 +109,9 @@ export class MemoryIndex implements LoadSink {
 
   /**
    * One list page: walks newest → oldest inside the time bounds, counting every match and keeping
-   * the first `limit` after the cursor. Throws on an unknown cursor (the API answers 400).
+   * the first `limit` after the cursor; `also` is a further test (full-text search). Throws on an unknown cursor (the API answers 400).
    */
-  select(f: InterceptionFilter, limit: number, afterId: string | undefined): Selection {
+  select(f: InterceptionFilter, limit: number, afterId: string | undefined, also?: (e: Entry) => boolean): Selection {
     this.ensureSorted();
     const lo = f.startedAfter === undefined ? 0 : this.lowerBound(f.startedAfter);
     const hi = f.startedBefore === undefined ? this.order.length : this.lowerBound(f.startedBefore);
@@ -127,6 +127,7 @@ export class MemoryIndex implements LoadSink {
     for (let i = hi - 1; i >= lo; i--) {
       const e = this.order[i]!;
       if (!matches(e, f)) continue;
+      if (also !== undefined && !also(e)) continue;
       count++;
       if (i < start && page.length < limit) page.push(e);
     }
@@ -204,6 +205,10 @@ function copyInto(to: Entry, from: Entry): void {
   to.tokCacheWrite = from.tokCacheWrite;
   to.tokReasoning = from.tokReasoning;
   to.tokCacheWrite1h = from.tokCacheWrite1h;
+  to.session = from.session;
+  to.sessionKnown = from.sessionKnown;
+  // A new version of the record: the full-text index must look at it again.
+  to.doc = from.doc;
 }
 
 /** Filter semantics of SPEC §5; in-flight entries only with includeInFlight. */
@@ -216,6 +221,7 @@ export function matches(e: Entry, f: InterceptionFilter): boolean {
   if (f.initiator !== undefined && e.initiatorName !== f.initiator && e.initiatorId !== f.initiator) {
     return false;
   }
+  if (f.session !== undefined && e.session !== f.session) return false;
   if (f.startedAfter !== undefined && e.startedMs < f.startedAfter) return false;
   if (f.startedBefore !== undefined && e.startedMs >= f.startedBefore) return false;
   return true;

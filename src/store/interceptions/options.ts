@@ -14,6 +14,14 @@ export interface StoreOptions {
   logger?: StoreLogger;
   /** For the CLI next to a running server: never writes, never marks anything interrupted. */
   readOnly?: boolean;
+  /**
+   * Keep the full-text index (SPEC §15) in the background; default true in writer mode (read-only
+   * opens never do: their searches check records). The store benchmark turns it off to measure the
+   * store alone.
+   */
+  searchIndex?: boolean;
+  /** How long after open, or after a record finished, the index looks for work (default 1,000 ms). */
+  searchIndexDelayMs?: number;
   /** Batching window for writes (default 150 ms; a finished record is on disk within 1 s). */
   flushIntervalMs?: number;
   /**

@@ -6,9 +6,11 @@
  */
 import type { Interception } from '../../record/types.js';
 import { emptyUsage, tokenSums } from '../../record/usage.js';
-import { LIST_BYTE_BUDGET, type ListQuery, type ListResult, type UsageFields, type UsageSums } from './types.js';
+import { queryWords, recordMatches } from '../../record/search-text.js';
+import { LIST_BYTE_BUDGET, type ListQuery, type ListResult, type SessionSums, type UsageFields, type UsageSums } from './types.js';
 import { pendingRecord, setTokens, type Entry, type StringPool } from './entry.js';
-import type { MemoryIndex } from './memory-index.js';
+import { matches, type MemoryIndex, type Selection } from './memory-index.js';
+import { MAX_WORD, type SearchIndex } from './search-index.js';
 import { checkLimit } from './options.js';
 import { refreshSegments } from './refresh.js';
 import { dataPath, parseRecordLine, readLines } from './segment-files.js';
@@ -37,12 +39,16 @@ export class SegmentReader {
     /** Known data end and inode per segment: the writer's sizes, the reader's refresh baseline. */
     private readonly segs: Map<string, { end: number; ino: number }>,
     private readonly readOnly: boolean,
+    /** The full-text index the writer keeps (search-worker.ts); none in read-only mode. */
+    private readonly search: () => SearchIndex | null = () => null,
   ) {}
 
   async list(q: ListQuery): Promise<ListResult> {
     const limit = checkLimit(q.limit);
     await this.refresh();
-    const { count, page } = this.index.select(q, limit, q.afterId);
+    if (q.session !== undefined) await this.learn(this.index.range(q.startedAfter, q.startedBefore));
+    const words = q.q === undefined ? [] : queryWords(q.q);
+    const { count, page } = words.length === 0 ? this.index.select(q, limit, q.afterId) : await this.searchSelect(q, words, limit);
     // The byte budget is applied to the index's line lengths, before any record is read: a page of
     // large records never sits in memory (or in one response string) whole.
     const budget = q.maxBytes ?? LIST_BYTE_BUDGET;
@@ -75,19 +81,96 @@ export class SegmentReader {
     }
   }
 
-  async usage(range: { since?: number; until?: number }, keyOf: (e: UsageFields) => string, costOf?: (e: UsageFields) => number | null): Promise<Map<string, UsageSums>> {
-    await this.refresh();
-    const snap = this.index.range(range.since, range.until).filter((e) => !e.deleted && e.status !== 'in_flight');
-    // Entries whose index line predates the token sums: read those records once and keep the sums.
-    const unknown = snap.filter((e) => !e.tokKnown);
+  /**
+   * A list page of the records holding every one of `words` (SPEC §15), exact whatever the
+   * full-text index has caught up with: entries the index cannot answer for — not indexed yet
+   * (new, changed, or no index at all in read-only mode), or a query word longer than the index
+   * keeps — are checked against their records first; then the index marks the rest and the page
+   * is selected in the same turn, so no document numbered meanwhile can be mistaken.
+   */
+  private async searchSelect(q: ListQuery, words: string[], limit: number): Promise<Selection> {
+    const recheck = words.some((w) => w.length > MAX_WORD);
+    const verified = new Map<Entry, boolean>();
+    for (;;) {
+      const search = this.search();
+      const marks = search?.match(words) ?? null;
+      const k = words.length;
+      const marked = (e: Entry): boolean => marks !== null && e.doc >= 0 && e.doc < marks.length && marks[e.doc] === k;
+      const todo: Entry[] = [];
+      for (const e of this.index.range(q.startedAfter, q.startedBefore)) {
+        if (verified.has(e) || !matches(e, q)) continue;
+        if (search !== null && e.doc >= 0 && !(recheck && marked(e))) continue;
+        // Records waiting for their write are in memory: checked now, in this turn.
+        const rec = pendingRecord(e);
+        if (rec) verified.set(e, recordMatches(rec, words));
+        else todo.push(e);
+      }
+      if (todo.length === 0) {
+        return this.index.select(q, limit, q.afterId, (e) => verified.get(e) ?? (!recheck && marked(e)));
+      }
+      for (let i = 0; i < todo.length; i += READ_CHUNK) {
+        const chunk = todo.slice(i, i + READ_CHUNK);
+        const byId = new Map((await this.readEntries(chunk)).map((r) => [r.id, r]));
+        for (const e of chunk) {
+          const rec = byId.get(e.id);
+          verified.set(e, rec !== undefined && recordMatches(rec, words));
+        }
+      }
+    }
+  }
+
+  /**
+   * Entries whose index line predates the token sums or the session id: reads those records once
+   * and keeps what was missing on the entry.
+   */
+  private async learn(entries: readonly Entry[]): Promise<void> {
+    const unknown = entries.filter((e) => !e.deleted && (!e.tokKnown || !e.sessionKnown));
     for (let i = 0; i < unknown.length; i += READ_CHUNK) {
       const chunk = unknown.slice(i, i + READ_CHUNK);
       const byId = new Map((await this.readEntries(chunk)).map((r) => [r.id, r]));
       for (const e of chunk) {
         const rec = byId.get(e.id);
-        if (rec) setTokens(e, tokenSums(rec));
+        if (!rec) continue;
+        if (!e.tokKnown) setTokens(e, tokenSums(rec));
+        e.session = rec.client_session_id ?? null;
+        e.sessionKnown = true;
       }
     }
+  }
+
+  async sessions(range: { since?: number; until?: number }, costOf?: (e: UsageFields) => number | null): Promise<SessionSums[]> {
+    await this.refresh();
+    const snap = this.index.range(range.since, range.until).filter((e) => !e.deleted && e.status !== 'in_flight');
+    await this.learn(snap);
+    const rows = new Map<string, SessionSums>();
+    // Ascending: the first call seen opens the row, each later one moves its end.
+    for (const e of snap) {
+      if (e.deleted || !e.sessionKnown || e.session === null || !e.tokKnown) continue;
+      let row = rows.get(e.session);
+      if (!row) {
+        row = {
+          client_session_id: e.session, client: e.client, initiator: e.initiatorName, firstMs: e.startedMs, lastMs: e.startedMs,
+          interceptions: 0, input_tokens: 0, output_tokens: 0, cost_usd: null,
+        };
+        rows.set(e.session, row);
+      }
+      row.lastMs = e.startedMs;
+      row.client = e.client;
+      row.initiator = e.initiatorName;
+      row.interceptions += 1;
+      row.input_tokens += e.tokIn;
+      row.output_tokens += e.tokOut;
+      const usd = costOf?.(e) ?? null;
+      if (usd !== null) row.cost_usd = (row.cost_usd ?? 0) + usd;
+    }
+    return [...rows.values()];
+  }
+
+  async usage(range: { since?: number; until?: number }, keyOf: (e: UsageFields) => string, costOf?: (e: UsageFields) => number | null): Promise<Map<string, UsageSums>> {
+    await this.refresh();
+    const snap = this.index.range(range.since, range.until).filter((e) => !e.deleted && e.status !== 'in_flight');
+    // Entries whose index line predates the token sums: read those records once and keep the sums.
+    await this.learn(snap.filter((e) => !e.tokKnown));
     const rows = new Map<string, UsageSums>();
     for (const e of snap) {
       if (e.deleted || !e.tokKnown) continue; // purged meanwhile, or its line could not be read

@@ -27,13 +27,17 @@ export function segmentOfFile(name: string): string | null {
 
 /**
  * Index line for a record line: [off, len, id, startedMs, provider, model, initId, initName,
- * client, status, stripped, input, output, cacheRead, cacheWrite, reasoning, cacheWrite1h]. Lines
- * written before the token sums existed stop after `stripped` and are still read; lines written
- * before the 1-hour cache writes were kept stop after `reasoning` (their records had none).
+ * client, status, stripped, input, output, cacheRead, cacheWrite, reasoning, cacheWrite1h,
+ * session]. Lines written before the token sums existed stop after `stripped` and are still read;
+ * lines written before the 1-hour cache writes were kept stop after `reasoning` (their records had
+ * none); lines written before sessions stop after `cacheWrite1h` (the record is read once).
  */
 export function indexLine(e: Entry, off: number, len: number): string {
-  const head = [off, len, e.id, e.startedMs, e.provider, e.model, e.initiatorId, e.initiatorName, e.client, e.status, e.stripped ? 1 : 0];
-  if (e.tokKnown) head.push(e.tokIn, e.tokOut, e.tokCacheRead, e.tokCacheWrite, e.tokReasoning, e.tokCacheWrite1h);
+  const head: unknown[] = [off, len, e.id, e.startedMs, e.provider, e.model, e.initiatorId, e.initiatorName, e.client, e.status, e.stripped ? 1 : 0];
+  if (e.tokKnown) {
+    head.push(e.tokIn, e.tokOut, e.tokCacheRead, e.tokCacheWrite, e.tokReasoning, e.tokCacheWrite1h);
+    if (e.sessionKnown) head.push(e.session);
+  }
   return JSON.stringify(head) + '\n';
 }
 
@@ -45,12 +49,12 @@ export function skipLine(off: number, len: number): string {
 type IndexItem = [number, number, ...unknown[]];
 
 function isItem(v: unknown): v is IndexItem {
-  return Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'number' && (v.length === 2 || v.length === 11 || v.length === 16 || v.length === 17);
+  return Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'number' && (v.length === 2 || v.length === 11 || v.length === 16 || v.length === 17 || v.length === 18);
 }
 
 function entryFromItem(item: IndexItem, day: string, pool: StringPool): Entry | null {
   if (item.length === 2) return null;
-  const [off, len, id, ms, provider, model, initId, initName, client, status, stripped, tIn, tOut, tCr, tCw, tRe, tCw1h] = item;
+  const [off, len, id, ms, provider, model, initId, initName, client, status, stripped, tIn, tOut, tCr, tCw, tRe, tCw1h, session] = item;
   return {
     id: String(id),
     startedMs: Number(ms),
@@ -73,6 +77,9 @@ function entryFromItem(item: IndexItem, day: string, pool: StringPool): Entry | 
     tokCacheWrite: Number(tCw) || 0,
     tokReasoning: Number(tRe) || 0,
     tokCacheWrite1h: Number(tCw1h) || 0,
+    session: typeof session === 'string' ? pool.intern(session) : null,
+    sessionKnown: item.length >= 18,
+    doc: -1,
   };
 }
 

@@ -6,7 +6,7 @@ import { mkdir, readdir, truncate, appendFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EndStatus, Interception } from '../../record/types.js';
 import { storableLine } from '../../record/field-cap.js';
-import type { InterceptionStore, ListQuery, ListResult, UsageFields, UsageSums } from './types.js';
+import type { InterceptionStore, ListQuery, ListResult, SessionSums, UsageFields, UsageSums } from './types.js';
 import { SegmentAppender } from './appender.js';
 import { entryFromRecord, pendingLine, segmentDay, StringPool, type Entry } from './entry.js';
 import { acquireWriterLock } from './lock.js';
@@ -14,6 +14,7 @@ import { MemoryIndex } from './memory-index.js';
 import { compactSegments, purgeSegments, stripSegments, type MaintenanceHost } from './maintenance.js';
 import { errText, type StoreLogger, type StoreOptions } from './options.js';
 import { READ_CHUNK, SegmentReader } from './reader.js';
+import { SearchIndexer } from './search-worker.js';
 import {
   dataPath, INDEX_EXT, indexLine, indexPath, loadSegment, segmentOfFile, TMP_EXT,
 } from './segment-files.js';
@@ -23,6 +24,9 @@ const DEFAULT_FLUSH_MS = 150;
 const BEGIN_FLUSH_MS = 25;
 /** Retry delay after a failed write: often enough to recover quickly, rare enough not to spin. */
 const RETRY_MS = 1000;
+
+/** Delay before the full-text index looks for work after open (start-up first) or a finish. */
+const SEARCH_DELAY_MS = 1000;
 
 const silent: StoreLogger = { warn: () => undefined, error: () => undefined };
 
@@ -41,6 +45,8 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
   /** Known data end and inode per segment: the writer's sizes, the reader's refresh baseline. */
   private readonly segs = new Map<string, { end: number; ino: number }>();
   private readonly reader: SegmentReader;
+  /** Keeps the full-text index (writer mode; SPEC §15). */
+  readonly indexer: SearchIndexer | null;
   private mutex: Promise<unknown> = Promise.resolve();
   private maintenance: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
@@ -56,7 +62,10 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     this.readOnly = opts.readOnly === true;
     this.flushMs = opts.flushIntervalMs ?? DEFAULT_FLUSH_MS;
     this.testHook = opts.testHook ?? (() => undefined);
-    this.reader = new SegmentReader(this.dir, this.index, this.pool, this.segs, this.readOnly);
+    this.reader = new SegmentReader(this.dir, this.index, this.pool, this.segs, this.readOnly, () => this.indexer?.search ?? null);
+    this.indexer = this.readOnly || opts.searchIndex === false
+      ? null
+      : new SearchIndexer(this.index, (entries) => this.reader.readEntries(entries), this.logger, opts.searchIndexDelayMs ?? SEARCH_DELAY_MS);
   }
 
   /** Loads every segment; in writer mode also repairs tails and marks unfinished calls interrupted. */
@@ -83,6 +92,9 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     for (const day of days) lines.set(day, await this.loadWriterSegment(day));
     await this.markInterrupted();
     this.compactLater(lines);
+    // The full-text index is built in the background once start-up is done (searches are exact
+    // meanwhile: they check the records the index has not reached).
+    this.indexer?.wake();
   }
 
   /**
@@ -153,6 +165,7 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
 
   finish(rec: Interception & { status: EndStatus }): void {
     this.enqueue(rec, true);
+    this.indexer?.wake();
   }
 
   /** `asLine`: keep the record as its JSON line until written (finished records; see Entry.pending). */
@@ -313,14 +326,24 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     return this.reader.usage(range, keyOf, costOf);
   }
 
+  sessions(range: { since?: number; until?: number }, costOf?: (e: UsageFields) => number | null): Promise<SessionSums[]> {
+    return this.reader.sessions(range, costOf);
+  }
+
   // ---- maintenance --------------------------------------------------------------------------
 
   purge(before: number, opts?: { batchSize?: number }): Promise<number> {
-    return this.serialMaintenance(() => purgeSegments(this, before, opts?.batchSize));
+    return this.serialMaintenance(() => purgeSegments(this, before, opts?.batchSize)).then((n) => this.dropFromSearch(n));
   }
 
   stripContent(before: number, opts?: { batchSize?: number }): Promise<number> {
-    return this.serialMaintenance(() => stripSegments(this, before, opts?.batchSize));
+    return this.serialMaintenance(() => stripSegments(this, before, opts?.batchSize)).then((n) => this.dropFromSearch(n));
+  }
+
+  /** Removed or stripped content leaves the full-text index too (SPEC §8 retention). */
+  private dropFromSearch(n: number): number {
+    if (n > 0) this.indexer?.compactSoon();
+    return n;
   }
 
   private serialMaintenance(fn: () => Promise<number>): Promise<number> {
@@ -335,6 +358,7 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    await this.indexer?.close();
     if (!this.readOnly) {
       await this.maintenance.catch(() => undefined);
       await this.exclusive(() => this.flushOnce()).catch((err: unknown) => {

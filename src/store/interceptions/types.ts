@@ -14,6 +14,8 @@ export interface InterceptionFilter {
   initiator?: string;
   client?: string;
   status?: string;
+  /** Only the calls of this `client_session_id` (SPEC §15). */
+  session?: string;
   /** Inclusive lower bound on started_at (ms since epoch). */
   startedAfter?: number;
   /** Exclusive upper bound on started_at (ms since epoch). */
@@ -22,6 +24,11 @@ export interface InterceptionFilter {
 }
 
 export interface ListQuery extends InterceptionFilter {
+  /**
+   * Full-text search (SPEC §15): only records holding every word of this text in their prompts,
+   * tool names and inputs, thoughts or error text (src/record/search-text.ts says what a word is).
+   */
+  q?: string;
   /** 1–1000, default 100. */
   limit?: number;
   /** Cursor: the page starts right after this interception in (started_at desc, id desc) order. */
@@ -61,6 +68,28 @@ export interface InterceptionReader {
    * `costOf`, each row also carries its {@link CostTotals}.
    */
   usage(range: Range, keyOf: (e: UsageFields) => string, costOf?: (e: UsageFields) => number | null): Promise<Map<string, UsageSums>>;
+  /**
+   * One row per `client_session_id` of the ended records with started_at in [since, until)
+   * (SPEC §15), in no particular order; priced per record with `costOf` (null = no price).
+   */
+  sessions(range: Range, costOf?: (e: UsageFields) => number | null): Promise<SessionSums[]>;
+}
+
+/** A session's figures, from the index (no record read). */
+export interface SessionSums {
+  client_session_id: string;
+  /** Client and initiator name of the session's latest call. */
+  client: string;
+  initiator: string;
+  /** started_at of its first and latest call, ms since epoch. */
+  firstMs: number;
+  lastMs: number;
+  interceptions: number;
+  /** Without cache reads, as in token rows. */
+  input_tokens: number;
+  output_tokens: number;
+  /** USD of its priced calls; null when none had a price. */
+  cost_usd: number | null;
 }
 
 type Range = { since?: number; until?: number };

@@ -1,0 +1,62 @@
+/**
+ * What full-text search (SPEC §15) looks at and what a "word" is — one definition shared by the
+ * store's index, the exact check against stored records and the docs (docs/search.md).
+ *
+ * - A record's searchable text: every prompt, every tool's name, its input (the string values and
+ *   numbers inside it, not the JSON keys) and its invocation error, every thought, and the
+ *   record's `error`.
+ * - A word is a run of letters and digits (Unicode); everything else separates words, so
+ *   `run_migration.sql` is the three words `run`, `migration`, `sql`. Case is ignored.
+ * - A record matches a query when every word of the query is one of the record's words (whole
+ *   words: `migrat` does not find `migration`).
+ */
+import type { Interception } from './types.js';
+
+const WORD_RE = /[\p{L}\p{N}]+/gu;
+
+/** The words of `text`, lower-cased, in order (with repeats). */
+export function textWords(text: string): string[] {
+  return text.toLowerCase().match(WORD_RE) ?? [];
+}
+
+/** The distinct words of a query, in the order given; empty when it holds none. */
+export function queryWords(q: string): string[] {
+  return [...new Set(textWords(q))];
+}
+
+/** Calls `fn` with each searchable piece of text of a record (see the module comment). */
+export function forEachSearchText(rec: Interception, fn: (text: string) => void): void {
+  for (const p of rec.user_prompts ?? []) if (typeof p.prompt === 'string' && p.prompt !== '') fn(p.prompt);
+  for (const t of rec.tool_usages ?? []) {
+    if (typeof t.tool === 'string') fn(t.tool);
+    inputTexts(t.input, fn, 0);
+    if (typeof t.invocation_error === 'string') fn(t.invocation_error);
+  }
+  for (const t of rec.model_thoughts ?? []) if (typeof t.content === 'string' && t.content !== '') fn(t.content);
+  if (typeof rec.error === 'string') fn(rec.error);
+}
+
+/** String values and numbers of a tool input, depth first (a cap keeps hostile nesting cheap). */
+function inputTexts(v: unknown, fn: (text: string) => void, depth: number): void {
+  if (typeof v === 'string') fn(v);
+  else if (typeof v === 'number' || typeof v === 'bigint') fn(String(v));
+  else if (v !== null && typeof v === 'object' && depth < 64) {
+    for (const x of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>)) inputTexts(x, fn, depth + 1);
+  }
+}
+
+/** The distinct words of a record's searchable text. */
+export function recordWords(rec: Interception): Set<string> {
+  const words = new Set<string>();
+  forEachSearchText(rec, (text) => {
+    for (const w of textWords(text)) words.add(w);
+  });
+  return words;
+}
+
+/** Whether a record holds every one of `words` (from {@link queryWords}). */
+export function recordMatches(rec: Interception, words: readonly string[]): boolean {
+  if (words.length === 0) return true;
+  const have = recordWords(rec);
+  return words.every((w) => have.has(w));
+}
