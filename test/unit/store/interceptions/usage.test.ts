@@ -89,8 +89,8 @@ describe('usage from the index', () => {
     const idxDir = join(dir, 'interceptions');
     for (const f of readdirSync(idxDir).filter((n) => n.endsWith('.idx'))) {
       const lines = readFileSync(join(idxDir, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown[]);
-      expect(lines.every((l) => l.length === 17 || l.length === 2)).toBe(true);
-      writeFileSync(join(idxDir, f), lines.map((l) => JSON.stringify(l.length === 17 ? l.slice(0, 11) : l)).join('\n') + '\n');
+      expect(lines.every((l) => l.length === 18 || l.length === 2)).toBe(true);
+      writeFileSync(join(idxDir, f), lines.map((l) => JSON.stringify(l.length === 18 ? l.slice(0, 11) : l)).join('\n') + '\n');
     }
     store = await openInterceptionStore({ dir });
     const all = await byModel(store);
