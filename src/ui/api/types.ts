@@ -71,6 +71,10 @@ export interface SettingsValues {
   otlp_headers: string | null;
   otlp_protocol: 'http/protobuf' | 'http/json';
   otlp_content: boolean;
+  /** SPEC §12: secrets in stored content become [REDACTED:RULE]. */
+  redact_secrets: boolean;
+  /** SPEC §12: a call whose prompt holds a secret is refused (400) before the upstream. */
+  block_secrets: boolean;
 }
 
 export type SettingKey = keyof SettingsValues;

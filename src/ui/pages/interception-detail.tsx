@@ -2,6 +2,8 @@ import type { ComponentChildren } from 'preact';
 import { api } from '../api/client';
 import type { Interception, Metadata } from '../api/types';
 import { CopyButton } from '../components/copy-button';
+import { Redacted } from '../components/redacted';
+import { redactionSummary, redactionTotal } from '../lib/redaction';
 import { Card, EmptyState, ErrorNotice, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { costText } from '../lib/cost';
 import { duration, fullTime, int, prettyJson } from '../lib/format';
@@ -23,7 +25,7 @@ function Json({ value, label }: { value: unknown; label: string }) {
   const text = prettyJson(value);
   return (
     <div class="code-block">
-      <pre tabIndex={0} aria-label={label} class="json"><code>{text}</code></pre>
+      <pre tabIndex={0} aria-label={label} class="json"><code><Redacted text={text} /></code></pre>
       <CopyButton text={text} label={`Copy ${label}`} />
     </div>
   );
@@ -40,6 +42,17 @@ function CostFact({ rec }: { rec: Interception }) {
         {c.usd === null ? <> — no price known for <code>{c.priced_model}</code>; add one on </> : <> — {c.source === 'override' ? 'your override' : 'catalog price'} for <code>{c.priced_model}</code>; see </>}
         <a href="#/prices">Prices</a>
       </span>
+    </span>
+  );
+}
+
+/** How many secrets were removed from the call, by rule (SPEC §12 `metadata.redactions`). */
+function RedactionFact({ rec }: { rec: Interception }) {
+  const total = redactionTotal(rec.metadata);
+  if (total === 0) return <span id="call-redactions" class="muted">none</span>;
+  return (
+    <span id="call-redactions">
+      <strong class="redaction-total">{int(total)}</strong> <span class="muted">({redactionSummary(rec.metadata)})</span>
     </span>
   );
 }
@@ -78,6 +91,7 @@ function Detail({ rec }: { rec: Interception }) {
               ['Reasoning tokens', reasoning ? int(reasoning) : null],
               ['Cost', <CostFact rec={rec} />],
               ['Tool calls', int(rec.tool_usages.length)],
+              ['Secrets redacted', <RedactionFact rec={rec} />],
             ]}
           />
         </Card>
@@ -85,14 +99,14 @@ function Detail({ rec }: { rec: Interception }) {
       {rec.error && (
         <div class="notice notice-error" role="note">
           <span class="notice-icon" aria-hidden="true">!</span>
-          <div class="notice-body"><strong>Error</strong><pre class="error-text">{rec.error}</pre></div>
+          <div class="notice-body"><strong>Error</strong><pre class="error-text"><Redacted text={rec.error} /></pre></div>
         </div>
       )}
       <Card title={`Prompt${rec.user_prompts.length > 1 ? `s (${rec.user_prompts.length})` : ''}`} id="prompts">
         {rec.user_prompts.length === 0 && <p class="muted">No user prompt in this call (for example a turn that only returned tool results), or its text was removed by content retention.</p>}
         {rec.user_prompts.map((p) => (
           <div class="code-block prompt" key={p.id}>
-            <pre tabIndex={0} aria-label="Prompt" class="prose-pre">{p.prompt}</pre>
+            <pre tabIndex={0} aria-label="Prompt" class="prose-pre"><Redacted text={p.prompt} /></pre>
             <CopyButton text={p.prompt} label="Copy prompt" />
           </div>
         ))}
@@ -109,14 +123,14 @@ function Detail({ rec }: { rec: Interception }) {
             </summary>
             <Json value={u.input} label={`${u.tool} arguments`} />
             {u.server_url && <p class="muted">Server: <code>{u.server_url}</code></p>}
-            {u.invocation_error && <p class="text-bad">{u.invocation_error}</p>}
+            {u.invocation_error && <p class="text-bad"><Redacted text={u.invocation_error} /></p>}
             {hasKeys(u.metadata) && <Json value={u.metadata} label={`${u.tool} metadata`} />}
           </details>
         ))}
       </Card>
       {rec.model_thoughts.length > 0 && (
         <Card title={`Thoughts (${rec.model_thoughts.length})`} id="thoughts">
-          {rec.model_thoughts.map((m) => <pre key={m.id} class="prose-pre thought" tabIndex={0} aria-label="Model thought">{m.content}</pre>)}
+          {rec.model_thoughts.map((m) => <pre key={m.id} class="prose-pre thought" tabIndex={0} aria-label="Model thought"><Redacted text={m.content} /></pre>)}
         </Card>
       )}
       <Card title={`Token usage (${rec.token_usages.length} response${rec.token_usages.length === 1 ? '' : 's'})`} id="usage-rows">

@@ -3,6 +3,8 @@ import { api, query } from '../api/client';
 import { liveState, onInterception, runningCalls } from '../api/events';
 import type { Interception, InterceptionPage } from '../api/types';
 import { EmptyState, ErrorNotice, Loading, PageHeader, StatusBadge } from '../components/ui';
+import { Redacted, RedactionPill } from '../components/redacted';
+import { redactionSummary, redactionTotal } from '../lib/redaction';
 import { compact, duration, elapsed, fullTime, int, preview, shortTime } from '../lib/format';
 import { href, navigate, type Route } from '../lib/router';
 import { useStore } from '../lib/store';
@@ -34,6 +36,7 @@ export function totals(rec: Interception) {
 function Row({ rec, fresh, onKey }: { rec: Interception; fresh: boolean; onKey: (e: KeyboardEvent) => void }) {
   const t = totals(rec);
   const prompt = rec.user_prompts[rec.user_prompts.length - 1]?.prompt;
+  const redacted = redactionTotal(rec.metadata);
   const link = href(`interceptions/${encodeURIComponent(rec.id)}`);
   const open = (e: MouseEvent) => {
     const target = e.target as HTMLElement;
@@ -49,7 +52,10 @@ function Row({ rec, fresh, onKey }: { rec: Interception; fresh: boolean; onKey: 
       </td>
       <td><span class="cell-main">{rec.initiator.name}</span><span class="cell-sub">{rec.client}</span></td>
       <td><span class="cell-main model">{rec.model}</span><span class="cell-sub provider-tag">{rec.provider}</span></td>
-      <td class="prompt-cell" title={preview(prompt, 400)}>{prompt ? preview(prompt, 90) : <span class="muted">—</span>}</td>
+      <td class="prompt-cell" title={preview(prompt, 400)}>
+        <span class="cell-main">{prompt ? <Redacted text={preview(prompt, 90)} /> : <span class="muted">—</span>}</span>
+        {redacted > 0 && <span class="cell-sub"><RedactionPill total={redacted} summary={redactionSummary(rec.metadata)} /></span>}
+      </td>
       <td class="num nowrap" title={`${int(t.input)} in, ${int(t.output)} out, ${int(t.cache)} cache`}>
         {compact(t.input)} <span class="muted">/</span> {compact(t.output)} <span class="muted">/</span> {compact(t.cache)}
       </td>

@@ -17,6 +17,8 @@ interface Draft {
   otlp_headers_clear: boolean;
   otlp_protocol: 'http/protobuf' | 'http/json';
   otlp_content: boolean;
+  redact_secrets: boolean;
+  block_secrets: boolean;
 }
 
 const draftOf = (s: SettingsResponse): Draft => ({
@@ -29,6 +31,8 @@ const draftOf = (s: SettingsResponse): Draft => ({
   otlp_headers_clear: false,
   otlp_protocol: s.settings.otlp_protocol ?? 'http/protobuf',
   otlp_content: s.settings.otlp_content ?? false,
+  redact_secrets: s.settings.redact_secrets ?? true,
+  block_secrets: s.settings.block_secrets ?? false,
 });
 
 function RetentionForm({ data, onSaved }: { data: SettingsResponse; onSaved: (s: SettingsResponse) => void }) {
@@ -53,6 +57,8 @@ function RetentionForm({ data, onSaved }: { data: SettingsResponse; onSaved: (s:
   else if (draft.otlp_headers_clear && !ro.otlp_headers) patch.otlp_headers = null;
   if (draft.otlp_protocol !== base.otlp_protocol && !ro.otlp_protocol) patch.otlp_protocol = draft.otlp_protocol;
   if (draft.otlp_content !== base.otlp_content && !ro.otlp_content) patch.otlp_content = draft.otlp_content;
+  if (draft.redact_secrets !== base.redact_secrets && !ro.redact_secrets) patch.redact_secrets = draft.redact_secrets;
+  if (draft.block_secrets !== base.block_secrets && !ro.block_secrets) patch.block_secrets = draft.block_secrets;
   const dirty = Object.keys(patch).length > 0;
 
   const submit = async (e: Event) => {
@@ -137,6 +143,23 @@ function RetentionForm({ data, onSaved }: { data: SettingsResponse; onSaved: (s:
           <p class="hint" id="f-log_json-hint">{ro.log_json ? <span class="readonly-reason">Read-only: {ro.log_json}.</span> : 'An absolute path on the gateway’s machine; every line in it is a JSON object. Leave empty for none.'}</p>
         </div>
       </Card>
+      <Card title="Secrets in prompts" id="secrets" class="stack">
+        <p class="hint">Keys and tokens pasted into prompts or read by tools (AWS, GitHub, Anthropic, OpenAI, Slack, Stripe, Google, private keys, JWTs…). Your provider keys and bridge tokens are always removed from records, whatever these say.</p>
+        <div class="field">
+          <label class="check">
+            <input type="checkbox" name="redact_secrets" checked={draft.redact_secrets} disabled={Boolean(ro.redact_secrets) || busy} onChange={(e) => set('redact_secrets', e.currentTarget.checked)} />
+            Redact secrets: store, log and export them as <code>[REDACTED:RULE]</code> (the call itself is sent unchanged)
+          </label>
+          {ro.redact_secrets && <p class="hint readonly-reason">Read-only: {ro.redact_secrets}.</p>}
+        </div>
+        <div class="field">
+          <label class="check">
+            <input type="checkbox" name="block_secrets" checked={draft.block_secrets} disabled={Boolean(ro.block_secrets) || busy} onChange={(e) => set('block_secrets', e.currentTarget.checked)} />
+            Block calls whose prompt holds a secret: the tool gets an error naming the rule and nothing is sent to the provider
+          </label>
+          {ro.block_secrets && <p class="hint readonly-reason">Read-only: {ro.block_secrets}.</p>}
+        </div>
+      </Card>
       <Card title="OpenTelemetry export" id="telemetry" class="stack">
         <p class="hint">One span per call (GenAI conventions) and token/duration metrics to an OTLP/HTTP collector. Leave the endpoint empty for none. A slow or down collector never slows a call.</p>
         <div class="field">
@@ -188,7 +211,7 @@ export function SettingsPage() {
   const settings = useAsync((signal) => api.get<SettingsResponse>('/settings', signal), []);
   return (
     <>
-      <PageHeader title="Retention & logs" description="How long records are kept, where structured logs go, OpenTelemetry export, and exports for your SIEM." />
+      <PageHeader title="Retention & logs" description="How long records are kept, secrets in prompts, where structured logs go, OpenTelemetry export, and exports for your SIEM." />
       <ErrorNotice error={settings.error} onRetry={settings.reload} />
       {settings.loading && !settings.data && <Loading />}
       {settings.data && <RetentionForm data={settings.data} onSaved={settings.setData} />}
