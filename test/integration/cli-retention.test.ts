@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp } from '../../src/app.js';
 import { startMockUpstream } from '../helpers/mock-upstream.js';
+import { BUILT_CLI } from '../helpers/built-cli.js';
 
 const run = promisify(execFile);
 
@@ -25,7 +26,7 @@ describe('CLI read commands and the server retention', () => {
       await up.close();
     }
     const env = { ...process.env, AIBRIDGE_RETENTION: '' };
-    const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--data-dir', dir, ...args], { env });
+    const cli = (...args: string[]) => run(process.execPath, [BUILT_CLI, '--data-dir', dir, ...args], { env });
     // Within the second the record is still there…
     const fresh = JSON.parse((await cli('interceptions', 'list')).stdout) as unknown[];
     await new Promise((r) => setTimeout(r, 1500));
@@ -34,7 +35,7 @@ describe('CLI read commands and the server retention', () => {
     const exported = await cli('export', '--out', '-');
     expect(exported.stdout).toBe('');
     // An explicit retention for the CLI wins over the server's.
-    const kept = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--data-dir', dir, 'interceptions', 'list'], { env: { ...process.env, AIBRIDGE_RETENTION: '0' } });
+    const kept = await run(process.execPath, [BUILT_CLI, '--data-dir', dir, 'interceptions', 'list'], { env: { ...process.env, AIBRIDGE_RETENTION: '0' } });
     expect(JSON.parse(kept.stdout)).toHaveLength(1);
     expect(fresh.length).toBeLessThanOrEqual(1);
   });
@@ -44,9 +45,9 @@ describe('CLI read commands and the server retention', () => {
     writeFileSync(join(dir, 'settings.json'), JSON.stringify({ enabled: true, retention: 86_400_000 }));
     const before = readFileSync(join(dir, 'settings.json'), 'utf8');
     const env = { ...process.env, AIBRIDGE_ENABLED: 'false', AIBRIDGE_RETENTION: '' };
-    const listed = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--data-dir', dir, 'interceptions', 'list'], { env });
+    const listed = await run(process.execPath, [BUILT_CLI, '--data-dir', dir, 'interceptions', 'list'], { env });
     expect(JSON.parse(listed.stdout)).toEqual([]);
-    await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--data-dir', dir, 'export', '--out', '-'], { env });
+    await run(process.execPath, [BUILT_CLI, '--data-dir', dir, 'export', '--out', '-'], { env });
     expect(readFileSync(join(dir, 'settings.json'), 'utf8')).toBe(before);
   });
 });

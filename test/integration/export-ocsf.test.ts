@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startGatewayHarness, ANTHROPIC_KEY, OPENAI_KEY, type GatewayHarness } from '../helpers/gateway-harness.js';
 import { assertOcsfEvent } from '../helpers/ocsf-schema.js';
+import { BUILT_CLI } from '../helpers/built-cli.js';
 
 const run = promisify(execFile);
 let h: GatewayHarness;
@@ -40,7 +41,7 @@ it('one valid event per interception, over the API and from the CLI', async () =
   expect(events[1]).toMatchObject({ status_id: 2, status: 'Failure', api: { response: { code: 429, error: '429' } } });
   for (const secret of [ANTHROPIC_KEY, OPENAI_KEY, h.token]) expect(apiText).not.toContain(secret);
 
-  const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'export', '--data-dir', h.dataDir, '--format', 'ocsf', '--since', '1h', '--out', '-'], { env: { ...process.env, AIBRIDGE_ADMIN_TOKEN: '' } });
+  const { stdout, stderr } = await run(process.execPath, [BUILT_CLI, 'export', '--data-dir', h.dataDir, '--format', 'ocsf', '--since', '1h', '--out', '-'], { env: { ...process.env, AIBRIDGE_ADMIN_TOKEN: '' } });
   expect(stderr).toContain('exported 3 lines');
   expect(stdout).toBe(apiText);
 });

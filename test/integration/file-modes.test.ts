@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGatewayHarness } from '../helpers/gateway-harness.js';
 import { PUBLIC_KEY_FILE } from '../../src/store/chain-key.js';
+import { BUILT_CLI } from '../helpers/built-cli.js';
 
 const run = promisify(execFile);
 const dirs: string[] = [];
@@ -34,9 +35,9 @@ describe('data dir modes', () => {
     dirs.push(shared);
     chmodSync(shared, 0o1777);
     const env = { ...process.env, AIBRIDGE_ADMIN_TOKEN: '' };
-    await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'tokens', 'list', '--data-dir', shared], { env });
+    await run(process.execPath, [BUILT_CLI, 'tokens', 'list', '--data-dir', shared], { env });
     expect(statSync(shared).mode & 0o7777).toBe(0o1777);
-    await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'tokens', 'create', '--name', 'x', '--data-dir', shared], { env });
+    await run(process.execPath, [BUILT_CLI, 'tokens', 'create', '--name', 'x', '--data-dir', shared], { env });
     expect(statSync(shared).mode & 0o7777).toBe(0o1777);
     expect(statSync(join(shared, 'tokens.json')).mode & 0o777).toBe(0o600);
   });
@@ -45,7 +46,7 @@ describe('data dir modes', () => {
     const parent = mkdtempSync(join(tmpdir(), 'abr-new-'));
     dirs.push(parent);
     const dir = join(parent, 'a', 'b');
-    await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'tokens', 'list', '--data-dir', dir], { env: { ...process.env, AIBRIDGE_ADMIN_TOKEN: '' } });
+    await run(process.execPath, [BUILT_CLI, 'tokens', 'list', '--data-dir', dir], { env: { ...process.env, AIBRIDGE_ADMIN_TOKEN: '' } });
     expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 

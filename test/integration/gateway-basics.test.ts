@@ -14,11 +14,12 @@ import { startApp } from '../../src/app.js';
 import type { RunningApp } from '../../src/app-types.js';
 import type { Interception } from '../../src/record/types.js';
 import { startMockUpstream } from '../helpers/mock-upstream.js';
+import { BUILT_CLI } from '../helpers/built-cli.js';
 
 const run = promisify(execFile);
 const ANTHROPIC_KEY = 'sk-ant-test-key-0123456789';
 const cli = (dataDir: string, ...args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--data-dir', dataDir, ...args], { env: { ...process.env, AIBRIDGE_ADMIN_TOKEN: '' } });
+  run(process.execPath, [BUILT_CLI, '--data-dir', dataDir, ...args], { env: { ...process.env, AIBRIDGE_ADMIN_TOKEN: '' } });
 
 let up: Awaited<ReturnType<typeof startMockUpstream>>;
 let app: RunningApp;

@@ -19,6 +19,7 @@ import { assertEcsDocument } from '../helpers/ecs-fields.js';
 import { stripChain } from '../helpers/chain.js';
 import { createPublicKey } from 'node:crypto';
 import { verifyFiles } from '../../src/gateway/log-verify.js';
+import { BUILT_CLI } from '../helpers/built-cli.js';
 
 const NATIVE_MODEL = 'us.anthropic.claude-3-7-sonnet-20250219-v1:0';
 let h: GatewayHarness;
@@ -173,7 +174,7 @@ describe('export reproduces the live lines', () => {
 
     const cliOut = path.join(h.dataDir, 'cli-export.jsonl');
     // Async, so the in-process server keeps running (and flushing) while the CLI reads the store.
-    await promisify(execFile)(process.execPath, ['--import', 'tsx', path.resolve('src/cli.ts'), 'export', '--data-dir', h.dataDir, '--out', cliOut, '--since', '1h'], { encoding: 'utf8' });
+    await promisify(execFile)(process.execPath, [BUILT_CLI, 'export', '--data-dir', h.dataDir, '--out', cliOut, '--since', '1h'], { encoding: 'utf8' });
     expect(fs.readFileSync(cliOut, 'utf8')).toBe(exported);
   });
 

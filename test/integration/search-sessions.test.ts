@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatewayHarness, type GatewayHarness, type Interception } from '../helpers/gateway-harness.js';
 import type { PricedInterception } from '../../src/record/cost.js';
 import type { SessionRow } from '../../src/gateway/routes/usage.js';
+import { BUILT_CLI } from '../helpers/built-cli.js';
 
 const run = promisify(execFile);
 let h: GatewayHarness;
@@ -107,7 +108,7 @@ describe('sessions', () => {
 
 describe('aibridge interceptions list --search', () => {
   it('the CLI next to the running server finds the same records', async () => {
-    const out = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--data-dir', h.dataDir, 'interceptions', 'list', '--search', 'Ferret', '--session', 'sess-A'], { env: { ...process.env, AIBRIDGE_RETENTION: '' } });
+    const out = await run(process.execPath, [BUILT_CLI, '--data-dir', h.dataDir, 'interceptions', 'list', '--search', 'Ferret', '--session', 'sess-A'], { env: { ...process.env, AIBRIDGE_RETENTION: '' } });
     expect((JSON.parse(out.stdout) as Interception[]).map((r) => r.id)).toEqual([recs[1]!.id, recs[0]!.id]);
   });
 });

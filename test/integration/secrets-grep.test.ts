@@ -14,9 +14,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
 import { startMockBedrock, type MockBedrock } from '../helpers/mock-bedrock.js';
+import { BUILT_CLI } from '../helpers/built-cli.js';
 
 const run = promisify(execFile);
-const CLI = path.resolve('src/cli.ts');
+const CLI = BUILT_CLI;
 const SECRETS = {
   anthropic: 'sk-ant-api03-GREPME-anthropic-7f3a9c1e5b',
   openai: 'sk-proj-GREPME-openai-2d8e4f6a0c',
@@ -38,7 +39,7 @@ let adminToken = '';
 const bridgeTokens: string[] = [];
 
 async function cli(...args: string[]): Promise<string> {
-  const { stdout: out } = await run(process.execPath, ['--import', 'tsx', CLI, ...args, '--data-dir', dir], { encoding: 'utf8' });
+  const { stdout: out } = await run(process.execPath, [CLI, ...args, '--data-dir', dir], { encoding: 'utf8' });
   return out;
 }
 
@@ -57,7 +58,7 @@ beforeAll(async () => {
   bridgeTokens.push(alice, bob);
 
   server = spawn(process.execPath, [
-    '--import', 'tsx', CLI, 'serve', '--data-dir', dir, '--port', '0', '--enabled', '--structured-logging',
+    CLI, 'serve', '--data-dir', dir, '--port', '0', '--enabled', '--structured-logging',
     '--log-json', path.join(dir, 'logs', 'aibridge.jsonl'),
     '--anthropic-base-url', up.url, '--openai-base-url', `${up.url}/v1/`,
     '--bedrock-region', 'us-east-1', '--bedrock-base-url', bedrock.url,

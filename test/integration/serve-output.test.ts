@@ -9,8 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BUILT_CLI } from '../helpers/built-cli.js';
 
-const CLI = path.resolve('src/cli.ts');
+const CLI = BUILT_CLI;
 const dirs: string[] = [];
 
 function tempDir(): string {
@@ -26,7 +27,7 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 function adminTokenOf(dataDir: string): string {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'admin-token', '--data-dir', dataDir], { encoding: 'utf8', env: cleanEnv() });
+  const r = spawnSync(process.execPath, [CLI, 'admin-token', '--data-dir', dataDir], { encoding: 'utf8', env: cleanEnv() });
   expect(r.status, r.stderr).toBe(0);
   return r.stdout.trim();
 }
@@ -41,7 +42,7 @@ async function serveInto(args: string[], opts: { env?: (stdout: fs.Stats) => Rec
   const errFile = path.join(dataDir, 'stderr.txt');
   const outFd = fs.openSync(outFile, 'a');
   const errFd = opts.shareStderr ? outFd : fs.openSync(errFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--data-dir', dataDir, '--port', '0', ...args], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--port', '0', ...args], {
     stdio: ['ignore', outFd, errFd],
     env: cleanEnv(opts.env?.(fs.fstatSync(outFd)) ?? {}),
   });

@@ -14,10 +14,11 @@ import { startApp } from '../../src/app.js';
 import type { RunningApp } from '../../src/app-types.js';
 import { TokenStore } from '../../src/store/tokens.js';
 import { startMockUpstream } from '../helpers/mock-upstream.js';
+import { BUILT_CLI } from '../helpers/built-cli.js';
 
 const run = promisify(execFile);
 const cli = (dataDir: string, ...args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--data-dir', dataDir, ...args], { env: { ...process.env, AIBRIDGE_ADMIN_TOKEN: '' } });
+  run(process.execPath, [BUILT_CLI, '--data-dir', dataDir, ...args], { env: { ...process.env, AIBRIDGE_ADMIN_TOKEN: '' } });
 
 let up: Awaited<ReturnType<typeof startMockUpstream>>;
 let app: RunningApp;
