@@ -35,6 +35,7 @@ import { createLiveFeed } from './gateway/live-feed.js';
 import { createUpstreamPool } from './gateway/upstream/http.js';
 import { createProviders, validateProviderSettings } from './gateway/providers/index.js';
 import { createGateway } from './gateway/server.js';
+import { isWildcardHost, listenWarning } from './gateway/http/host-check.js';
 import { createBodyBudget } from './gateway/http/body-budget.js';
 import { createOverloadGuard } from './gateway/overload/index.js';
 import { createSecretGuard } from './gateway/secret-guard.js';
@@ -140,6 +141,8 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
 
   let listenUrl = '';
   let stopping = false;
+  // Said once at start, kept in the status for the dashboard (issue #13).
+  const startWarnings: string[] = [];
   const setEnabled = async (on: boolean) => {
     config.setEnabled(on);
     log.info({ enabled: on }, on ? 'bridge enabled' : 'bridge disabled');
@@ -160,6 +163,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       overload: () => overload.snapshot(),
       secretStorage: secrets.kind,
       telemetry: () => telemetry.status(),
+      warnings: () => [...startWarnings],
     });
 
   // One-click client setup (SPEC §16) for the dashboard and the tray: this bridge's own URL.
@@ -226,6 +230,14 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   config.onChange((s) => (gateway.server.maxConnections = s.max_connections));
   const hostForUrl = bound.host.includes(':') ? `[${bound.host}]` : bound.host;
   listenUrl = `http://${hostForUrl}:${bound.port}`;
+  // A wildcard address is no address a browser may open (and the Host guard refuses it): the
+  // login URL goes through loopback.
+  const loginBase = isWildcardHost(bound.host) ? `http://127.0.0.1:${bound.port}` : listenUrl;
+  const exposed = listenWarning(bound.host, s0.allow_remote_admin);
+  if (exposed) {
+    log.warn({ host: bound.host, allow_remote_admin: s0.allow_remote_admin }, exposed);
+    startWarnings.push(exposed);
+  }
 
   const retention = startRetention({
     store,
@@ -242,7 +254,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
     url: listenUrl,
     port: bound.port,
     adminToken,
-    loginUrl: `${listenUrl}/ui/#token=${adminToken}`,
+    loginUrl: `${loginBase}/ui/#token=${adminToken}`,
     logJson: s0.log_json,
     log: (level, msg, fields) => log[level](fields ?? {}, msg),
     isEnabled: () => settings().enabled,

@@ -15,6 +15,9 @@ import {
   SECRET_KEYS,
   SETTINGS,
   SETTING_KEYS,
+  STARTUP_ONLY_KEYS,
+  envName,
+  flagName,
   isSettingKey,
   parseSetting,
   showSetting,
@@ -57,6 +60,11 @@ export class ConfigService {
       this.db.data['enabled'] = startEnabled.value;
       this.db.write();
     }
+    for (const key of STARTUP_ONLY_KEYS) {
+      if (this.db.data[key] !== undefined) {
+        this.warn(`ignoring ${key} saved from the dashboard: it is set by ${flagName(key)}, ${envName(key)} or the config file only`);
+      }
+    }
     this.cached = this.compute();
     const problem = this.check(this.cached);
     if (problem) throw new ConfigError(problem.setting, problem.message);
@@ -81,6 +89,7 @@ export class ConfigService {
   readOnlyReason(key: SettingKey): string | undefined {
     if (key === 'enabled') return undefined;
     const f = this.fixed[key];
+    if (!f && STARTUP_ONLY_KEYS.has(key)) return `set by ${flagName(key)}, ${envName(key)} or the config file only`;
     if (!f) return undefined;
     return f.source === 'flag' ? `set by ${f.origin}` : f.source === 'env' ? `set by environment ${f.origin}` : `set in ${f.origin}`;
   }
@@ -151,6 +160,7 @@ export class ConfigService {
   }
 
   private dashboardValue(key: SettingKey): unknown {
+    if (STARTUP_ONLY_KEYS.has(key)) return undefined; // never from the dashboard (issue #13)
     return SECRET_KEYS.includes(key) ? this.secrets.get(key) : this.db.data[key];
   }
 

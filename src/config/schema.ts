@@ -12,7 +12,12 @@ interface SettingDef<T extends SettingValue> {
   /** Flag without dashes; env is AIBRIDGE_ + this upper-cased with `_`. */
   flag: string;
   secret?: boolean;
-  /** Whether the dashboard may change it (host/port apply at next start). */
+  /**
+   * Set by flag, environment or the config file only: read-only in the admin API and the
+   * dashboard, a value saved there earlier is ignored (issue #13: who may reach the gateway and
+   * where its log goes must not be changeable by whoever holds the admin token remotely).
+   */
+  startupOnly?: boolean;
   default: T;
   parse(raw: string): T | undefined;
   /** How the value is shown in GET /api/v1/settings. */
@@ -95,7 +100,7 @@ export function parseOtlpHeaders(text: string): Record<string, string> | undefin
 
 export const SETTINGS = {
   enabled: { flag: 'enabled', default: false, ...bool },
-  host: { flag: 'host', default: '127.0.0.1', ...str('a host name or IP address') },
+  host: { flag: 'host', default: '127.0.0.1', startupOnly: true, ...str('a host name or IP address') },
   port: { flag: 'port', default: 8642, ...int(0, 65535) },
   openai_key: { flag: 'openai-key', default: undefined, secret: true, ...str() },
   openai_base_url: { flag: 'openai-base-url', default: 'https://api.openai.com/v1/', ...url },
@@ -110,7 +115,7 @@ export const SETTINGS = {
   retention: { flag: 'retention', default: 60 * 86_400_000, ...duration },
   content_retention: { flag: 'content-retention', default: 0, ...duration },
   structured_logging: { flag: 'structured-logging', default: false, ...bool },
-  log_json: { flag: 'log-json', default: undefined, ...str('a file path, /dev/stderr, /dev/stdout or -') },
+  log_json: { flag: 'log-json', default: undefined, startupOnly: true, ...str('a file path, /dev/stderr, /dev/stdout or -') },
   max_body_size: {
     flag: 'max-body-size',
     default: 32 * 1024 * 1024,
@@ -152,6 +157,7 @@ export const SETTINGS = {
   block_secrets: { flag: 'block-secrets', default: false, ...bool },
   allowed_hosts: {
     flag: 'allowed-hosts',
+    startupOnly: true,
     default: [] as string[],
     parse: (s: string) =>
       s
@@ -161,6 +167,11 @@ export const SETTINGS = {
     show: (v: string[]) => v.join(','),
     expect: 'a comma-separated list of host names',
   },
+  /**
+   * The admin API and `/metrics` answer loopback clients only unless this is on (issue #13): with
+   * `--host 0.0.0.0` the gateway is for the LAN, its administration stays on the machine.
+   */
+  allow_remote_admin: { flag: 'allow-remote-admin', default: false, startupOnly: true, ...bool },
   // SPEC §14: OpenTelemetry export (src/gateway/telemetry/). No endpoint = no export.
   otlp_endpoint: { flag: 'otlp-endpoint', default: undefined, ...url },
   otlp_headers: {
@@ -186,6 +197,8 @@ export type Settings = { [K in SettingKey]: ParsedOf<K> };
 
 export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
 export const SECRET_KEYS = SETTING_KEYS.filter((k) => (SETTINGS[k] as { secret?: boolean }).secret);
+/** Settings only flags, environment or the config file set (see `startupOnly`). */
+export const STARTUP_ONLY_KEYS: ReadonlySet<SettingKey> = new Set(SETTING_KEYS.filter((k) => (SETTINGS[k] as { startupOnly?: boolean }).startupOnly));
 
 export function isSettingKey(k: string): k is SettingKey {
   return Object.prototype.hasOwnProperty.call(SETTINGS, k);

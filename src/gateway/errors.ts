@@ -32,6 +32,8 @@ const ERROR_TYPES = {
   invalid_api_key: { anthropic: 'authentication_error', openai: 'invalid_request_error', bedrock: 'UnrecognizedClientException' },
   admin_token_required: { anthropic: 'authentication_error', openai: 'authentication_error', bedrock: 'UnrecognizedClientException' },
   forbidden_host: { anthropic: 'permission_error', openai: 'permission_error', bedrock: 'AccessDeniedException' },
+  /** The admin API or /metrics asked from another machine without `--allow-remote-admin`. */
+  admin_loopback_only: { anthropic: 'permission_error', openai: 'permission_error', bedrock: 'AccessDeniedException' },
   not_found: { anthropic: 'not_found_error', openai: 'invalid_request_error', bedrock: 'ResourceNotFoundException' },
   conflict: { anthropic: 'invalid_request_error', openai: 'invalid_request_error', bedrock: 'ConflictException' },
   too_many_concurrent_requests: { anthropic: 'rate_limit_error', openai: 'rate_limit_exceeded', bedrock: 'ThrottlingException' },
@@ -120,6 +122,17 @@ export class NotFoundError extends GatewayError {
 export class ForbiddenHostError extends GatewayError {
   constructor(host: string) {
     super(403, 'forbidden_host', `Host header "${host}" is not allowed (DNS rebinding guard). Use 127.0.0.1 or localhost.`);
+  }
+}
+
+/** Issue #13: the admin API and `/metrics` answer this machine only, unless `--allow-remote-admin`. */
+export class RemoteAdminError extends GatewayError {
+  constructor(peer: string) {
+    super(
+      403,
+      'admin_loopback_only',
+      `The admin API and /metrics answer only on this machine (loopback), not ${peer}: open the dashboard on the gateway's machine (or through an SSH tunnel), or start it with --allow-remote-admin (AIBRIDGE_ALLOW_REMOTE_ADMIN).`,
+    );
   }
 }
 

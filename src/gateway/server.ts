@@ -11,8 +11,8 @@ import express, { type Request, type Response, type NextFunction } from 'express
 import type { Settings } from '../config/schema.js';
 import { providerHandler, type ProviderRouteDeps } from './routes/provider-handler.js';
 import { adminRouter, type AdminDeps } from './routes/admin.js';
-import { hostGuard } from './http/host-check.js';
-import { BadRequestError, GatewayError, NotFoundError, errorBody, sendError } from './errors.js';
+import { hostGuard, isLoopbackPeer } from './http/host-check.js';
+import { BadRequestError, GatewayError, NotFoundError, RemoteAdminError, errorBody, sendError } from './errors.js';
 
 export interface GatewayDeps {
   settings: () => Settings;
@@ -57,7 +57,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.head('/', (_req, res) => res.status(200).end());
   app.get('/', (_req, res) => res.redirect(302, '/ui/'));
 
-  app.use(['/api', '/metrics'], (_req, _res, next) => {
+  app.use(['/api', '/metrics'], (req, res, next) => {
+    // Administration stays on this machine unless the owner said otherwise (issue #13).
+    if (!deps.settings().allow_remote_admin && !isLoopbackPeer(req.socket.remoteAddress)) {
+      sendError(res, 'openai', new RemoteAdminError(req.socket.remoteAddress ?? 'an unknown peer'));
+      return;
+    }
     deps.settle?.();
     next();
   });

@@ -27,6 +27,8 @@ export interface AppStatus {
   secret_storage: 'file' | 'os-encrypted';
   /** OpenTelemetry export (SPEC §14): `error` is null when healthy. */
   telemetry: TelemetryStatus;
+  /** What the owner should know now (listening beyond loopback, a degraded start…): the dashboard shows each. */
+  warnings: string[];
 }
 
 /** Where each part of the status comes from. */
@@ -45,6 +47,7 @@ export interface StatusSources {
   overload(): OverloadStatus;
   secretStorage: 'file' | 'os-encrypted';
   telemetry(): TelemetryStatus;
+  warnings(): string[];
 }
 
 export function statusOf(src: StatusSources): AppStatus {
@@ -63,5 +66,6 @@ export function statusOf(src: StatusSources): AppStatus {
     overload: src.overload(),
     secret_storage: src.secretStorage,
     telemetry: src.telemetry(),
+    warnings: src.warnings(),
   };
 }

@@ -39,6 +39,8 @@ export interface Status {
   telemetry?: TelemetryStatus;
   /** Budget alerts of the current day / month (SPEC §11). */
   budget_alerts?: BudgetAlert[];
+  /** What the owner should know now (listening beyond loopback, a degraded start…). */
+  warnings?: string[];
 }
 
 export type { Budget, BudgetAlert, BudgetKind, Spend } from '../../record/budgets.js';

@@ -210,6 +210,7 @@ export function OverviewPage() {
         description={s ? <>Gateway {s.version} listening on <code>{s.listen}</code>{s.health && !s.health.ok && <Pill tone="bad">unhealthy{s.health.store?.error ? `: ${s.health.store.error}` : ''}</Pill>}</> : 'Your local gateway at a glance.'}
       />
       <ErrorNotice error={status.error} onRetry={status.reload} />
+      {s?.warnings?.map((w) => <Notice key={w} kind="warn">{w}</Notice>)}
       {!s && status.loading && <Loading />}
       {s && (
         <div class="overview-grid">

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostAllowed, hostGuard, hostName } from '../../../../src/gateway/http/host-check.js';
+import { hostAllowed, hostGuard, hostName, isLoopbackHost, isLoopbackPeer, listenWarning } from '../../../../src/gateway/http/host-check.js';
 
 const open = (h: string | undefined, bind = '127.0.0.1', allowed: string[] = []) => hostAllowed(h, bind, allowed);
 
@@ -71,5 +71,28 @@ describe('hostGuard', () => {
     expect(err).toBeDefined();
     expect(err!.message).toContain('evil.com');
     expect(hostGuard('evil.com', { host: '127.0.0.1', allowed_hosts: ['evil.com'] })).toBeUndefined();
+  });
+});
+
+describe('a wildcard bind and this machine\'s own addresses (issue #13)', () => {
+  it('bound to every interface, the machine\'s own IP addresses pass; other IPs and names do not', () => {
+    const local = ['127.0.0.1', '192.0.2.7', 'fd00::7'];
+    expect(hostAllowed('192.0.2.7:8642', '0.0.0.0', [], local)).toBe(true);
+    expect(hostAllowed('[fd00::7]:8642', '::', [], local)).toBe(true);
+    expect(hostAllowed('192.0.2.8:8642', '0.0.0.0', [], local)).toBe(false);
+    expect(hostAllowed('evil.com', '0.0.0.0', [], local)).toBe(false);
+    // Bound to one address, other local addresses are not its names.
+    expect(hostAllowed('192.0.2.7:8642', '10.0.0.1', [], local)).toBe(false);
+  });
+  it('loopback hosts and peers', () => {
+    for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) expect(isLoopbackHost(h), h).toBe(true);
+    for (const h of ['0.0.0.0', '::', '192.0.2.7', 'bridge.corp', '127.0.0.1.evil.com']) expect(isLoopbackHost(h), h).toBe(false);
+    for (const a of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) expect(isLoopbackPeer(a), a).toBe(true);
+    for (const a of [undefined, '', '192.0.2.7', '::ffff:192.0.2.7', 'fd00::7', '::ffff:127.0.0.1.x']) expect(isLoopbackPeer(a), String(a)).toBe(false);
+  });
+  it('warns beyond loopback only', () => {
+    expect(listenWarning('127.0.0.1', false)).toBeUndefined();
+    expect(listenWarning('0.0.0.0', false)).toMatch(/beyond this machine.*this machine only/);
+    expect(listenWarning('192.0.2.7', true)).toMatch(/admin token crosses the network in clear/);
   });
 });
