@@ -19,6 +19,7 @@ import { openInterceptionStore } from './store/interceptions/index.js';
 import { exportToFile } from './store/export.js';
 import { openPriceSettings } from './store/prices-file.js';
 import { withCost, type PriceLookup } from './record/cost.js';
+import { parseBudget, type Budget, type BudgetKind } from './record/budgets.js';
 import { listQuery, QueryError, timeRange } from './store/query.js';
 import { visibleCutoff } from './store/retention.js';
 import { readRetentionState } from './store/retention-state.js';
@@ -95,15 +96,82 @@ function withGlobals(argv: string[], cmd: Command): string[] {
 }
 
 const tokens = program.command('tokens').description('bridge tokens for your coding tools');
-tokens
-  .command('create')
-  .description('make a bridge token; the token is printed once, alone on the last line')
-  .requiredOption('--name <name>', 'who or what uses it (e.g. alice, ci)')
-  .action(async (o: { name: string }, cmd: Command) => {
-    const store = new TokenStore(dataDirOf(cmd));
-    const { info, token } = await store.create(o.name);
-    process.stdout.write(`created token "${info.name}" (id ${info.id}); copy it now, it is not shown again:\n${token}\n`);
-  });
+
+/** The budget flags of `tokens create` / `tokens budget` (SPEC §11) and the budget field each sets. */
+const BUDGET_FLAGS: { flag: string; key: 'budgetUsdDay' | 'budgetUsdMonth' | 'budgetTokensDay'; kind: BudgetKind; help: string }[] = [
+  { flag: '--budget-usd-day <usd>', key: 'budgetUsdDay', kind: 'usd_per_day', help: 'USD per local day' },
+  { flag: '--budget-usd-month <usd>', key: 'budgetUsdMonth', kind: 'usd_per_month', help: 'USD per local calendar month' },
+  { flag: '--budget-tokens-day <n>', key: 'budgetTokensDay', kind: 'tokens_per_day', help: 'tokens per local day (input + output, cache reads and writes included)' },
+];
+type BudgetOpts = Partial<Record<(typeof BUDGET_FLAGS)[number]['key'], string>>;
+
+function withBudgetFlags(cmd: Command, none: boolean): Command {
+  for (const f of BUDGET_FLAGS) cmd.option(f.flag, none ? `${f.help}; "none" removes this limit` : f.help);
+  return cmd;
+}
+
+/**
+ * The budget the flags ask for, starting from `base` (a flag replaces its limit; `none` removes it);
+ * null when no limit is left. Checked like the admin API's (exit 2 with the reason).
+ */
+function budgetFromFlags(o: BudgetOpts, base: Budget | null): Budget | null {
+  const raw: Record<string, unknown> = { ...(base ?? {}) };
+  for (const f of BUDGET_FLAGS) {
+    const v = o[f.key];
+    if (v === undefined) continue;
+    raw[f.kind] = v.trim().toLowerCase() === 'none' ? null : v;
+  }
+  try {
+    return parseBudget(raw);
+  } catch (err) {
+    const flag = BUDGET_FLAGS.find((f) => (err as Error).message.includes(f.kind))?.flag.split(' ')[0];
+    throw new UsageError(flag ? `${flag}: ${(err as Error).message}` : (err as Error).message);
+  }
+}
+
+/** "USD 5/day, USD 100/month, 2000000 tokens/day", or "none". */
+function budgetText(b: Budget | null): string {
+  if (!b) return 'none';
+  const parts: string[] = [];
+  if (b.usd_per_day !== null) parts.push(`USD ${b.usd_per_day}/day`);
+  if (b.usd_per_month !== null) parts.push(`USD ${b.usd_per_month}/month`);
+  if (b.tokens_per_day !== null) parts.push(`${b.tokens_per_day} tokens/day`);
+  return parts.join(', ');
+}
+
+withBudgetFlags(
+  tokens
+    .command('create')
+    .description('make a bridge token; the token is printed once, alone on the last line')
+    .requiredOption('--name <name>', 'who or what uses it (e.g. alice, ci)'),
+  false,
+).action(async (o: { name: string } & BudgetOpts, cmd: Command) => {
+  const budget = budgetFromFlags(o, null);
+  const store = new TokenStore(dataDirOf(cmd));
+  const { info, token } = await store.create(o.name, budget);
+  const limits = budget ? ` with budget ${budgetText(budget)}` : '';
+  process.stdout.write(`created token "${info.name}" (id ${info.id})${limits}; copy it now, it is not shown again:\n${token}\n`);
+});
+withBudgetFlags(
+  tokens
+    .command('budget')
+    .argument('<id-or-name>')
+    .description('set or clear a token\'s budget (limits not named keep their value); without flags, print it. A running server applies it within a second')
+    .option('--clear', 'remove the whole budget'),
+  true,
+).action(async (idOrName: string, o: { clear?: boolean } & BudgetOpts, cmd: Command) => {
+  const store = new TokenStore(dataDirOf(cmd));
+  const given = BUDGET_FLAGS.some((f) => o[f.key] !== undefined);
+  if (o.clear && given) throw new UsageError('--clear removes the whole budget: give it alone, or name the limits to set');
+  const current = store.list().find((t) => t.id === idOrName) ?? store.list().find((t) => t.name === idOrName && !t.revoked_at);
+  if (!current) throw new TokenError(`no token with id or name "${idOrName}"`, 404);
+  if (!o.clear && !given) {
+    process.stdout.write(`token "${current.name}" (id ${current.id}) budget: ${budgetText(current.budget)}\n`);
+    return;
+  }
+  const info = await store.setBudget(current.id, o.clear ? null : budgetFromFlags(o, current.budget));
+  process.stdout.write(`token "${info.name}" (id ${info.id}) budget: ${budgetText(info.budget)}\n`);
+});
 tokens
   .command('list')
   .description('list bridge tokens (never the tokens themselves)')
@@ -120,7 +188,8 @@ tokens
     }
     for (const t of list) {
       const state = t.revoked_at ? `revoked ${t.revoked_at}` : `last used ${t.last_used_at ?? 'never'}`;
-      process.stdout.write(`${t.id}  ${t.name.padEnd(20)} ${t.prefix}…  created ${t.created_at}  ${state}\n`);
+      const budget = t.budget && !t.revoked_at ? `  budget ${budgetText(t.budget)}` : '';
+      process.stdout.write(`${t.id}  ${t.name.padEnd(20)} ${t.prefix}…  created ${t.created_at}  ${state}${budget}\n`);
     }
   });
 tokens
