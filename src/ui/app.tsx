@@ -13,6 +13,7 @@ import { ProvidersPage } from './pages/providers';
 import { TokensPage } from './pages/tokens';
 import { InterceptionsPage } from './pages/interceptions';
 import { InterceptionDetailPage } from './pages/interception-detail';
+import { SessionPage, SessionsPage } from './pages/sessions';
 import { SettingsPage } from './pages/settings';
 import { PricesPage } from './pages/prices';
 
@@ -23,6 +24,7 @@ const NAV: NavItem[] = [
   { path: 'providers', label: 'Providers & keys', icon: 'providers' },
   { path: 'tokens', label: 'Bridge tokens', icon: 'tokens' },
   { path: 'interceptions', label: 'Interceptions', icon: 'interceptions' },
+  { path: 'sessions', label: 'Sessions', icon: 'sessions' },
   { path: 'usage', label: 'Usage', icon: 'usage' },
   { path: 'prices', label: 'Prices', icon: 'prices' },
   { path: 'settings', label: 'Retention & logs', icon: 'settings' },
@@ -54,7 +56,9 @@ function View({ route }: { route: Route }) {
     case 'tokens':
       return <TokensPage />;
     case 'interceptions':
-      return id ? <InterceptionDetailPage id={id} /> : <InterceptionsPage route={route} />;
+      return id ? <InterceptionDetailPage id={id} q={route.query.get('q') ?? ''} /> : <InterceptionsPage route={route} />;
+    case 'sessions':
+      return id ? <SessionPage id={id} /> : <SessionsPage />;
     case 'usage':
       return <LazyUsage />;
     case 'settings':

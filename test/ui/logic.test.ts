@@ -91,3 +91,30 @@ describe('export file names', () => {
     expect(exportFileName('ecs', new Date(2026, 10, 26))).toBe('aibridge-2026-11-26.ecs.jsonl');
   });
 });
+
+describe('search on the dashboard side (src/ui/lib/search.ts)', () => {
+  it('agrees with the server\'s definition of a word and a match, and cuts text into highlight pieces', async () => {
+    const { queryWords, recordMatches } = await import('../../src/record/search-text.js');
+    const { highlightPieces, recordHasWords, searchWords } = await import('../../src/ui/lib/search.js');
+    const r = rec();
+    const withText = {
+      ...r,
+      error: 'Upstream said: Overloaded',
+      user_prompts: [{ id: 'u', interception_id: r.id, provider_response_id: '', prompt: 'Run the Migration 0042_users', metadata: {}, created_at: r.started_at }],
+      tool_usages: [{ id: 't', interception_id: r.id, provider_response_id: '', tool_call_id: 'c', tool: 'Bash', input: { command: 'psql -f x.sql', n: 7 }, server_url: null, injected: false, invocation_error: 'denied', metadata: {}, created_at: r.started_at }],
+      model_thoughts: [{ id: 'm', interception_id: r.id, content: 'Größe matters', metadata: {}, created_at: r.started_at }],
+    };
+    for (const q of ['migration', 'MIGRATION 0042', 'users psql', 'command', 'größe', 'overloaded denied 7', 'migrat', 'bash sql', 'nothing']) {
+      expect(searchWords(q)).toEqual(queryWords(q));
+      expect(recordHasWords(withText, searchWords(q)), q).toBe(recordMatches(withText, queryWords(q)));
+    }
+    expect(highlightPieces('Run the Migration, migrations too', ['migration'])).toEqual([['Run the ', false], ['Migration', true], [', migrations too', false]]);
+    expect(highlightPieces('abc', [])).toEqual([['abc', false]]);
+  });
+  it('a search and a session are filters of the list, sent to the API and applied to live records', () => {
+    const f = filtersFrom(new URLSearchParams('q=Hello+world&session=S1'));
+    expect(hasFilters(f)).toBe(true);
+    expect(apiQuery(f, NOW)).toMatchObject({ q: 'Hello world', session: 'S1' });
+    expect(matches(f, { ...rec(), client_session_id: 'S2' }, NOW)).toBe(false);
+  });
+});

@@ -73,9 +73,10 @@ export class SearchIndexer {
   idle(): Promise<void> {
     if (this.closed || (!this.running && !this.compactWanted && !this.hasWork())) return Promise.resolve();
     if (!this.running) {
+      // Now, not on an (unref'd) timer: a script awaiting this keeps its process alive.
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
-      this.wake(0);
+      this.run();
     }
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }

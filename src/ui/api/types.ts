@@ -131,7 +131,7 @@ export interface InterceptionPage {
   partial?: true;
 }
 
-export type { UsageGroup, UsageRow } from '../../gateway/routes/usage.js';
+export type { UsageGroup, UsageRow, SessionRow } from '../../gateway/routes/usage.js';
 import type { UsageGroup, UsageRow } from '../../gateway/routes/usage.js';
 
 export interface UsageResponse {

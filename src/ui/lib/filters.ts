@@ -4,6 +4,7 @@
  */
 // `.js` so the Node-side tests can type-check this file too (NodeNext); Vite maps it to .ts.
 import type { Interception } from '../api/types.js';
+import { recordHasWords, searchWords } from './search.js';
 
 /** `datetime-local` value (local time) → RFC 3339, or null. */
 function fromLocalInput(value: string): string | null {
@@ -14,6 +15,10 @@ function fromLocalInput(value: string): string | null {
 
 /** The list's filters, as kept in the URL (`#/interceptions?model=…&range=24h`). */
 export interface Filters {
+  /** Full-text search (SPEC §15): every word in prompts, tools, thoughts or errors. */
+  q: string;
+  /** One client session's calls. */
+  session: string;
   provider: string;
   model: string;
   initiator: string;
@@ -25,7 +30,7 @@ export interface Filters {
   to: string;
 }
 
-export const FILTER_KEYS: (keyof Filters)[] = ['provider', 'model', 'initiator', 'client', 'status', 'range', 'from', 'to'];
+export const FILTER_KEYS: (keyof Filters)[] = ['q', 'session', 'provider', 'model', 'initiator', 'client', 'status', 'range', 'from', 'to'];
 
 export const RANGES: { value: string; label: string; ms: number }[] = [
   { value: '', label: 'Any time', ms: 0 },
@@ -55,7 +60,7 @@ export function timeBounds(f: Filters, now = Date.now()): { after: string | null
 
 export function apiQuery(f: Filters, now = Date.now()): Record<string, string | null> {
   const { after, before } = timeBounds(f, now);
-  return { provider: f.provider, model: f.model, initiator: f.initiator, client: f.client, status: f.status, started_after: after, started_before: before };
+  return { q: f.q, session: f.session, provider: f.provider, model: f.model, initiator: f.initiator, client: f.client, status: f.status, started_after: after, started_before: before };
 }
 
 /** Whether a record announced live belongs on the current (first) page. */
@@ -65,6 +70,8 @@ export function matches(f: Filters, rec: Interception, now = Date.now()): boolea
   if (f.initiator && f.initiator !== rec.initiator.name && f.initiator !== rec.initiator.id) return false;
   if (f.client && f.client !== rec.client) return false;
   if (f.status && f.status !== rec.status) return false;
+  if (f.session && f.session !== rec.client_session_id) return false;
+  if (f.q && !recordHasWords(rec, searchWords(f.q))) return false;
   const { after, before } = timeBounds(f, now);
   const t = Date.parse(rec.started_at);
   if (after && t < Date.parse(after)) return false;

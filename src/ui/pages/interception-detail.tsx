@@ -1,15 +1,32 @@
 import type { ComponentChildren } from 'preact';
+import { useEffect } from 'preact/hooks';
 import { api } from '../api/client';
 import type { Interception, Metadata } from '../api/types';
 import { CopyButton } from '../components/copy-button';
 import { Redacted } from '../components/redacted';
-import { redactionSummary, redactionTotal } from '../lib/redaction';
+import { redactionSummary, redactionTotal, splitMarkers } from '../lib/redaction';
 import { Card, EmptyState, ErrorNotice, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { costText } from '../lib/cost';
 import { duration, fullTime, int, prettyJson } from '../lib/format';
 import { useAsync } from '../lib/use-async';
 import { PROVIDER_LABEL } from './overview';
 import { lastListHash, totals } from './interceptions';
+import { highlightPieces, searchWords } from '../lib/search';
+
+/**
+ * `text` with the searched words marked (SPEC §15: the detail shows why a record matched) and
+ * redaction markers shown as such (SPEC §12).
+ */
+function Marked({ text, words }: { text: string; words: string[] }) {
+  if (words.length === 0) return <Redacted text={text} />;
+  return (
+    <>
+      {splitMarkers(text).map((part, k) => (part.rule !== undefined ? <Redacted key={k} text={part.text} /> : (
+        highlightPieces(part.text, words).map(([piece, hit], i) => (hit ? <mark key={`${k}.${i}`} class="hit">{piece}</mark> : piece))
+      )))}
+    </>
+  );
+}
 
 function Facts({ items }: { items: [string, ComponentChildren][] }) {
   return (
@@ -21,11 +38,11 @@ function Facts({ items }: { items: [string, ComponentChildren][] }) {
   );
 }
 
-function Json({ value, label }: { value: unknown; label: string }) {
+function Json({ value, label, words = [] }: { value: unknown; label: string; words?: string[] }) {
   const text = prettyJson(value);
   return (
     <div class="code-block">
-      <pre tabIndex={0} aria-label={label} class="json"><code><Redacted text={text} /></code></pre>
+      <pre tabIndex={0} aria-label={label} class="json"><code><Marked text={text} words={words} /></code></pre>
       <CopyButton text={text} label={`Copy ${label}`} />
     </div>
   );
@@ -59,8 +76,12 @@ function RedactionFact({ rec }: { rec: Interception }) {
 
 const hasKeys = (m: Metadata | null | undefined) => Boolean(m && Object.keys(m).length);
 
-function Detail({ rec }: { rec: Interception }) {
+function Detail({ rec, words }: { rec: Interception; words: string[] }) {
   const t = totals(rec);
+  // Bring the first match into view once the record is shown.
+  useEffect(() => {
+    if (words.length) document.querySelector('mark.hit')?.scrollIntoView({ block: 'center' });
+  }, [rec.id, words.join(' ')]);
   const reasoning = rec.token_usages.reduce((n, u) => n + (typeof u.metadata?.reasoning_tokens === 'number' ? u.metadata.reasoning_tokens : 0), 0);
   return (
     <>
@@ -74,7 +95,9 @@ function Detail({ rec }: { rec: Interception }) {
               ['API', `${rec.api}${rec.streaming ? ', streaming' : ', blocking'}`],
               ['Initiator', <>{rec.initiator.name} <span class="muted">({rec.initiator.id})</span></>],
               ['Client', rec.client],
-              ['Client session', rec.client_session_id ? <code>{rec.client_session_id}</code> : null],
+              ['Client session', rec.client_session_id
+                ? <><code>{rec.client_session_id}</code> <a id="session-link" class="btn btn-small btn-ghost" href={`#/sessions/${encodeURIComponent(rec.client_session_id)}`}>View the session →</a></>
+                : null],
               ['User agent', rec.user_agent ? <code class="wrap">{rec.user_agent}</code> : null],
             ]}
           />
@@ -99,14 +122,14 @@ function Detail({ rec }: { rec: Interception }) {
       {rec.error && (
         <div class="notice notice-error" role="note">
           <span class="notice-icon" aria-hidden="true">!</span>
-          <div class="notice-body"><strong>Error</strong><pre class="error-text"><Redacted text={rec.error} /></pre></div>
+          <div class="notice-body"><strong>Error</strong><pre class="error-text"><Marked text={rec.error} words={words} /></pre></div>
         </div>
       )}
       <Card title={`Prompt${rec.user_prompts.length > 1 ? `s (${rec.user_prompts.length})` : ''}`} id="prompts">
         {rec.user_prompts.length === 0 && <p class="muted">No user prompt in this call (for example a turn that only returned tool results), or its text was removed by content retention.</p>}
         {rec.user_prompts.map((p) => (
           <div class="code-block prompt" key={p.id}>
-            <pre tabIndex={0} aria-label="Prompt" class="prose-pre"><Redacted text={p.prompt} /></pre>
+            <pre tabIndex={0} aria-label="Prompt" class="prose-pre"><Marked text={p.prompt} words={words} /></pre>
             <CopyButton text={p.prompt} label="Copy prompt" />
           </div>
         ))}
@@ -116,21 +139,21 @@ function Detail({ rec }: { rec: Interception }) {
         {rec.tool_usages.map((u) => (
           <details class="tool" key={u.id} open={rec.tool_usages.length <= 5}>
             <summary>
-              <code class="tool-name">{u.tool}</code>
+              <code class="tool-name"><Marked text={u.tool} words={words} /></code>
               <span class="muted"> {u.tool_call_id}</span>
               {u.injected && <span class="pill pill-muted">injected</span>}
               {u.invocation_error && <span class="pill pill-bad">error</span>}
             </summary>
-            <Json value={u.input} label={`${u.tool} arguments`} />
+            <Json value={u.input} label={`${u.tool} arguments`} words={words} />
             {u.server_url && <p class="muted">Server: <code>{u.server_url}</code></p>}
-            {u.invocation_error && <p class="text-bad"><Redacted text={u.invocation_error} /></p>}
+            {u.invocation_error && <p class="text-bad"><Marked text={u.invocation_error} words={words} /></p>}
             {hasKeys(u.metadata) && <Json value={u.metadata} label={`${u.tool} metadata`} />}
           </details>
         ))}
       </Card>
       {rec.model_thoughts.length > 0 && (
         <Card title={`Thoughts (${rec.model_thoughts.length})`} id="thoughts">
-          {rec.model_thoughts.map((m) => <pre key={m.id} class="prose-pre thought" tabIndex={0} aria-label="Model thought"><Redacted text={m.content} /></pre>)}
+          {rec.model_thoughts.map((m) => <pre key={m.id} class="prose-pre thought" tabIndex={0} aria-label="Model thought"><Marked text={m.content} words={words} /></pre>)}
         </Card>
       )}
       <Card title={`Token usage (${rec.token_usages.length} response${rec.token_usages.length === 1 ? '' : 's'})`} id="usage-rows">
@@ -162,8 +185,9 @@ function Detail({ rec }: { rec: Interception }) {
   );
 }
 
-export function InterceptionDetailPage({ id }: { id: string }) {
+export function InterceptionDetailPage({ id, q = '' }: { id: string; q?: string }) {
   const rec = useAsync((signal) => api.get<Interception>(`/interceptions/${encodeURIComponent(id)}`, signal), [id]);
+  const words = searchWords(q);
   const back = <a class="btn btn-small btn-ghost" href={lastListHash()}>← All interceptions</a>;
   return (
     <>
@@ -176,7 +200,10 @@ export function InterceptionDetailPage({ id }: { id: string }) {
         ? <EmptyState title="No such interception">It may have expired under the retention setting. <a href="#/interceptions">Back to the list</a>.</EmptyState>
         : <ErrorNotice error={rec.error} onRetry={rec.reload} />)}
       {rec.loading && !rec.data && <Loading />}
-      {rec.data && <Detail rec={rec.data} />}
+      {rec.data && words.length > 0 && (
+        <p class="muted search-note" role="status">Highlighted: the words of your search “{q}”.</p>
+      )}
+      {rec.data && <Detail rec={rec.data} words={words} />}
     </>
   );
 }

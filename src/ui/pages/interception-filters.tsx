@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, query } from '../api/client';
 import type { UsageResponse } from '../api/types';
 import { filtersFrom, hasFilters, RANGES, type Filters } from '../lib/filters';
@@ -36,6 +36,41 @@ function TextFilter({ name, label, value, options, onCommit, onFocus }: { name: 
   );
 }
 
+/** How long typing pauses before the search runs. */
+const SEARCH_DEBOUNCE_MS = 300;
+
+/** The full-text search box (SPEC §15): searches as you type, after a short pause; Enter runs it at once. */
+function SearchBox({ value, onCommit }: { value: string; onCommit: (v: string) => void }) {
+  const [draft, setDraft] = useState(value);
+  const timer = useRef<number | undefined>(undefined);
+  useEffect(() => setDraft(value), [value]);
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+  const commit = (v: string) => {
+    window.clearTimeout(timer.current);
+    if (v.trim() !== value) onCommit(v.trim());
+  };
+  return (
+    <label class="field filter filter-search">
+      <span class="label">Search</span>
+      <input
+        type="search"
+        name="filter-q"
+        value={draft}
+        placeholder="Words in prompts, tool calls, thoughts or errors"
+        autocomplete="off"
+        spellcheck={false}
+        onInput={(e) => {
+          const v = e.currentTarget.value;
+          setDraft(v);
+          window.clearTimeout(timer.current);
+          timer.current = window.setTimeout(() => commit(v), SEARCH_DEBOUNCE_MS);
+        }}
+        onKeyDown={(e) => { if (e.key === 'Enter') commit(e.currentTarget.value); }}
+      />
+    </label>
+  );
+}
+
 export function FilterBar({ filters, onChange }: { filters: Filters; onChange: (next: Filters) => void }) {
   const [sugg, setSugg] = useState<Suggestions>({ model: [], initiator: [], client: [] });
   // Suggestions cost three usage queries over 90 days: fetch them only once someone types a filter.
@@ -44,6 +79,16 @@ export function FilterBar({ filters, onChange }: { filters: Filters; onChange: (
 
   return (
     <form class="filters" role="search" aria-label="Filter interceptions" onSubmit={(e) => e.preventDefault()}>
+      <SearchBox value={filters.q} onCommit={(v) => set('q', v)} />
+      {filters.session && (
+        <span class="field filter filter-chip">
+          <span class="label">Session</span>
+          <span class="chip">
+            <a href={`#/sessions/${encodeURIComponent(filters.session)}`} title="Open the session view"><code>{filters.session.length > 14 ? `${filters.session.slice(0, 12)}…` : filters.session}</code></a>
+            <button type="button" class="chip-x" aria-label="Remove the session filter" onClick={() => set('session', '')}>×</button>
+          </span>
+        </span>
+      )}
       <label class="field filter">
         <span class="label">Provider</span>
         <select name="filter-provider" value={filters.provider} onChange={(e) => set('provider', e.currentTarget.value)}>

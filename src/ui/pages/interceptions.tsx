@@ -33,11 +33,12 @@ export function totals(rec: Interception) {
   return { input, output, cache };
 }
 
-function Row({ rec, fresh, onKey }: { rec: Interception; fresh: boolean; onKey: (e: KeyboardEvent) => void }) {
+function Row({ rec, fresh, onKey, q }: { rec: Interception; fresh: boolean; onKey: (e: KeyboardEvent) => void; q: string }) {
   const t = totals(rec);
   const prompt = rec.user_prompts[rec.user_prompts.length - 1]?.prompt;
   const redacted = redactionTotal(rec.metadata);
-  const link = href(`interceptions/${encodeURIComponent(rec.id)}`);
+  // With a search on, the detail highlights its words.
+  const link = href(`interceptions/${encodeURIComponent(rec.id)}`, { q });
   const open = (e: MouseEvent) => {
     const target = e.target as HTMLElement;
     if (target.closest('a') || window.getSelection()?.toString()) return;
@@ -246,7 +247,7 @@ export function InterceptionsPage({ route }: { route: Route }) {
             </thead>
             <tbody>
               {shownRunning.map((r) => <RunningRow key={r.id} rec={r} now={now} onKey={moveFocus} />)}
-              {rows.map((r) => <Row key={r.id} rec={r} fresh={fresh.has(r.id)} onKey={moveFocus} />)}
+              {rows.map((r) => <Row key={r.id} rec={r} fresh={fresh.has(r.id)} onKey={moveFocus} q={filters.q} />)}
             </tbody>
           </table>
         </div>

@@ -195,7 +195,7 @@ describe('retention removes content from the index', () => {
 describe('exact against a brute-force filter', () => {
   it('random records, random queries, filters and pages: same ids and counts as checking every record', async () => {
     let seed = 7;
-    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+    const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
     const vocab = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa', 'lambda', 'mu'];
     const text = (n: number) => Array.from({ length: n }, () => vocab[rnd(vocab.length)]).join(' ');
     const all: Interception[] = [];
