@@ -13,12 +13,12 @@ export interface Target {
 }
 
 const BLOCKING_BODY = JSON.stringify({
-  model: 'claude-bench-1',
+  model: 'claude-sonnet-4-5',
   max_tokens: 100,
   messages: [{ role: 'user', content: 'Summarise the benchmark in one sentence, please.' }],
 });
 const STREAM_BODY = JSON.stringify({
-  model: 'claude-bench-1',
+  model: 'claude-sonnet-4-5',
   max_tokens: 100,
   stream: true,
   messages: [{ role: 'user', content: 'Stream the benchmark, please.' }],

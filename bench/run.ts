@@ -19,10 +19,12 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, type AddressInfo } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { startBenchUpstream } from './upstream.js';
 import { latencyRun, percentile, streamCall, throughputRun, agent, type Target } from './load.js';
 import { benchStore } from './store.js';
 import { largeBodies } from './large-bodies.js';
+import { featureCosts } from './feature-costs.js';
 import { createBridgeToken, startGatewayProcess } from '../test/reliability/gateway-process.js';
 
 const quick = process.argv.includes('--quick');
@@ -58,10 +60,13 @@ const fig = (f: Figure) => {
 };
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const round2 = (n: number) => Math.round(n * 100) / 100;
+const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
 
-async function startBareProxy(upstreamUrl: string): Promise<{ url: string; child: ChildProcess }> {
-  const script = fileURLToPath(new URL('./bare-proxy.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, upstreamUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts a bare proxy child process (bench/bare-proxy.ts or bench/bare-http-proxy.ts). */
+async function startBareProxy(file: string, upstreamUrl: string): Promise<{ url: string; child: ChildProcess }> {
+  const script = fileURLToPath(new URL(file, import.meta.url));
+  const nodeArgs = PROFILE_DIR && process.env['BENCH_PROFILE_BARE'] ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, upstreamUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -69,9 +74,43 @@ async function startBareProxy(upstreamUrl: string): Promise<{ url: string; child
       const m = /listening on (\S+)/.exec(out);
       if (m?.[1]) resolve(m[1]);
     });
-    child.once('exit', (code) => reject(new Error(`bare proxy exited ${code}`)));
+    child.once('exit', (code) => reject(new Error(`bare proxy ${file} exited ${code}`)));
   });
   return { url, child };
+}
+
+/**
+ * A local OTLP/HTTP receiver for the bench (issue #20: the bridge measured with export on): reads
+ * each export request to its end and answers 200 with an empty protobuf body, counting requests
+ * and bytes. No decoding, so it costs the load generator as little as possible.
+ */
+interface OtlpSink {
+  url: string;
+  requests(): number;
+  bytes(): number;
+  close(): Promise<void>;
+}
+async function startOtlpSink(): Promise<OtlpSink> {
+  let requests = 0;
+  let bytes = 0;
+  const server = createHttpServer((req, res) => {
+    req.on('data', (c: Buffer) => (bytes += c.length));
+    req.on('end', () => {
+      requests++;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': '0' }).end();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests: () => requests,
+    bytes: () => bytes,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
 }
 
 /** Interleaves rounds of each target and pools the samples per target. */
@@ -88,20 +127,22 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   log(`${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}${quick ? ', quick mode' : ''}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'aibridge-bench-'));
+  const otlp = await startOtlpSink();
   try {
-    if (ONLY !== 'store' && ONLY !== 'large') await benchGateway(dataDir);
-    if (ONLY === undefined || ONLY === 'large') await benchLargeBodies();
-    if (ONLY !== 'gateway' && ONLY !== 'throughput' && ONLY !== 'otel' && ONLY !== 'large') await benchStoreFigures(dataDir);
+    if (ONLY !== 'store' && ONLY !== 'large') await benchGateway(dataDir, otlp);
+    if (ONLY === undefined || ONLY === 'large') await benchLargeBodies(otlp);
+    if (ONLY !== 'gateway' && ONLY !== 'throughput' && ONLY !== 'otel' && ONLY !== 'features' && ONLY !== 'large') await benchStoreFigures(dataDir);
   } finally {
+    await otlp.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
   report((performance.now() - t0) / 1000);
 }
 
 /** Issue #13: memory per large body, with `max_body_memory` and the parse turns at their defaults. */
-async function benchLargeBodies(): Promise<void> {
-  log('RSS with 6 concurrent 30 MB bodies (fresh gateway)');
-  const f = await largeBodies();
+async function benchLargeBodies(otlp: OtlpSink): Promise<void> {
+  log('RSS with 6 concurrent 30 MB bodies (fresh gateway, every feature on)');
+  const f = await largeBodies({ args: ['--otlp-endpoint', otlp.url] });
   fig({ name: 'RSS with 6 concurrent 30 MB bodies (peak)', value: f.peakMb, unit: 'MB', target: { op: '<=', limit: 1024 }, note: `idle ${f.idleMb.toFixed(0)} MB; statuses ${[...new Set(f.statuses)].join(',')}` });
 }
 
@@ -121,20 +162,37 @@ async function benchStoreFigures(dataDir: string): Promise<void> {
   fig({ name: `gateway start-up with ${STORE_RECORDS} records`, value: serveMs, unit: 'ms', target: { op: '<=', limit: 2000 }, note: '`aibridge serve`: spawn → listening' });
 }
 
-async function benchGateway(dataDir: string): Promise<void> {
+/**
+ * The bridge with every feature on (issue #20): recording, the structured JSON log (`--log-json`,
+ * every line chained, `cost_usd` on end lines), secret redaction (default on) and OTLP export to
+ * the bench's local receiver; `f` leaves one out for the feature rows.
+ */
+function bridgeArgs(upUrl: string, f: { logFile?: string; otlpUrl?: string; redact?: boolean }): string[] {
+  return [
+    '--enabled', '--anthropic-key', 'sk-ant-bench-0000000000000000', '--anthropic-base-url', upUrl + '/',
+    ...(f.logFile ? ['--structured-logging', '--log-json', f.logFile] : []),
+    ...(f.otlpUrl ? ['--otlp-endpoint', f.otlpUrl] : []),
+    ...(f.redact === false ? ['--redact-secrets', 'false'] : []),
+  ];
+}
+
+async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
   const up = await startBenchUpstream({ latencyMs: UPSTREAM_LATENCY_MS });
   const logFile = join(dataDir, 'gateway.log.jsonl');
   const token = createBridgeToken(dataDir);
   const gw = await startGatewayProcess({
     dataDir,
     nodeArgs: PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [],
-    args: ['--enabled', '--anthropic-key', 'sk-ant-bench-0000000000000000', '--anthropic-base-url', up.url + '/', '--structured-logging', '--log-json', logFile],
+    args: bridgeArgs(up.url, { logFile, otlpUrl: otlp.url }),
   });
-  const bare = await startBareProxy(up.url);
+  const bareU = await startBareProxy('./bare-proxy.ts', up.url);
+  const bareH = await startBareProxy('./bare-http-proxy.ts', up.url);
   const headers = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' };
   const direct: Target = { name: 'direct', url: `${up.url}/v1/messages`, headers: { ...headers, 'x-api-key': 'sk-ant-bench' } };
   const bridge: Target = { name: 'bridge', url: `${gw.url}/anthropic/v1/messages`, headers: { ...headers, 'x-api-key': token } };
-  const bareT: Target = { name: 'bare', url: `${bare.url}/v1/messages`, headers: { ...headers, 'x-api-key': 'sk-ant-bench' } };
+  const undiciT: Target = { name: 'bare-undici', url: `${bareU.url}/v1/messages`, headers: { ...headers, 'x-api-key': 'sk-ant-bench' } };
+  const httpT: Target = { name: 'bare-http', url: `${bareH.url}/v1/messages`, headers: { ...headers, 'x-api-key': 'sk-ant-bench' } };
+  const all = [direct, bridge, undiciT, httpT];
   let bridgeCalls = 0;
   const count = <T>(t: Target, n: T[]) => {
     if (t === bridge) bridgeCalls += n.length;
@@ -143,33 +201,42 @@ async function benchGateway(dataDir: string): Promise<void> {
 
   try {
     log('warm-up');
-    for (const t of [direct, bridge, bareT]) count(t, await latencyRun(t, 8, quick ? 50 : 150));
+    for (const t of all) count(t, await latencyRun(t, 8, quick ? 50 : 150));
 
     if (ONLY === 'otel') {
       await collectorDown();
+      return;
+    }
+    if (ONLY === 'features') {
+      await featureRows();
       return;
     }
     if (ONLY !== 'throughput') await latencyAndStreams();
     await throughput();
     if (ONLY !== 'throughput') await collectorDown();
     if (ONLY !== 'throughput') await rss();
+    if (ONLY !== 'throughput') await featureRows();
   } finally {
     await gw.stop();
-    bare.child.kill('SIGTERM');
+    bareU.child.kill('SIGTERM');
+    bareH.child.kill('SIGTERM');
     await agent.close();
     await up.close();
   }
 
   async function latencyAndStreams(): Promise<void> {
     log('blocking latency, concurrency 1');
-    const c1 = await alternate([direct, bridge, bareT], ROUNDS, async (t) => count(t, await latencyRun(t, 1, quick ? 150 : 300)));
+    const c1 = await alternate(all, ROUNDS, async (t) => count(t, await latencyRun(t, 1, quick ? 150 : 300)));
     const d1 = c1.get('direct')!;
     const b1 = c1.get('bridge')!;
+    const h1 = c1.get('bare-http')!;
     fig({ name: 'c=1 latency p50 direct', value: percentile(d1, 50), unit: 'ms', note: `upstream latency ${UPSTREAM_LATENCY_MS} ms` });
-    fig({ name: 'c=1 latency p50 bridge', value: percentile(b1, 50), unit: 'ms' });
-    fig({ name: 'c=1 added latency p50', value: percentile(b1, 50) - percentile(d1, 50), unit: 'ms', target: { op: '<=', limit: 1 } });
+    fig({ name: 'c=1 latency p50 bridge', value: percentile(b1, 50), unit: 'ms', note: 'every feature on (recording, JSON log + chain + cost, redaction, OTLP)' });
+    fig({ name: 'c=1 added latency p50', value: percentile(b1, 50) - percentile(d1, 50), unit: 'ms', target: { op: '<=', limit: 0.3 }, note: 'bridge − direct (SPEC §9)' });
     // For scale: what the extra hop alone costs (a bare proxy, same cores).
-    fig({ name: 'c=1 added latency p50, bare Node proxy', value: percentile(c1.get('bare')!, 50) - percentile(d1, 50), unit: 'ms' });
+    fig({ name: 'c=1 added latency p50, node:http bare proxy', value: percentile(h1, 50) - percentile(d1, 50), unit: 'ms', note: 'the hop alone' });
+    fig({ name: 'c=1 added latency p50, undici bare proxy', value: percentile(c1.get('bare-undici')!, 50) - percentile(d1, 50), unit: 'ms' });
+    fig({ name: 'c=1 latency p50 bridge − node:http bare proxy', value: percentile(b1, 50) - percentile(h1, 50), unit: 'ms', note: 'what the bridge adds beyond the hop' });
     fig({ name: 'c=1 latency p99 direct', value: percentile(d1, 99), unit: 'ms' });
     fig({ name: 'c=1 latency p99 bridge', value: percentile(b1, 99), unit: 'ms' });
     fig({ name: 'c=1 added latency p99', value: percentile(b1, 99) - percentile(d1, 99), unit: 'ms' });
@@ -186,29 +253,33 @@ async function benchGateway(dataDir: string): Promise<void> {
     fig({ name: 'c=32 added latency p99', value: percentile(b32, 99) - percentile(d32, 99), unit: 'ms' });
 
     log(`streaming: time to first byte and per-chunk delay (${STREAM_ROUNDS} rounds of 8 streams x 30 chunks, 10 ms cadence)`);
-    const streams = await alternate([direct, bridge, bareT], STREAM_ROUNDS, async (t) => {
+    const streams = await alternate(all, STREAM_ROUNDS, async (t) => {
       const r = await Promise.all(Array.from({ length: 8 }, () => streamCall(t, 30, 10)));
       if (t === bridge) bridgeCalls += r.length;
       return r;
     });
-    const sd = streams.get('direct')!;
-    const sb = streams.get('bridge')!;
-    const ttfbD = sd.map((s) => s.ttfb);
-    const ttfbB = sb.map((s) => s.ttfb);
-    const delD = sd.flatMap((s) => s.delays);
-    const delB = sb.flatMap((s) => s.delays);
-    fig({ name: 'stream TTFB p50 direct', value: percentile(ttfbD, 50), unit: 'ms' });
-    fig({ name: 'stream TTFB p50 bridge', value: percentile(ttfbB, 50), unit: 'ms' });
-    fig({ name: 'stream TTFB p99 direct', value: percentile(ttfbD, 99), unit: 'ms' });
-    fig({ name: 'stream TTFB p99 bridge', value: percentile(ttfbB, 99), unit: 'ms' });
-    fig({ name: 'per-chunk delay p50 direct', value: percentile(delD, 50), unit: 'ms', note: `${delD.length} chunks` });
+    const ttfb = (name: string) => streams.get(name)!.map((s) => s.ttfb);
+    const delays = (name: string) => streams.get(name)!.flatMap((s) => s.delays);
+    const ttfbD = percentile(ttfb('direct'), 50);
+    const ttfbB = percentile(ttfb('bridge'), 50);
+    const ttfbH = percentile(ttfb('bare-http'), 50);
+    const delB = delays('bridge');
+    fig({ name: 'stream TTFB p50 direct', value: ttfbD, unit: 'ms' });
+    fig({ name: 'stream TTFB p50 bridge', value: ttfbB, unit: 'ms' });
+    fig({ name: 'stream TTFB added p50, bridge', value: ttfbB - ttfbD, unit: 'ms' });
+    fig({ name: 'stream TTFB added p50, node:http bare proxy', value: ttfbH - ttfbD, unit: 'ms', note: 'the hop alone' });
+    fig({ name: 'stream TTFB added p50, undici bare proxy', value: percentile(ttfb('bare-undici'), 50) - ttfbD, unit: 'ms' });
+    fig({ name: 'stream TTFB added p50, bridge − node:http bare proxy', value: ttfbB - ttfbH, unit: 'ms', target: { op: '<=', limit: 0.2 } });
+    fig({ name: 'stream TTFB p99 direct', value: percentile(ttfb('direct'), 99), unit: 'ms' });
+    fig({ name: 'stream TTFB p99 bridge', value: percentile(ttfb('bridge'), 99), unit: 'ms' });
+    fig({ name: 'per-chunk delay p50 direct', value: percentile(delays('direct'), 50), unit: 'ms', note: `${delays('direct').length} chunks` });
     fig({ name: 'per-chunk delay p50 bridge', value: percentile(delB, 50), unit: 'ms', note: `${delB.length} chunks` });
-    fig({ name: 'per-chunk delay p99 direct', value: percentile(delD, 99), unit: 'ms' });
-    fig({ name: 'per-chunk delay p99 bridge', value: percentile(delB, 99), unit: 'ms', target: { op: '<=', limit: 2 }, note: 'upstream write → client receipt' });
-    // For scale: the same streams through the bare proxy (a third process on these cores adds a
+    fig({ name: 'per-chunk delay p99 direct', value: percentile(delays('direct'), 99), unit: 'ms' });
+    fig({ name: 'per-chunk delay p99 bridge', value: percentile(delB, 99), unit: 'ms', target: { op: '<=', limit: 1 }, note: 'upstream write → client receipt' });
+    // For scale: the same streams through the bare proxies (a third process on these cores adds a
     // scheduling tail of its own, recording or not).
-    fig({ name: 'per-chunk delay p99 bare Node proxy', value: percentile(streams.get('bare')!.flatMap((s) => s.delays), 99), unit: 'ms' });
-
+    fig({ name: 'per-chunk delay p99 node:http bare proxy', value: percentile(delays('bare-http'), 99), unit: 'ms' });
+    fig({ name: 'per-chunk delay p99 undici bare proxy', value: percentile(delays('bare-undici'), 99), unit: 'ms' });
   }
 
   async function throughput(): Promise<void> {
@@ -217,8 +288,8 @@ async function benchGateway(dataDir: string): Promise<void> {
     // CPU time of the proxying process per call (from /proc): what each call costs the proxy,
     // which is what limits it once the cores are saturated.
     const cpuPerCall = new Map<string, number[]>();
-    const procOf = (t: Target) => (t === bridge ? gw.pid : t === bareT ? bare.child.pid : undefined);
-    const tput = await alternate([direct, bridge, bareT], 2, async (t) => {
+    const procOf = (t: Target) => (t === bridge ? gw.pid : t === undiciT ? bareU.child.pid : t === httpT ? bareH.child.pid : undefined);
+    const tput = await alternate(all, 2, async (t) => {
       const pid = procOf(t);
       const c0 = pid ? cpuMs(pid) : 0;
       const t0 = performance.now();
@@ -230,30 +301,86 @@ async function benchGateway(dataDir: string): Promise<void> {
       if (t === bridge) bridgeCalls += Math.round(calls);
       return [rps];
     });
-    const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
     const tD = mean(tput.get('direct')!);
     const tB = mean(tput.get('bridge')!);
-    const tP = mean(tput.get('bare')!);
+    const tU = mean(tput.get('bare-undici')!);
+    const tH = mean(tput.get('bare-http')!);
     fig({ name: 'c=32 throughput direct', value: tD, unit: 'req/s' });
-    fig({ name: 'c=32 throughput bare Node proxy', value: tP, unit: 'req/s' });
-    fig({ name: 'c=32 throughput bridge', value: tB, unit: 'req/s' });
-    fig({ name: 'c=32 throughput bridge / bare proxy', value: (tB / tP) * 100, unit: '%', target: { op: '>=', limit: 80 } });
-    fig({ name: 'CPU per call, bare Node proxy', value: mean(cpuPerCall.get('bare')!), unit: 'ms', note: 'proxy process user+sys during the throughput runs' });
-    fig({ name: 'CPU per call, bridge', value: mean(cpuPerCall.get('bridge')!), unit: 'ms', note: 'incl. recording, structured log, metrics' });
+    fig({ name: 'c=32 throughput node:http bare proxy', value: tH, unit: 'req/s' });
+    fig({ name: 'c=32 throughput undici bare proxy', value: tU, unit: 'req/s' });
+    fig({ name: 'c=32 throughput bridge', value: tB, unit: 'req/s', note: 'every feature on' });
+    fig({ name: 'c=32 throughput bridge / node:http bare proxy', value: (tB / tH) * 100, unit: '%', target: { op: '>=', limit: 70 } });
+    fig({ name: 'c=32 throughput bridge / undici bare proxy', value: (tB / tU) * 100, unit: '%' });
+    fig({ name: 'CPU per call, node:http bare proxy', value: mean(cpuPerCall.get('bare-http')!), unit: 'ms', note: 'proxy process user+sys during the throughput runs' });
+    fig({ name: 'CPU per call, undici bare proxy', value: mean(cpuPerCall.get('bare-undici')!), unit: 'ms' });
+    fig({ name: 'CPU per call, bridge', value: mean(cpuPerCall.get('bridge')!), unit: 'ms', note: 'every feature on' });
 
-    // Sanity: recording and logging really were on.
+    // Sanity: recording, logging and export really were on.
     await new Promise((r) => setTimeout(r, 500));
     const listed = (await (await fetch(`${gw.url}/api/v1/interceptions?limit=1`, { headers: { authorization: `Bearer ${gw.adminToken}` } })).json()) as { count: number };
-    fig({ name: 'records written by the bridge', value: listed.count, unit: 'records', note: `~${bridgeCalls} bridge calls made; log files ${(logBytes(logFile) / 2 ** 20).toFixed(1)} MiB` });
+    fig({ name: 'records written by the bridge', value: listed.count, unit: 'records', note: `~${bridgeCalls} bridge calls made; log files ${(logBytes(logFile) / 2 ** 20).toFixed(1)} MiB; OTLP ${otlp.requests()} exports, ${(otlp.bytes() / 2 ** 20).toFixed(1)} MiB so far` });
     fig({ name: 'gateway RSS after all of the above', value: gw.rssMb(), unit: 'MB', note: 'V8 heap high-water after the throughput burst (see README)' });
   }
 
   /**
-   * SPEC §14 / issue 17: with OpenTelemetry export on and the collector down (nothing listens on
-   * the endpoint), 1,000 calls keep all their records and add no latency: rounds alternate
-   * between two fresh twin gateways, one without export, c=1. `BENCH_OTEL_AA=1` starts both
-   * without export (an A/A run: the noise floor of these rows).
+   * Issue #20: each feature's cost, on vs off. Twin fresh gateways, one with every feature on,
+   * one with that feature off, in alternating rounds of the same fixed work (4 workers × 100
+   * blocking calls): the figure is the gateway's CPU time per call (from /proc). A fixed amount of
+   * work, not a throughput run: per-call CPU depends on how many calls share a batch (store
+   * flushes, log writes, drains), so both twins must see the same pace. Chain and cost have no
+   * switch of their own (they come with the JSON log): their rows are that work's CPU per record
+   * in this process (bench/feature-costs.ts).
    */
+  async function featureRows(): Promise<void> {
+    type Off = { log?: false; otlp?: false; redact?: false };
+    const features: { name: string; off: Off }[] = [
+      { name: 'secret redaction', off: { redact: false } },
+      { name: 'OTLP export', off: { otlp: false } },
+      { name: 'structured JSON log (chain, cost)', off: { log: false } },
+    ];
+    const twin = async (name: string, off: Off) => {
+      const dir = join(dataDir, name);
+      mkdirSync(dir);
+      const tok = createBridgeToken(dir);
+      const args = bridgeArgs(up.url, { logFile: off.log === false ? undefined : join(dir, 'log.jsonl'), otlpUrl: off.otlp === false ? undefined : otlp.url, redact: off.redact });
+      const g = await startGatewayProcess({ dataDir: dir, args });
+      const t: Target = { name, url: `${g.url}/anthropic/v1/messages`, headers: { ...bridge.headers, 'x-api-key': tok } };
+      return { g, t };
+    };
+    for (const f of features) {
+      log(`feature cost: ${f.name} (on vs off, gateway CPU per call)`);
+      // Both twins fresh and warmed alike: a process's CPU includes its JIT and GC threads, so a
+      // fresh twin next to a warm one would look dearer for reasons of its own.
+      const slug = f.name.replace(/\W+/g, '-');
+      const on = await twin(`on-${slug}`, {});
+      const off = await twin(`off-${slug}`, f.off);
+      try {
+        for (const x of [on, off]) await latencyRun(x.t, 4, quick ? 100 : 250);
+        const cpu = new Map<string, number[]>();
+        await alternate([on.t, off.t], quick ? 4 : 8, async (t) => {
+          const pid = t === on.t ? on.g.pid : off.g.pid;
+          const c0 = cpuMs(pid);
+          const n = (await latencyRun(t, 4, quick ? 50 : 100)).length;
+          cpu.set(t.name, [...(cpu.get(t.name) ?? []), (cpuMs(pid) - c0) / n]);
+          return [];
+        });
+        // Medians: one round caught by a burst of other work on the machine moves a mean a lot.
+        const cOn = percentile(cpu.get(on.t.name)!, 50);
+        const cOff = percentile(cpu.get(off.t.name)!, 50);
+        fig({
+          name: `feature: ${f.name}, CPU per call on − off`,
+          value: (cOn - cOff) * 1000,
+          unit: 'µs',
+          note: `median of ${cpu.get(on.t.name)!.length} rounds: on ${(cOn * 1000).toFixed(0)} µs, off ${(cOff * 1000).toFixed(0)} µs per call`,
+        });
+      } finally {
+        await on.g.stop();
+        await off.g.stop();
+      }
+    }
+    for (const r of await featureCosts()) fig({ name: `feature: ${r.name}, CPU per record`, value: r.us, unit: 'µs', note: r.note });
+  }
+
   async function collectorDown(): Promise<void> {
     log('OpenTelemetry export to a collector that is down: 1,000 calls, against a twin gateway without export');
     // A port that was just free: nothing listens there during the run.
@@ -272,7 +399,7 @@ async function benchGateway(dataDir: string): Promise<void> {
       const tok = createBridgeToken(dir);
       const g = await startGatewayProcess({
         dataDir: dir,
-        args: ['--enabled', '--anthropic-key', 'sk-ant-bench-0000000000000000', '--anthropic-base-url', up.url + '/', '--structured-logging', '--log-json', join(dir, 'log.jsonl'), ...extra],
+        args: [...bridgeArgs(up.url, { logFile: join(dir, 'log.jsonl') }), ...extra],
       });
       const t: Target = { name, url: `${g.url}/anthropic/v1/messages`, headers: { ...bridge.headers, 'x-api-key': tok } };
       return { g, t };
@@ -309,7 +436,7 @@ async function benchGateway(dataDir: string): Promise<void> {
     const rssToken = createBridgeToken(rssDir);
     const gw2 = await startGatewayProcess({
       dataDir: rssDir,
-      args: ['--enabled', '--anthropic-key', 'sk-ant-bench-0000000000000000', '--anthropic-base-url', up.url + '/', '--structured-logging', '--log-json', join(rssDir, 'log.jsonl')],
+      args: bridgeArgs(up.url, { logFile: join(rssDir, 'log.jsonl'), otlpUrl: otlp.url }),
     });
     try {
       const b2: Target = { ...bridge, url: `${gw2.url}/anthropic/v1/messages`, headers: { ...bridge.headers, 'x-api-key': rssToken } };

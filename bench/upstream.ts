@@ -3,6 +3,7 @@
  * latency and a fixed chunk cadence (no fixtures, no per-request bookkeeping, so it costs as little
  * CPU as possible and the same for every path measured).
  *
+ * Model `claude-sonnet-4-5` (asked and answered), so each record is priced (SPEC §11) like a real call.
  * - Blocking (`"stream":true` absent from the body): answers a ~600-byte message after `latencyMs`.
  * - Streaming: after `latencyMs` sends `message_start`, then `x-bench-chunks` text deltas (default
  *   20) one write each, `x-bench-cadence-ms` apart (default 10), then the closing events. Every
@@ -21,7 +22,7 @@ const MESSAGE = JSON.stringify({
   id: 'msg_bench_0001',
   type: 'message',
   role: 'assistant',
-  model: 'claude-bench-1',
+  model: 'claude-sonnet-4-5',
   content: [{ type: 'text', text: 'The quick brown fox jumps over the lazy dog. '.repeat(8) }],
   stop_reason: 'end_turn',
   stop_sequence: null,
@@ -31,7 +32,7 @@ const MESSAGE = JSON.stringify({
 const sse = (event: string, data: object) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 const START = sse('message_start', {
   type: 'message_start',
-  message: { id: 'msg_bench_0002', type: 'message', role: 'assistant', model: 'claude-bench-1', content: [], stop_reason: null, usage: { input_tokens: 12, output_tokens: 1 } },
+  message: { id: 'msg_bench_0002', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: null, usage: { input_tokens: 12, output_tokens: 1 } },
 }) + sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
 const END =
   sse('content_block_stop', { type: 'content_block_stop', index: 0 }) +

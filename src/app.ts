@@ -110,10 +110,17 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   // Secret redaction first (SPEC §12): nothing after it sees a secret, our own keys and tokens never.
   // The rule set is imported here, not at the top: CLI commands that import this module never load it.
   const { createSecretScanner } = await import('./record/secret-rules.js');
+  let knownFor: Settings | undefined;
+  let known: KnownSecret[] = [];
   const redactor = createRedactor({
     scanner: createSecretScanner(),
     enabled: () => settings().redact_secrets,
-    known: () => knownSecrets(settings(), adminToken),
+    known: () => {
+      // Built once per settings object (a new one comes with every change), not once per record.
+      const s = settings();
+      if (s !== knownFor) known = knownSecrets((knownFor = s), adminToken);
+      return known;
+    },
     candidates: [{ rule: 'bridge-token', pattern: BRIDGE_TOKEN_PATTERN, accept: (t) => tokens.isActive(t) }],
   });
   const records = createRecordFanout({

@@ -15,7 +15,7 @@
  * Version line: the SDK's 2.x / 0.22x line, the newest that runs on Node 20 (3.x and 0.300+ need
  * Node ≥ 22.15). Kept in lockstep (2.12.0 / 0.223.0, exact pins) so one copy of each package loads.
  */
-import { SpanKind, SpanStatusCode, type Tracer, type Histogram, type Counter } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, type Attributes, type Tracer, type Histogram, type Counter } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -205,11 +205,11 @@ export function createOtlpPipeline(opts: OtlpPipelineOptions): OtlpPipeline {
     metrics(plan) {
       if (stopped) return;
       if (plan.durationS !== null) {
-        duration.record(plan.durationS, plan.errorType === null ? plan.attributes : { ...plan.attributes, [ATTR_ERROR_TYPE]: plan.errorType });
+        duration.record(plan.durationS, plan.errorType === null ? plan.attributes : withAttribute(plan.attributes, ATTR_ERROR_TYPE, plan.errorType));
       }
       if (plan.hasTokens) {
-        tokenUsage.record(plan.inputTokens, { ...plan.attributes, [ATTR_GEN_AI_TOKEN_TYPE]: TOKEN_TYPE.input });
-        tokenUsage.record(plan.outputTokens, { ...plan.attributes, [ATTR_GEN_AI_TOKEN_TYPE]: TOKEN_TYPE.output });
+        tokenUsage.record(plan.inputTokens, withAttribute(plan.attributes, ATTR_GEN_AI_TOKEN_TYPE, TOKEN_TYPE.input));
+        tokenUsage.record(plan.outputTokens, withAttribute(plan.attributes, ATTR_GEN_AI_TOKEN_TYPE, TOKEN_TYPE.output));
       }
       if (plan.costUsd !== null && plan.costUsd > 0) cost.add(plan.costUsd, plan.attributes);
     },
@@ -219,4 +219,14 @@ export function createOtlpPipeline(opts: OtlpPipelineOptions): OtlpPipeline {
       return stopped;
     },
   };
+}
+
+/**
+ * `attributes` plus one more, as a new object. Object.assign rather than `{ ...a, [key]: v }`: a
+ * spread followed by a new key takes V8's slow path (~1 µs each on Node 20, three per record).
+ */
+function withAttribute(attributes: Attributes, key: string, value: string): Attributes {
+  const out: Attributes = Object.assign({}, attributes);
+  out[key] = value;
+  return out;
 }

@@ -4,7 +4,8 @@
  */
 import { createHash, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CHAIN_GENESIS, ChainedLines, ed25519Signer } from '../../../src/record/chain.js';
+import canonicalize from 'canonicalize';
+import { CHAIN_GENESIS, ChainedLines, canonicalLine, ed25519Signer } from '../../../src/record/chain.js';
 import { ChainVerifier, type ChainReport } from '../../../src/record/chain-verify.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -55,6 +56,74 @@ describe('chain lines', () => {
     v.add(text.trimEnd(), { file: 'f', line: 1 });
     expect(JSON.parse(text)).toMatchObject({ s: 'a\ufffdb', n: null });
     expect(v.finish().breaks.filter((b) => b.kind !== 'unsigned tail')).toEqual([]);
+  });
+});
+
+describe('canonical form (the fast path)', () => {
+  /** What the `canonicalize` package (the JCS author's implementation) makes of a value, or its error. */
+  const reference = (v: object) => {
+    try {
+      return canonicalize(v);
+    } catch (err) {
+      return `throws ${(err as Error).message}`;
+    }
+  };
+
+  it('is the text `canonicalize` produces for JSON-shaped values: key order, escapes, numbers, nesting', () => {
+    const values: object[] = [
+      {},
+      [],
+      { b: 1, a: 2, A: 3, _: 4, '10': 5, '9': 6, '': 7, é: 8, '\u20ac': 9, '\ud83d\ude00': 10, 'ä': 11 },
+      { s: 'quote " backslash \\ tab \t nl \n ctrl \u0001 del \u007f ls \u2028 emoji \ud83d\ude00 é', k: 'plain' },
+      { n: [0, -0, 1.5e21, 1e-7, 123456789012345680000, -1.25, 2 ** 53, 0.1 + 0.2, 5e-324] },
+      { t: true, f: false, z: null, u: undefined, arr: [undefined, null, 1, 'x', { y: undefined }] },
+      { deep: { a: { b: { c: [{ e: 1, d: [2, { g: 3, f: 4 }] }] } } } },
+      { 'key with "quote"': { 'back\\slash': 'v', 'new\nline': 'w' } },
+      { metadata: { redactions: [{ rule: 'jwt', count: 2 }], reasoning_tokens: 5 }, input: { file_path: '/tmp/x', n: [1, 2, 3] } },
+      { literal: 'text that says \\ud800 but is fine' },
+    ];
+    for (const v of values) expect(canonicalLine(v).canonical, JSON.stringify(v)).toBe(reference(v));
+  });
+
+  it('values the package refuses still go its way: lone surrogates, NaN, Infinity, toJSON, holes', () => {
+    const odd: object[] = [
+      { s: 'lone \ud800 high' },
+      { s: 'lone \udc00 low' },
+      { ['k\ud800']: 1 },
+      { n: NaN },
+      { n: [Infinity] },
+      { d: new Date(Date.UTC(2026, 0, 1)) },
+      // eslint-disable-next-line no-sparse-arrays
+      { a: [1, , 3] },
+    ];
+    for (const v of odd) {
+      const { canonical, line } = canonicalLine(v);
+      const ref = reference(v);
+      // Where the package accepts the value, the text is its; where it throws, the value is
+      // normalised first (lone surrogates → U+FFFD, NaN → null) and the package's text of that.
+      if (!ref?.startsWith('throws')) expect(canonical).toBe(ref);
+      else expect(canonical).toBe(canonicalize(line));
+    }
+  });
+
+  it('random JSON values: the same text as the package', () => {
+    let seed = 20;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const chars = ['a', 'b', 'Z', '0', '"', '\\', '\n', '\u0000', 'é', '€', '\ud83d\ude00', ' ', '_', '~'];
+    const str = () => Array.from({ length: Math.floor(rnd() * 6) }, () => chars[Math.floor(rnd() * chars.length)]).join('');
+    const val = (depth: number): unknown => {
+      const r = rnd();
+      if (depth > 3 || r < 0.3) return str();
+      if (r < 0.45) return Math.round((rnd() - 0.5) * 1e6) / (rnd() < 0.5 ? 1 : 1000);
+      if (r < 0.5) return rnd() < 0.5;
+      if (r < 0.55) return null;
+      if (r < 0.75) return Array.from({ length: Math.floor(rnd() * 4) }, () => val(depth + 1));
+      return Object.fromEntries(Array.from({ length: Math.floor(rnd() * 5) }, () => [str(), val(depth + 1)]));
+    };
+    for (let i = 0; i < 500; i++) {
+      const v = { x: val(0), y: val(0) };
+      expect(canonicalLine(v).canonical).toBe(canonicalize(v));
+    }
   });
 });
 
