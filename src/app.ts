@@ -94,7 +94,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   // transforms, then the store in the same turn, then the batched consumers a moment later.
   const metrics = createMetrics();
   const live = createLiveFeed();
-  const telemetry = createTelemetry({ settings, onSettingsChange: (fn) => config.onChange(fn), env, version: appVersion(), logger: log, metrics });
+  const telemetry = createTelemetry({ settings, onSettingsChange: (fn) => config.onChange(fn), env, version: appVersion(), logger: log, metrics, costOf: (rec) => recordCost(rec, prices.table).usd });
   const today = await createTodayTotals({
     now,
     seed: async (since) => (await store.usage({ since }, () => 'today', (e) => sumsCost(prices.table, e))).get('today'),

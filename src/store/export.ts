@@ -16,7 +16,7 @@ import type { Writable } from 'node:stream';
 import type { ExportOptions } from '../app-types.js';
 import type { Interception } from '../record/types.js';
 import { formatLogLine, interceptionLogLines } from '../record/log-lines.js';
-import type { PriceLookup } from '../record/cost.js';
+import { recordCost, type PriceLookup } from '../record/cost.js';
 import { ChainedLines, type ChainSigner } from '../record/chain.js';
 import type { InterceptionReader } from './interceptions/types.js';
 import { toEcs } from './ecs.js';
@@ -45,7 +45,7 @@ export function exportLines(rec: Interception, format: ExportOptions['format'], 
   const one = (obj: object): string => (chain ? chain.line(obj) : formatLogLine(obj));
   let text: string;
   // OCSF: one API Activity event per interception, not one per log line.
-  if (format === 'ocsf') text = one(toOcsf(rec));
+  if (format === 'ocsf') text = one(toOcsf(rec, { costUsd: prices ? recordCost(rec, prices).usd : null }));
   else {
     text = '';
     for (const l of interceptionLogLines(rec, prices)) text += one(format === 'ecs' ? toEcs(l, rec) : l);

@@ -38,6 +38,8 @@ it('one valid event per interception, over the API and from the CLI', async () =
     assertOcsfEvent(event);
   }
   expect(events[0]!['unmapped'].aibridge.tool_calls.map((t: { tool: string }) => t.tool)).toEqual(recs[0]!.tool_usages.map((t) => t.tool));
+  // SPEC §11: the event carries the record's price (claude-sonnet-4-5 is in the bundled catalog).
+  expect(events[0]!['unmapped'].aibridge.cost_usd).toBeGreaterThan(0);
   expect(events[1]).toMatchObject({ status_id: 2, status: 'Failure', api: { response: { code: 429, error: '429' } } });
   for (const secret of [ANTHROPIC_KEY, OPENAI_KEY, h.token]) expect(apiText).not.toContain(secret);
 

@@ -76,6 +76,10 @@ describe.each(['http/protobuf', 'http/json'] as const)('OTLP export over %s', (p
       'aibridge.client': 'Claude Code',
     });
     expect(span.attributes['error.type']).toBeUndefined();
+    // SPEC §11: the span carries the record's price (the same number the admin API shows).
+    const priced = (await h.interceptions()).find((x) => x.id === rec!.id) as { cost?: { usd: number | null } } | undefined;
+    expect(priced?.cost?.usd).toBeGreaterThan(0);
+    expect(span.attributes['aibridge.cost_usd']).toBeCloseTo(priced!.cost!.usd!, 12);
     expect(span.status.code).toBe(0);
     expect(span.resource['service.name']).toBe('aibridge');
     // Content is off by default: the prompt is not on the span.
@@ -176,6 +180,12 @@ describe.each(['http/protobuf', 'http/json'] as const)('OTLP export over %s', (p
     expect(duration.unit).toBe('s');
     expect(duration.points.some((p) => p.attributes['error.type'] === '429')).toBe(true);
     expect(duration.points.every((p) => p.attributes['gen_ai.provider.name'] !== undefined)).toBe(true);
+    // Cost (SPEC §11) as a counter in USD: at least the priced calls' sum so far.
+    const costMetric = await recv.waitForMetric('aibridge.cost');
+    const priced = (records as { cost?: { usd: number | null } }[]).reduce((n, r) => n + (r.cost?.usd ?? 0), 0);
+    expect(priced).toBeGreaterThan(0);
+    expect(costMetric.unit).toBe('[USD]');
+    expect(costMetric.points.reduce((n, p) => n + (p.value ?? 0), 0)).toBeGreaterThan(0);
   });
 
   it('status says healthy, /metrics counts exported spans, the headers are masked', async () => {
