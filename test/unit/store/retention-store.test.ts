@@ -89,6 +89,36 @@ describe('retention on the real store', () => {
     await store.close();
   });
 
+  it('purges a partly expired day in batches: the expired half goes, the rest of that day stays', async () => {
+    // 300 records in one UTC day (2026-11-25, 09:30–14:30) around the cutoff (2026-11-25 12:00):
+    // the purge must rewrite that day's files, not drop them whole, and yield between batches.
+    let batches = 0;
+    const store = await openInterceptionStore({ dir, now: () => NOW, flushIntervalMs: 5, testHook: (p) => { if (p === 'batch') batches++; } });
+    const recs = await seed(store, Array.from({ length: 300 }, (_, i) => DAY + (i - 150) * 60_000 + 30_000));
+    const expired = recs.filter((r) => Date.parse(r.started_at) < NOW - DAY);
+    const kept = recs.filter((r) => Date.parse(r.started_at) >= NOW - DAY);
+    expect([expired.length, kept.length]).toEqual([150, 150]);
+    expect(new Set(recs.map((r) => r.started_at.slice(0, 10)))).toEqual(new Set(['2026-11-25']));
+    const r = startRetention({ store, retentionMs: () => DAY, contentRetentionMs: () => 0, now: () => NOW, logger: quiet, batchSize: 10, runAtStart: false });
+    const purge = r.runOnce();
+    let turns = 0;
+    let done = false;
+    void purge.then(() => { done = true; });
+    while (!done) { turns++; await new Promise((resolve) => setImmediate(resolve)); }
+    expect((await purge).purged).toBe(150);
+    // 300 lines of that day copied 10 at a time, the loop yielding after each batch.
+    expect(batches).toBe(30);
+    expect(turns).toBeGreaterThan(30);
+    expect((await all(store)).map((x) => x.id).sort()).toEqual(kept.map((x) => x.id).sort());
+    await store.close();
+    // …and from disk, after a restart.
+    const again = await openInterceptionStore({ dir, now: () => NOW });
+    const left = await all(again);
+    expect(left.map((x) => x.id).sort()).toEqual(kept.map((x) => x.id).sort());
+    for (const k of kept) expect(left.find((x) => x.id === k.id)).toEqual(k);
+    await again.close();
+  });
+
   it('survives a crash between batches: every record is whole or gone, and the next run finishes', async () => {
     const store = await openInterceptionStore({ dir, now: () => NOW });
     const expired = await seed(store, Array.from({ length: 12 }, (_, i) => 2 * DAY + (i % 3) * DAY + i));
