@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { AppOptions, RunningApp } from '../src/app-types.js';
 import { APP_FOLDER } from '../src/store/data-dir.js';
 import { exportLogs } from './export-logs.js';
+import { budgetAlertNotice } from './budget-notice.js';
 import { appIconPng, trayIconPng } from './icons.js';
 import { createLoginItem, HIDDEN_FLAG } from './login-item.js';
 import type { AppHandle, Platform } from './platform.js';
@@ -140,6 +141,7 @@ function setupShell(deps: DesktopDeps, running: RunningApp, window: DashboardWin
         console.error(`gateway did not close cleanly: ${errorText(err)}`);
       }
       clearInterval(clock);
+      offBudgetAlert();
       if (timer) clearTimeout(timer);
       tray.destroy();
       window.destroy();
@@ -201,6 +203,11 @@ function setupShell(deps: DesktopDeps, running: RunningApp, window: DashboardWin
       refresh();
     }, TRAY_REFRESH_MS);
     timer.unref();
+  });
+  // A budget alert (80 % / 100 %, SPEC §11) becomes a desktop notification, once per alert.
+  const offBudgetAlert = running.onBudgetAlert((a) => {
+    const n = budgetAlertNotice(a);
+    p.notify(n.title, n.body);
   });
   // "requests today" rolls over at midnight without any gateway event.
   const clock = setInterval(refresh, 60_000);

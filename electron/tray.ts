@@ -5,6 +5,7 @@
  * platform tray and re-renders it. Show/Hide and Quit are always in the menu because most Linux
  * indicators ignore clicks on the icon.
  */
+import { usdText } from './budget-notice.js';
 import type { ImageHandle, MenuItemSpec, TrayHandle } from './platform.js';
 
 /** Log export formats (SPEC §7). */
@@ -18,6 +19,8 @@ export interface TrayState {
   port: number;
   requestsToday: number;
   inFlight: number;
+  /** USD of today's calls at the current prices (SPEC §11). */
+  costToday: number;
   openAtLogin: boolean;
   windowVisible: boolean;
   exportFormat: ExportFormat;
@@ -54,6 +57,11 @@ export function statusLine(state: Pick<TrayState, 'enabled' | 'port' | 'requests
   return parts.join(' · ');
 }
 
+/** Today's cost as the menu shows it (calls to models with no price are not counted). */
+export function costLine(costToday: number): string {
+  return `Cost today: ${usdText(costToday)}`;
+}
+
 /** The tray menu for a state. Every item has a stable `id`. */
 export function buildTrayMenu(state: TrayState, actions: TrayActions): MenuItemSpec[] {
   const range = (id: string, label: string, value: ExportRange): MenuItemSpec => ({
@@ -63,6 +71,7 @@ export function buildTrayMenu(state: TrayState, actions: TrayActions): MenuItemS
   });
   return [
     { id: 'status', label: statusLine(state), enabled: false },
+    { id: 'cost-today', label: costLine(state.costToday), enabled: false },
     { type: 'separator' },
     { id: 'enabled', label: 'Enable bridge', type: 'checkbox', checked: state.enabled, click: () => actions.setEnabled(!state.enabled) },
     { type: 'separator' },
@@ -142,7 +151,7 @@ export class TrayController {
       this.tray.setImage(icon);
     }
     this.shownOn = state.enabled;
-    this.tray.setToolTip(`AI Bridge Desktop — ${statusLine(state)}`);
+    this.tray.setToolTip(`AI Bridge Desktop — ${statusLine(state)} · ${usdText(state.costToday)}`);
     this.tray.setContextMenu(buildTrayMenu(state, this.actions));
   }
 

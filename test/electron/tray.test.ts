@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildTrayMenu, statusLine, TrayController, type TrayActions, type TrayState } from '../../electron/tray.js';
+import { buildTrayMenu, costLine, statusLine, TrayController, type TrayActions, type TrayState } from '../../electron/tray.js';
 import { FakeImage, FakePlatform, findItem } from './fake-platform.js';
 
 const state: TrayState = {
@@ -7,6 +7,7 @@ const state: TrayState = {
   port: 8642,
   requestsToday: 12,
   inFlight: 0,
+  costToday: 1.5,
   openAtLogin: false,
   windowVisible: false,
   exportFormat: 'jsonl',
@@ -36,6 +37,13 @@ describe('tray menu', () => {
     );
     const menu = buildTrayMenu(state, recordingActions([]));
     expect(findItem(menu, 'status')).toMatchObject({ label: statusLine(state), enabled: false });
+  });
+
+  it('shows today\'s cost under the status line (SPEC §11), a small amount not rounded to $0.00', () => {
+    expect(findItem(buildTrayMenu(state, recordingActions([])), 'cost-today')).toMatchObject({ label: 'Cost today: $1.50', enabled: false });
+    expect(costLine(0)).toBe('Cost today: $0.00');
+    expect(costLine(0.0042)).toBe('Cost today: $0.0042');
+    expect(costLine(1234.5)).toBe('Cost today: $1,234.50');
   });
 
   it('reflects the state in its checkboxes, radio items and Show/Hide label', () => {
