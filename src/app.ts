@@ -15,6 +15,7 @@ import { fileSecretStore } from './store/secrets-file.js';
 import { BRIDGE_TOKEN_PATTERN, TokenStore } from './store/tokens.js';
 import { connectClient, connectStatusAll, undoConnect, type ConnectClient, type ConnectContext } from './store/connect.js';
 import { homedir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { loadAdminToken } from './store/admin-token.js';
 import { openInterceptionStore, storeConsumer } from './store/interceptions/index.js';
 import { exportToFile } from './store/export.js';
@@ -57,7 +58,9 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   const fixed = loadFixedLayer({ flags: flags.settings, env, configFile });
   const secrets = opts.secrets ?? fileSecretStore(dataDir);
   const early: string[] = [];
-  const config = new ConfigService(dataDir, fixed, secrets, [validateProviderSettings], (m) => early.push(m));
+  // Warnings go to `early` until the logger exists, then to the log (a switch that cannot be saved).
+  let configWarn = (m: string): unknown => early.push(m);
+  const config = new ConfigService(dataDir, fixed, secrets, [validateProviderSettings], (m) => configWarn(m));
   const settings = () => config.get();
   writeRetentionState(dataDir, settings().retention);
   config.onChange((s) => writeRetentionState(dataDir, s.retention));
@@ -83,12 +86,13 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   const logging = createLogger({ logJson: settings().log_json, structured: () => settings().structured_logging, now, signer, prices: priceLookup });
   const log = logging.logger;
   for (const m of early) log.warn(m);
+  configWarn = (m) => log.warn(m);
 
   // Stores.
   const store = await openInterceptionStore({ dir: dataDir, now, logger: log });
   const prices = await pricesLoading;
   const tokens = new TokenStore(dataDir, { now, watch: true, warn: (m) => log.warn(m), info: (m) => log.info(m) });
-  const adminToken = loadAdminToken(dataDir, env);
+  const adminToken = adminTokenOrTemporary(dataDir, env, (m) => log.warn(m));
 
   // Every begun and finished record goes through this one fan-out (src/record/fanout.ts):
   // transforms, then the store in the same turn, then the batched consumers a moment later.
@@ -170,7 +174,10 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       overload: () => overload.snapshot(),
       secretStorage: secrets.kind,
       telemetry: () => telemetry.status(),
-      warnings: () => [...startWarnings],
+      warnings: () => {
+        const h = store.health();
+        return h.ok ? [...startWarnings] : [...startWarnings, `recording fails: ${h.error} — records are kept in memory and written when the disk takes them again; the gateway keeps proxying`];
+      },
     });
 
   // One-click client setup (SPEC §16) for the dashboard and the tray: this bridge's own URL.
@@ -291,6 +298,21 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       return closing;
     },
   };
+}
+
+/**
+ * The admin token; when it cannot be saved (a full or read-only disk, issue #13) this run uses one
+ * kept in memory rather than not start, and says so: `aibridge admin-token` does not know it.
+ */
+function adminTokenOrTemporary(dataDir: string, env: NodeJS.ProcessEnv, warn: (msg: string) => void): string {
+  try {
+    return loadAdminToken(dataDir, env);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!code || code === 'ENOENT' || code === 'EISDIR') throw err;
+    warn(`the admin token could not be saved (${code}): this run uses a temporary one, in the login URL it prints; set AIBRIDGE_ADMIN_TOKEN to keep one`);
+    return 'abadm_' + randomBytes(24).toString('base64url');
+  }
 }
 
 const PROVIDER_KEYS: ReadonlySet<string> = new Set(['openai_key', 'anthropic_key', 'bedrock_access_key', 'bedrock_access_key_secret']);

@@ -58,7 +58,7 @@ export class ConfigService {
     const startEnabled = fixed.enabled;
     if (startEnabled !== undefined && this.db.data['enabled'] !== startEnabled.value) {
       this.db.data['enabled'] = startEnabled.value;
-      this.db.write();
+      this.save();
     }
     for (const key of STARTUP_ONLY_KEYS) {
       if (this.db.data[key] !== undefined) {
@@ -141,8 +141,20 @@ export class ConfigService {
 
   setEnabled(on: boolean): void {
     this.db.data['enabled'] = on;
-    this.db.write();
+    this.save();
     this.refresh();
+  }
+
+  /**
+   * Writes settings.json for the switch; a disk that takes nothing (issue #13) keeps the state in
+   * memory for this run and says so, instead of failing the start or the tray's toggle.
+   */
+  private save(): void {
+    try {
+      this.db.write();
+    } catch (err) {
+      this.warn(`the bridge switch could not be saved (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): it holds until the gateway stops`);
+    }
   }
 
   private refresh(): void {

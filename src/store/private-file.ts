@@ -11,9 +11,13 @@ export function writePrivateFile(path: string, content: string): void {
   try {
     writeSync(fd, content);
     fsyncSync(fd);
-  } finally {
+  } catch (err) {
+    // A full disk: no half-written temp file left behind.
     closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
   }
+  closeSync(fd);
   try {
     renameSync(tmp, path);
   } catch (err) {

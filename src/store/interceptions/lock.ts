@@ -23,7 +23,14 @@ export async function acquireWriterLock(dir: string): Promise<() => Promise<void
   const mine = String(process.pid);
   try {
     const fh = await open(path, 'wx', 0o600);
-    await fh.writeFile(mine);
+    try {
+      await fh.writeFile(mine);
+    } catch (err) {
+      // A full disk creates the file but takes no byte: leave no empty lock behind.
+      await fh.close();
+      await unlink(path).catch(() => undefined);
+      throw err;
+    }
     await fh.close();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;

@@ -30,6 +30,12 @@ const SEARCH_DELAY_MS = 1000;
 
 const silent: StoreLogger = { warn: () => undefined, error: () => undefined };
 
+/** Errors of a disk that takes no more bytes or no writes at all, as opposed to a bug or a lock held. */
+const DISK_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS', 'EACCES', 'EPERM', 'EIO']);
+function isDiskError(err: unknown): boolean {
+  return DISK_ERRORS.has((err as NodeJS.ErrnoException | undefined)?.code ?? '');
+}
+
 export class FileInterceptionStore implements InterceptionStore, MaintenanceHost {
   readonly dir: string;
   readonly index = new MemoryIndex();
@@ -74,9 +80,21 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
       await this.reader.refresh();
       return;
     }
-    await mkdir(this.dir, { recursive: true });
-    this.releaseLock = await acquireWriterLock(this.dir);
-    const names = await readdir(this.dir);
+    // A disk that takes no more bytes (full, read-only, over quota) must not keep the gateway from
+    // starting (issue #13): it starts degraded, as it runs degraded when a write fails later —
+    // records kept in memory, the lock and the writes retried, health() says why.
+    let unwritable: unknown = null;
+    try {
+      await mkdir(this.dir, { recursive: true });
+      this.releaseLock = await acquireWriterLock(this.dir);
+    } catch (err) {
+      if (!isDiskError(err)) throw err; // e.g. another process writes here: that stays fatal
+      unwritable = err;
+    }
+    const names = await readdir(this.dir).catch((err: unknown) => {
+      if (unwritable !== null && (err as NodeJS.ErrnoException).code === 'ENOENT') return [] as string[];
+      throw err;
+    });
     for (const name of names) {
       // Leftovers of a rewrite that crashed before its rename: the original is still in place.
       if (name.endsWith(TMP_EXT)) await unlink(join(this.dir, name)).catch(() => undefined);
@@ -90,8 +108,15 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     }
     const lines = new Map<string, number>();
     for (const day of days) lines.set(day, await this.loadWriterSegment(day));
+    if (unwritable !== null) {
+      this.healthError = errText(unwritable);
+      this.logger.error(
+        { dir: this.dir },
+        `interception store: the data folder cannot be written (${this.healthError}; disk full or read-only?); starting anyway — records are kept in memory and written when it can be`,
+      );
+    }
     await this.markInterrupted();
-    this.compactLater(lines);
+    if (this.releaseLock) this.compactLater(lines);
     // The full-text index is built in the background once start-up is done (searches are exact
     // meanwhile: they check the records the index has not reached).
     this.indexer?.wake();
@@ -228,6 +253,17 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
 
   private async flushOnce(): Promise<void> {
     if (this.queue.size === 0) return;
+    if (!this.releaseLock) {
+      // Started on a disk that took nothing: the writer lock first (it is what failed then).
+      try {
+        await mkdir(this.dir, { recursive: true });
+        this.releaseLock = await acquireWriterLock(this.dir);
+      } catch (err) {
+        this.healthError = errText(err);
+        this.schedule(RETRY_MS);
+        throw err;
+      }
+    }
     const bySeg = new Map<string, Entry[]>();
     for (const e of this.queue) {
       if (e.deleted || !e.pending) continue;
