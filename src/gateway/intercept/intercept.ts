@@ -152,13 +152,13 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
 
   const reducer: StreamReducer | undefined =
     reply.status < 300 && reply.mode !== 'json' ? safe(ctx, () => adapter.codec.createStreamReducer(), () => undefined) : undefined;
-  let reducerBroken = false;
+  let recorderFault: string | undefined;
   const feed = (fn: () => void) => {
-    if (reducerBroken) return;
+    if (recorderFault !== undefined) return;
     try {
       fn();
     } catch (err) {
-      reducerBroken = true;
+      recorderFault = describe(err);
       ctx.warn({ err, interception_id: rec.id }, 'recorder fault: stream keeps flowing, record may be incomplete');
     }
   };
@@ -225,6 +225,12 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
     } finally {
       turn?.release();
     }
+  }
+  if (recorderFault !== undefined) {
+    // Our fault, not the upstream's: the client got the whole answer. The record says what is
+    // missing instead of blaming the upstream for an "unfinished" stream the reducer stopped reading.
+    extraMetadata = { ...extraMetadata, recorder_fault: `the recorder failed while reading this answer (${recorderFault}); tokens, tool calls and thoughts after that point are missing` };
+    if (!outcome?.error) return finish('completed', reply.status, null, outcome, reply.model);
   }
   if (outcome?.error) return finish('failed', reply.status, outcome.error, outcome, reply.model);
   if (outcome && outcome.complete === false) {
