@@ -6,14 +6,20 @@
  * cannot encrypt — or on Linux only offers the `basic_text` backend, whose key is hard-coded —
  * saving throws instead of writing the key in clear.
  *
- * Keys saved while the same folder ran headless (`aibridge serve`: `secrets.json`, mode 0600) still
- * count: they are read when the encrypted file has no such key. Saving or removing a key in the
- * app also removes that key's clear copy there (a stale key in clear helps nobody).
+ * Keys saved while the same folder ran headless (`aibridge serve`: `secrets.json`, mode 0600) move
+ * into OS encryption when the store opens and encryption is available (their clear copy removed);
+ * until then they are read when the encrypted file has no such key. Saving or removing a key in
+ * the app also removes that key's clear copy there (a stale key in clear helps nobody).
+ *
+ * A key that cannot be decrypted (OS encryption unavailable at a later start, a changed keyring)
+ * reads as unset — the app starts and the provider counts as not configured — and `problems()`
+ * says which and why (status `warnings`, the dashboard's overview).
  */
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { SecretStore } from '../src/app-types.js';
 import { fileSecretStore } from '../src/store/secrets-file.js';
+import { SECRET_KEYS } from '../src/config/schema.js';
 import type { SafeStorageHandle } from './platform.js';
 
 /** File name inside the user-data folder (the headless store's `secrets.json` stays separate). */
@@ -87,15 +93,40 @@ export function createSafeStorageSecrets(safe: SafeStorageHandle, userDataDir: s
       return undefined; // an unreadable headless file must not stop the app; its keys just do not count
     }
   };
+  // Keys stored encrypted that cannot be decrypted now, and why (issue #13: the app starts anyway).
+  const unreadable = new Map<string, string>();
+  migrateClearKeys(safe, path, load, headlessGet, (name) => headless.set(name, undefined), (next) => (cache = next));
   return {
     kind: 'os-encrypted',
     get(name) {
       const cipher = load().secrets[name];
       if (cipher === undefined) return headlessGet(name);
+      let why: string;
       if (!safe.isEncryptionAvailable()) {
-        throw new SecretStorageUnavailableError(`the key "${name}" is encrypted but OS decryption is not available`);
+        why = 'OS decryption is not available';
+      } else {
+        try {
+          const plain = safe.decryptString(Buffer.from(cipher, 'base64'));
+          unreadable.delete(name);
+          return plain;
+        } catch (err) {
+          why = `OS decryption failed: ${(err as Error).message}`;
+        }
       }
-      return safe.decryptString(Buffer.from(cipher, 'base64'));
+      // Not a start-up failure: the provider shows as not configured (unless a clear copy is still
+      // there), and the status says why.
+      unreadable.set(name, why);
+      return headlessGet(name);
+    },
+    problems() {
+      const out = [...unreadable].map(
+        ([name, why]) => `the ${name} saved with OS encryption cannot be read now (${why}): its provider counts as not configured until the OS keyring is unlocked, or enter the key again`,
+      );
+      const clear = CLEAR_KEY_NAMES.filter((n) => headlessGet(n) !== undefined);
+      if (clear.length > 0) {
+        out.push(`${clear.join(', ')} ${clear.length === 1 ? 'is' : 'are'} stored in clear in secrets.json (saved by aibridge serve; mode 0600): moved into OS encryption at the next start where it is available`);
+      }
+      return out;
     },
     set(name, value) {
       const next: SecretsFile = { version: 1, secrets: { ...load().secrets } };
@@ -108,7 +139,39 @@ export function createSafeStorageSecrets(safe: SafeStorageHandle, userDataDir: s
       }
       writeFile(path, next);
       cache = next;
+      unreadable.delete(name);
       if (headlessGet(name) !== undefined) headless.set(name, undefined);
     },
   };
+}
+
+/** Every secret setting a headless run may have left in `secrets.json`. */
+const CLEAR_KEY_NAMES: readonly string[] = SECRET_KEYS;
+
+/**
+ * Keys `aibridge serve` saved in clear (`secrets.json`) move into OS encryption when it is
+ * available (issue #13: the status said `os-encrypted` while they stayed in clear): encrypted into
+ * the app's file first, then removed from the clear one. An encrypted key of the same name wins
+ * (the clear one is stale). Any failure leaves both files as they were; the next start tries again.
+ */
+function migrateClearKeys(
+  safe: SafeStorageHandle,
+  path: string,
+  load: () => SecretsFile,
+  clearGet: (name: string) => string | undefined,
+  clearDelete: (name: string) => void,
+  saved: (next: SecretsFile) => void,
+): void {
+  if (whyUnavailable(safe)) return;
+  try {
+    const clear = CLEAR_KEY_NAMES.filter((n) => clearGet(n) !== undefined);
+    if (clear.length === 0) return;
+    const next: SecretsFile = { version: 1, secrets: { ...load().secrets } };
+    for (const name of clear) next.secrets[name] ??= safe.encryptString(clearGet(name)!).toString('base64');
+    writeFile(path, next);
+    saved(next);
+    for (const name of clear) clearDelete(name);
+  } catch {
+    // Left as it was: problems() keeps saying which keys are still in clear.
+  }
 }

@@ -20,6 +20,8 @@ export interface SecretStore {
   get(name: string): string | undefined;
   /** Stores (or with undefined, deletes) a secret. Throws if it cannot be stored safely. */
   set(name: string, value: string | undefined): void;
+  /** What the owner should know about stored keys now (one cannot be decrypted, keys still in clear). */
+  problems?(): string[];
 }
 
 export interface AppOptions {

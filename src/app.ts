@@ -176,7 +176,9 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       telemetry: () => telemetry.status(),
       warnings: () => {
         const h = store.health();
-        return h.ok ? [...startWarnings] : [...startWarnings, `recording fails: ${h.error} — records are kept in memory and written when the disk takes them again; the gateway keeps proxying`];
+        const out = [...startWarnings, ...(secrets.problems?.() ?? [])];
+        if (!h.ok) out.push(`recording fails: ${h.error} — records are kept in memory and written when the disk takes them again; the gateway keeps proxying`);
+        return out;
       },
     });
 

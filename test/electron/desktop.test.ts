@@ -14,6 +14,8 @@ import { startApp } from '../../src/app.js';
 import type { AppOptions } from '../../src/app-types.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
 import { FakePlatform, type FakeImage } from './fake-platform.js';
+import { SECRETS_FILE } from '../../electron/secrets.js';
+import { fileSecretStore } from '../../src/store/secrets-file.js';
 
 const ANTHROPIC_KEY = 'sk-ant-desktop-test-SECRET-5f4e3d2c1b0a';
 let upstream: MockUpstream;
@@ -344,6 +346,37 @@ describe('keys through safeStorage', () => {
       expect(bytes.includes(key), file).toBe(false);
       expect(bytes.includes(Buffer.from(key).toString('base64')), file).toBe(false);
     }
+  });
+
+  it('issue #13: a key the OS cannot decrypt at a later start does not stop the app; the status says so and the key is kept', async () => {
+    const { platform, desktop } = await launch();
+    const key = 'sk-proj-saved-before-the-keyring-locked-0123';
+    expect((await api(desktop, '/api/v1/settings', { method: 'PATCH', body: JSON.stringify({ openai_key: key }) })).status).toBe(200);
+    await desktop.quit();
+    open.splice(open.indexOf(desktop), 1);
+
+    platform.safeStorage.available = false;
+    const { desktop: later } = await launch({ platform });
+    const status = (await (await api(later, '/api/v1/status')).json()) as { warnings: string[]; providers: Array<{ name: string; configured: boolean }> };
+    expect(status.warnings.some((w) => w.startsWith('the openai_key saved with OS encryption cannot be read now'))).toBe(true);
+    expect(status.providers.find((p) => p.name === 'openai')?.configured).toBe(false);
+    expect(readFileSync(join(platform.app.getPath('userData'), SECRETS_FILE), 'utf8')).toContain('"openai_key"');
+  });
+
+  it('issue #13: keys saved headless in clear move into OS encryption at start, so the status tells the truth', async () => {
+    const { platform, desktop } = await launch();
+    await desktop.quit();
+    open.splice(open.indexOf(desktop), 1);
+    const userData = platform.app.getPath('userData');
+    const key = 'sk-proj-saved-by-aibridge-serve-0123456789';
+    fileSecretStore(userData).set('openai_key', key);
+
+    const { desktop: next } = await launch({ platform });
+    const status = (await (await api(next, '/api/v1/status')).json()) as { warnings: string[]; secret_storage: string; providers: Array<{ name: string; configured: boolean }> };
+    expect(status.secret_storage).toBe('os-encrypted');
+    expect(status.warnings).toEqual([]);
+    expect(status.providers.find((p) => p.name === 'openai')?.configured).toBe(true);
+    for (const file of filesUnder(userData)) expect(readFileSync(file).includes(key), file).toBe(false);
   });
 
   it('without OS encryption a key is refused, not stored in clear', async () => {
