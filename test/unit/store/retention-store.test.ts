@@ -26,6 +26,15 @@ async function seed(store: InterceptionStore, agesMs: number[]): Promise<Interce
   return recs;
 }
 
+/** How many turns of the event loop pass until `p` settles. */
+async function turnsUntil(p: Promise<unknown>): Promise<number> {
+  let turns = 0;
+  let done = false;
+  void p.then(() => { done = true; }, () => { done = true; });
+  while (!done) { turns++; await new Promise((resolve) => setImmediate(resolve)); }
+  return turns;
+}
+
 async function all(store: InterceptionStore): Promise<Interception[]> {
   const out: Interception[] = [];
   for await (const r of store.iterate({})) out.push(r);
@@ -76,11 +85,8 @@ describe('retention on the real store', () => {
     store.begin(live);
     const r = startRetention({ store, retentionMs: () => DAY, contentRetentionMs: () => 0, now: () => NOW, logger: quiet, batchSize: 10, runAtStart: false });
     const purge = r.runOnce();
-    // While batches run, the event loop keeps turning: count turns until the purge ends.
-    let turns = 0;
-    let done = false;
-    void purge.then(() => { done = true; });
-    while (!done) { turns++; await new Promise((resolve) => setImmediate(resolve)); }
+    // While batches run, the event loop keeps turning.
+    const turns = await turnsUntil(purge);
     store.finish({ ...finishedRecord({ id: live.id, startedMs: NOW }) });
     await store.flush();
     expect((await purge).purged).toBe(300);
@@ -101,10 +107,7 @@ describe('retention on the real store', () => {
     expect(new Set(recs.map((r) => r.started_at.slice(0, 10)))).toEqual(new Set(['2026-11-25']));
     const r = startRetention({ store, retentionMs: () => DAY, contentRetentionMs: () => 0, now: () => NOW, logger: quiet, batchSize: 10, runAtStart: false });
     const purge = r.runOnce();
-    let turns = 0;
-    let done = false;
-    void purge.then(() => { done = true; });
-    while (!done) { turns++; await new Promise((resolve) => setImmediate(resolve)); }
+    const turns = await turnsUntil(purge);
     expect((await purge).purged).toBe(150);
     // 300 lines of that day copied 10 at a time, the loop yielding after each batch.
     expect(batches).toBe(30);
