@@ -153,10 +153,17 @@ describe('upstreamDispatch', () => {
   it("the call's abort before the answer rejects with its reason and closes the upstream request", async () => {
     let upstreamClosed!: () => void;
     const closed = new Promise<void>((r) => (upstreamClosed = r));
-    const url = await serve((req) => req.socket.on('close', upstreamClosed)); // never answers
+    let received!: () => void;
+    const arrived = new Promise<void>((r) => (received = r));
+    const url = await serve((req) => {
+      req.socket.on('close', upstreamClosed);
+      received();
+    }); // never answers
     const abort = new CallAbort();
     const pending = upstreamDispatch(pool!, call(url, { signal: abort }));
-    setTimeout(() => abort.abort(new Error('client disconnected')), 30);
+    // Abort once the upstream holds the request (a fixed delay raced the connection on a busy machine).
+    await arrived;
+    abort.abort(new Error('client disconnected'));
     await expect(pending).rejects.toThrow('client disconnected');
     await closed;
   });
