@@ -119,6 +119,42 @@ function raw(payload: Buffer | string): Promise<string> {
   });
 }
 
+/**
+ * One request over a raw socket: the head, then (after `100 Continue` when the plan waits for it,
+ * unless a final answer came first) the body in random pieces with random pauses, as chunked
+ * framing or as it is; returns everything the server sent until it closed (Connection: close).
+ */
+function trickle(head: string, body: Buffer, plan: { expect100: boolean; waitFor100: boolean; chunked: boolean; maxChunk: number; maxPauseMs: number }): Promise<string> {
+  return new Promise((resolve) => {
+    const s = connect(gw.port, '127.0.0.1');
+    let got = '';
+    let closed = false;
+    const t = setTimeout(() => s.destroy(), 20_000);
+    s.on('data', (d) => (got += d.toString('latin1')));
+    s.on('error', () => undefined); // the server may close mid-body (401, 413): what it said counts
+    s.on('close', () => {
+      closed = true;
+      clearTimeout(t);
+      resolve(got);
+    });
+    const send = async (): Promise<void> => {
+      s.write(head);
+      if (plan.expect100 && plan.waitFor100) {
+        for (let i = 0; i < 200 && !/HTTP\/1\.1 \d{3}/.test(got) && !closed; i++) await new Promise((r) => setTimeout(r, 10));
+        if (/HTTP\/1\.1 (?!100)\d{3}/.test(got) || closed) return; // answered without wanting the body
+      }
+      for (let off = 0; off < body.length && !closed; ) {
+        const piece = body.subarray(off, off + 1 + int(plan.maxChunk));
+        off += piece.length;
+        s.write(plan.chunked ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece);
+        if (plan.maxPauseMs && rnd() < 0.3) await new Promise((r) => setTimeout(r, int(plan.maxPauseMs)));
+      }
+      if (plan.chunked && !closed) s.write('0\r\n\r\n');
+    };
+    void send();
+  });
+}
+
 describe(`fuzz (seed ${SEED})`, () => {
   it('random bodies on every intercepted route: 4xx in the provider shape or an answer; each recorded', async () => {
     for (let i = 0; i < 180; i++) {
@@ -234,6 +270,35 @@ describe(`fuzz (seed ${SEED})`, () => {
       const rec = await newestRecord(gw, intercepted);
       expect(rec.status, `case ${i % garbage.length} on ${route.path}`).toBe('failed');
       expect(rec.error).toBeTruthy();
+    }
+  });
+
+  it('trickled bodies and Expect: 100-continue over raw sockets: random chunks, pauses and framing; an answer every time, never 5xx', async () => {
+    for (let i = 0; i < 30; i++) {
+      const route = pick(ROUTES);
+      const authed = rnd() < 0.85;
+      const body = rnd() < 0.6
+        ? Buffer.from(route.shape === 'anthropic'
+          ? JSON.stringify({ model: 'claude-x', max_tokens: 5, messages: [{ role: 'user', content: printable(int(3000)) }] })
+          : JSON.stringify({ model: 'gpt-x', messages: [{ role: 'user', content: printable(int(3000)) }], input: printable(20) }))
+        : randomBody();
+      const plan = { expect100: rnd() < 0.5, waitFor100: rnd() < 0.7, chunked: rnd() < 0.4, maxChunk: 1 + int(rnd() < 0.5 ? 16 : 8192), maxPauseMs: int(25) };
+      const headers = [
+        `POST ${route.path} HTTP/1.1`, 'Host: 127.0.0.1', 'Content-Type: application/json', 'Connection: close',
+        ...(authed ? Object.entries(authFor(route.shape)).map(([k, v]) => `${k}: ${v}`) : []),
+        ...(plan.expect100 ? ['Expect: 100-continue'] : []),
+        plan.chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${body.length}`,
+      ];
+      const got = await trickle(`${headers.join('\r\n')}\r\n\r\n`, body, plan);
+      const finals = [...got.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1])).filter((c) => c !== 100);
+      const status = finals.at(-1);
+      const what = `#${i} ${JSON.stringify(plan)} ${route.path} authed=${authed}: ${got.slice(0, 200)}`;
+      expect(status, what).toBeDefined();
+      expect(status! < 500, what).toBe(true);
+      if (!authed) expect(status, what).toBe(401);
+      if (status !== 200) expect(got, what).toMatch(/"message"/);
+      statuses.set(status!, (statuses.get(status!) ?? 0) + 1);
+      if (authed) intercepted++;
     }
   });
 
