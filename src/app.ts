@@ -9,7 +9,7 @@ import { appVersion, UI_DIR } from './app-paths.js';
 import { parseServeFlags } from './config/flags.js';
 import { loadFixedLayer, readConfigPrices } from './config/layers.js';
 import { ConfigService } from './config/config.js';
-import { SECRET_KEYS, type Settings } from './config/schema.js';
+import { SECRET_KEYS, parseOtlpHeaders, type Settings } from './config/schema.js';
 import { ensureDataDir, resolveDataDir } from './store/data-dir.js';
 import { fileSecretStore } from './store/secrets-file.js';
 import { BRIDGE_TOKEN_PATTERN, TokenStore } from './store/tokens.js';
@@ -127,6 +127,8 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
     },
     candidates: [{ rule: 'bridge-token', pattern: BRIDGE_TOKEN_PATTERN, accept: (t) => tokens.isActive(t) }],
   });
+  // Ordinary log lines too (an upstream or collector error echoing a key into a warn line).
+  logging.setScrub((line) => redactor.scrub(line));
   const records = createRecordFanout({
     logger: log,
     // Redaction first (nothing after it sees a secret), then the field cap: every consumer
@@ -173,7 +175,8 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       budgetAlerts: () => budgets.ledger.alerts(),
       overload: () => overload.snapshot(),
       secretStorage: secrets.kind,
-      telemetry: () => telemetry.status(),
+      // Its error text quotes the collector, which may echo a header value: scrubbed like a log line.
+      telemetry: () => redactor.scrub(telemetry.status()),
       warnings: () => {
         const h = store.health();
         const out = [...startWarnings, ...(secrets.problems?.() ?? [])];
@@ -319,12 +322,23 @@ function adminTokenOrTemporary(dataDir: string, env: NodeJS.ProcessEnv, warn: (m
 
 const PROVIDER_KEYS: ReadonlySet<string> = new Set(['openai_key', 'anthropic_key', 'bedrock_access_key', 'bedrock_access_key_secret']);
 
-/** The gateway's own secrets by value: every secret setting that is set, and the admin token. */
+/**
+ * The gateway's own secrets by value: every secret setting that is set, and the admin token. The
+ * OTLP headers also by each value (a collector that rejects a token quotes the value, not `k=v,…`).
+ */
 function knownSecrets(s: Settings, adminToken: string): KnownSecret[] {
   const out: KnownSecret[] = [{ rule: 'admin-token', value: adminToken }];
   for (const k of SECRET_KEYS) {
     const v = s[k];
     if (typeof v === 'string' && v) out.push({ rule: PROVIDER_KEYS.has(k) ? 'provider-key' : 'configured-secret', value: v });
+  }
+  if (s.otlp_headers) {
+    for (const v of Object.values(parseOtlpHeaders(s.otlp_headers) ?? {})) {
+      out.push({ rule: 'configured-secret', value: v });
+      // `Bearer abc…`: the credential alone is quoted too
+      const cred = /^\S+\s+(\S.*)$/.exec(v)?.[1];
+      if (cred) out.push({ rule: 'configured-secret', value: cred });
+    }
   }
   return out;
 }

@@ -18,8 +18,11 @@
  *   With a signer, a signed checkpoint follows every 1,000 lines, every 60 s with unsigned lines,
  *   and at close.
  *
- * Secrets: interception lines are built from records, which never hold keys or tokens; ordinary
- * lines also pass pino `redact` for header and key fields, as defence in depth.
+ * Secrets: interception lines are built from records, which are redacted (src/record/redaction.ts).
+ * Ordinary lines pass pino `redact` for header and key fields, and then, once `startApp` has set
+ * it ({@link Logging.setScrub}), the same redaction over every string of the line: an upstream or
+ * collector error that echoes a key into a warn line is written with `[REDACTED:RULE]` instead,
+ * in the JSON file and on stderr alike. A line the scrub fails on is withheld (a notice instead).
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Interception } from '../record/types.js';
@@ -68,6 +71,11 @@ export interface Logging {
   file?: RotatingFile;
   /** The chain head of the JSON log (undefined without `logJson`). */
   chainHead(): ChainHead | undefined;
+  /**
+   * Scrubs every ordinary (pino) line before it is written: gets the parsed line, returns it with
+   * secrets replaced (the same object when none). Interception lines are redacted records already.
+   */
+  setScrub(scrub: (line: Record<string, unknown>) => Record<string, unknown>): void;
   /** Resolves when everything written so far has reached the sinks. */
   flush(): Promise<void>;
   /** Flushes and closes the JSON sink. */
@@ -198,8 +206,24 @@ export function createLogger(opts: LoggerOptions): Logging {
   const chain = json ? new ChainedLines(resumed?.head, opts.signer, now) : undefined;
   const jsonOut = json?.sink;
 
+  let scrub: ((line: Record<string, unknown>) => Record<string, unknown>) | undefined;
+  const scrubbed = (line: string): string => {
+    if (!scrub) return line;
+    try {
+      const obj = JSON.parse(line) as Record<string, unknown>;
+      const out = scrub(obj);
+      return out === obj ? line : `${JSON.stringify(out)}\n`;
+    } catch {
+      // Never let an unscrubbed line through: say that one was withheld, with its level and time.
+      let level: unknown = 'warn';
+      try { level = (JSON.parse(line) as { level?: unknown }).level ?? level; } catch { /* not JSON */ }
+      return `${JSON.stringify({ level, time: new Date(now()).toISOString(), msg: 'log line withheld: secret scrubbing failed on it' })}\n`;
+    }
+  };
+
   const destination: DestinationStream = {
-    write(line: string): void {
+    write(raw: string): void {
+      const line = scrubbed(raw);
       if (jsonOut && chain) jsonOut.write(chain.text(line));
       if (human) human.write(humanLine(line.endsWith('\n') ? line.slice(0, -1) : line));
     },
@@ -251,6 +275,9 @@ export function createLogger(opts: LoggerOptions): Logging {
     recordLog,
     file: json?.file,
     chainHead: () => chain?.head,
+    setScrub(fn) {
+      scrub = fn;
+    },
     async flush() {
       logger.flush();
       await json?.sink.flush?.();

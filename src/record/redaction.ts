@@ -65,6 +65,12 @@ export interface Redactor {
   transform: RecordTransform;
   /** The rule of the first secret in `text` (rule set and our own secrets), or undefined. */
   firstSecret(text: string): string | undefined;
+  /**
+   * A JSON value (an ordinary log line's fields) with every secret in its strings, keys too, at
+   * any depth, replaced by its marker: our own secrets always, the rule set while `redact_secrets`
+   * is on. The same value back when nothing was found. Throws only on a fault of the rule set.
+   */
+  scrub<T>(value: T): T;
 }
 
 /** The marker that stands where a secret was. */
@@ -135,6 +141,19 @@ export function createRedactor(opts: RedactionOptions): Redactor {
       name: 'secret redaction',
       begin: (rec: Interception) => guarded(rec, 'begin'),
       finish: (rec: FinishedRecord) => guarded(rec, 'finish'),
+    },
+    scrub<T>(value: T): T {
+      const rules = opts.enabled();
+      const found: SecretFinding[] = [];
+      for (const k of opts.known()) if (k.value.length >= MIN_SECRET_LENGTH) found.push(k);
+      const strings = stringsOf(value);
+      for (const s of strings) found.push(...scan(s, rules));
+      if (rules && value !== null && typeof value === 'object') found.push(...scanJsonText(value, scanner));
+      if (found.length === 0) return value;
+      const replace = replacerOf(found);
+      if (!strings.some((s) => replace.hits(s))) return value;
+      const counts = new Map<string, number>();
+      return mapStrings(value, (s) => replace(s, counts)) as T;
     },
     firstSecret(text) {
       for (const k of opts.known()) if (k.value.length >= MIN_SECRET_LENGTH && text.includes(k.value)) return k.rule;
