@@ -14,7 +14,8 @@
  * gateway with `--cpu-prof` into DIR; summarise with `node --import tsx bench/profile-summary.ts DIR`),
  * `--only gateway|store|throughput|otel|features|large` (features: only the on/off feature rows; throughput: only the c=32 throughput runs, for quick
  * comparisons; otel: only the collector-down rows; large: only "RSS with 6 concurrent 30 MB bodies",
- * bench/large-bodies.ts).
+ * bench/large-bodies.ts), and the opt-in `--only redaction` / `--only chain` (bench/secrets.ts: redaction
+ * on/off/block with Claude-Code-sized prompts; the log chain against plain lines).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
@@ -28,6 +29,7 @@ import { latencyRun, percentile, streamCall, throughputRun, agent, type Target }
 import { benchStore } from './store.js';
 import { largeBodies } from './large-bodies.js';
 import { featureCosts } from './feature-costs.js';
+import { benchChain, benchRedaction } from './secrets.js';
 import { createBridgeToken, startGatewayProcess } from '../test/reliability/gateway-process.js';
 
 const quick = process.argv.includes('--quick');
@@ -132,9 +134,14 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'aibridge-bench-'));
   const otlp = await startOtlpSink();
   try {
-    if (ONLY !== 'store' && ONLY !== 'large') await benchGateway(dataDir, otlp);
-    if (ONLY === undefined || ONLY === 'large') await benchLargeBodies(otlp);
-    if (ONLY !== 'gateway' && ONLY !== 'throughput' && ONLY !== 'otel' && ONLY !== 'features' && ONLY !== 'large') await benchStoreFigures(dataDir);
+    if (ONLY === 'redaction' || ONLY === 'chain') {
+      // Opt-in rows of issue 16 (bench/secrets.ts): never part of a plain run.
+      for (const f of await (ONLY === 'redaction' ? benchRedaction : benchChain)({ quick, log })) fig(f);
+    } else {
+      if (ONLY !== 'store' && ONLY !== 'large') await benchGateway(dataDir, otlp);
+      if (ONLY === undefined || ONLY === 'large') await benchLargeBodies(otlp);
+      if (ONLY !== 'gateway' && ONLY !== 'throughput' && ONLY !== 'otel' && ONLY !== 'features' && ONLY !== 'large') await benchStoreFigures(dataDir);
+    }
   } finally {
     await otlp.close();
     rmSync(dataDir, { recursive: true, force: true });
