@@ -56,9 +56,10 @@ function View({ route }: { route: Route }) {
     case 'tokens':
       return <TokensPage />;
     case 'interceptions':
-      return id ? <InterceptionDetailPage id={id} q={route.query.get('q') ?? ''} /> : <InterceptionsPage route={route} />;
+      // key: another record is a new page (no stale detail on screen while the next one loads).
+      return id ? <InterceptionDetailPage key={id} id={id} q={route.query.get('q') ?? ''} /> : <InterceptionsPage route={route} />;
     case 'sessions':
-      return id ? <SessionPage id={id} /> : <SessionsPage />;
+      return id ? <SessionPage key={id} id={id} /> : <SessionsPage />;
     case 'usage':
       return <LazyUsage />;
     case 'settings':

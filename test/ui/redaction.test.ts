@@ -84,7 +84,7 @@ describe.skipIf(!hasChromium)('redaction on the dashboard in Chromium', { timeou
 
   it('the detail sets every marker apart (styled, rule named) and gives the count by rule', async () => {
     await goto(`#/interceptions/${encodeURIComponent(secretId)}`, '#call-redactions');
-    expect(await page.textContent('#call-redactions')).toBe('4 (github-token ×2, slack-token ×1, stripe-key ×1)');
+    await expect.poll(() => page.textContent('#call-redactions')).toBe('4 (github-token ×2, slack-token ×1, stripe-key ×1)');
     const prompt = page.locator('#prompts pre');
     expect(await prompt.textContent()).toBe('deploy with [REDACTED:github-token] please, and again [REDACTED:github-token]');
     const marks = page.locator('#prompts mark.redacted');
@@ -108,8 +108,9 @@ describe.skipIf(!hasChromium)('redaction on the dashboard in Chromium', { timeou
 
   it('a clean call says none', async () => {
     const clean = (await adminFetch<{ results: Rec[] }>(h.app, '/interceptions?limit=2')).results[1]!;
+    // The previous call's detail stays on screen until this one arrives: poll.
     await goto(`#/interceptions/${encodeURIComponent(clean.id)}`, '#call-redactions');
-    expect(await page.textContent('#call-redactions')).toBe('none');
+    await expect.poll(() => page.textContent('#call-redactions')).toBe('none');
     expect(await page.locator('mark.redacted').count()).toBe(0);
   });
 
