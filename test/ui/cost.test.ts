@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { hasChromium, openBrowser, type Browser } from './support/browser.js';
-import { adminFetch, bridgeCall, startHarness, type Harness } from './support/harness.js';
+import { hasChromium, type Browser } from './support/browser.js';
+import { adminFetch, bridgeCall, gotoHash, newestRecord, openSignedIn, startHarness, type Harness } from './support/harness.js';
 import { NO_PRICE, usd } from '../../src/ui/lib/cost.js';
 
 if (!hasChromium) console.warn('test/ui: skipped — /usr/bin/chromium is missing (apt-get install -y chromium; .ci/run installs it)');
@@ -28,19 +28,14 @@ describe.skipIf(!hasChromium)('cost and budgets in Chromium', { timeout: 60_000 
   let pricedId = '';
   let localId = '';
 
-  const goto = async (hash: string, ready: string) => {
-    await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
-    await page.waitForSelector(ready);
-  };
+  const goto = (hash: string, ready: string) => gotoHash(page, hash, ready);
   const record = (id: string) => adminFetch<Rec>(h.app, `/interceptions/${id}`);
-  const newest = async () => (await adminFetch<{ results: Rec[] }>(h.app, '/interceptions?limit=1')).results[0]!;
+  const newest = () => newestRecord<Rec>(h.app);
 
   beforeAll(async () => {
     h = await startHarness({ AIBRIDGE_ANTHROPIC_KEY: 'sk-ant-api03-cost-ui-0000000000', AIBRIDGE_OPENAI_KEY: 'sk-proj-cost-ui-000000000000' });
-    b = await openBrowser();
+    b = await openSignedIn(h);
     page = b.page;
-    await page.goto(h.app.loginUrl);
-    await page.waitForSelector('#bridge-state');
   });
 
   afterAll(async () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, openBrowser, type Browser } from './support/browser.js';
-import { adminFetch, bridgeCall, startHarness, type Harness } from './support/harness.js';
+import { adminFetch, bridgeCall, gotoHash, startHarness, type Harness } from './support/harness.js';
 import { startOtlpReceiver } from '../helpers/otlp-receiver.js';
 
 if (!hasChromium) console.warn('test/ui: skipped — /usr/bin/chromium is missing (apt-get install -y chromium; .ci/run installs it)');
@@ -33,10 +33,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
   const bodies: Promise<string>[] = [];
   const tmp = mkdtempSync(join(tmpdir(), 'aibridge-ui-dl-'));
 
-  const goto = async (hash: string, ready: string) => {
-    await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
-    await page.waitForSelector(ready);
-  };
+  const goto = (hash: string, ready: string) => gotoHash(page, hash, ready);
   const anthropic = () => new Anthropic({ baseURL: `${h.app.url}/anthropic`, apiKey: bridgeToken, maxRetries: 0 });
 
   beforeAll(async () => {

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { hasChromium, openBrowser, type Browser } from './support/browser.js';
-import { adminFetch, startHarness, type Harness } from './support/harness.js';
+import { hasChromium, type Browser } from './support/browser.js';
+import { adminFetch, gotoHash, newestRecord, openSignedIn, startHarness, type Harness } from './support/harness.js';
 import { SECRET_SAMPLES } from '../helpers/secret-samples.js';
 
 if (!hasChromium) console.warn('test/ui: skipped — /usr/bin/chromium is missing (apt-get install -y chromium; .ci/run installs it)');
@@ -28,10 +28,7 @@ describe.skipIf(!hasChromium)('redaction on the dashboard in Chromium', { timeou
   let token = '';
   let secretId = '';
 
-  const goto = async (hash: string, ready: string) => {
-    await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
-    await page.waitForSelector(ready);
-  };
+  const goto = (hash: string, ready: string) => gotoHash(page, hash, ready);
   /** One Messages call with the bridge token; `reply` is the mock's JSON answer when given. */
   const call = async (prompt: string, reply?: object) => {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-api-key': token, 'anthropic-version': '2023-06-01' };
@@ -40,15 +37,13 @@ describe.skipIf(!hasChromium)('redaction on the dashboard in Chromium', { timeou
     await res.arrayBuffer();
     return res.status;
   };
-  const newest = async () => (await adminFetch<{ results: Rec[] }>(h.app, '/interceptions?limit=1')).results[0]!;
+  const newest = () => newestRecord<Rec>(h.app);
 
   beforeAll(async () => {
     h = await startHarness({ AIBRIDGE_ANTHROPIC_KEY: 'sk-ant-api03-redaction-ui-000000000' });
     ({ token } = await adminFetch<{ token: string }>(h.app, '/tokens', { method: 'POST', body: { name: 'dana' } }));
-    b = await openBrowser();
+    b = await openSignedIn(h);
     page = b.page;
-    await page.goto(h.app.loginUrl);
-    await page.waitForSelector('#bridge-state');
   });
 
   afterAll(async () => {

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { startApp } from '../../../src/app.js';
 import type { RunningApp } from '../../../src/app-types.js';
 import { startMockUpstream, type MockUpstream } from '../../helpers/mock-upstream.js';
+import type { Page } from 'playwright-core';
+import { openBrowser, type Browser } from './browser.js';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -89,4 +91,23 @@ export async function adminFetch<T>(app: RunningApp, path: string, init: { metho
   });
   if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${await res.text()}`);
   return (res.status === 204 ? undefined : await res.json()) as T;
+}
+
+/** The newest record the store lists (the one a call just made). */
+export async function newestRecord<T>(app: RunningApp): Promise<T> {
+  return (await adminFetch<{ results: T[] }>(app, '/interceptions?limit=1')).results[0]!;
+}
+
+/** Chromium on the dashboard, signed in through the login URL the gateway printed. */
+export async function openSignedIn(h: Harness): Promise<Browser> {
+  const b = await openBrowser();
+  await b.page.goto(h.app.loginUrl);
+  await b.page.waitForSelector('#bridge-state');
+  return b;
+}
+
+/** Moves the dashboard to `hash` and waits for `ready` (a selector of the page it shows). */
+export async function gotoHash(page: Page, hash: string, ready: string): Promise<void> {
+  await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
+  await page.waitForSelector(ready);
 }
