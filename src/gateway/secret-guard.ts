@@ -10,7 +10,7 @@
  * tool results only is none), read whole from the parsed body: the pipeline's copy is already cut
  * to `max_stored_field`, and a secret past the cut must still be found.
  */
-import type { ProviderAdapter, ProviderCall, ProviderReply } from './providers/adapter.js';
+import { wrapperPerAdapter, type ProviderAdapter, type ProviderCall, type ProviderReply } from './providers/adapter.js';
 import { SecretInPromptError } from './errors.js';
 
 export interface SecretGuardOptions {
@@ -28,7 +28,6 @@ export interface SecretGuard {
 }
 
 export function createSecretGuard(opts: SecretGuardOptions): SecretGuard {
-  const guarded = new WeakMap<ProviderAdapter, ProviderAdapter>();
   const wrap = (adapter: ProviderAdapter): ProviderAdapter => ({
     kind: adapter.kind,
     name: adapter.name,
@@ -53,13 +52,6 @@ export function createSecretGuard(opts: SecretGuardOptions): SecretGuard {
     },
   });
   return {
-    guard(adapter) {
-      let g = guarded.get(adapter);
-      if (!g) {
-        g = wrap(adapter);
-        guarded.set(adapter, g);
-      }
-      return g;
-    },
+    guard: wrapperPerAdapter(wrap),
   };
 }

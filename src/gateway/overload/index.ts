@@ -11,7 +11,7 @@
  * src/gateway/routes/provider-handler.ts.
  */
 import type { CallSignal } from '../upstream/call-abort.js';
-import type { ProviderAdapter, ProviderCall, ProviderReply } from '../providers/adapter.js';
+import { wrapperPerAdapter, type ProviderAdapter, type ProviderCall, type ProviderReply } from '../providers/adapter.js';
 import { CircuitOpenError, GatewayError, TooManyRequestsError } from '../errors.js';
 import type { RequestGate } from '../gates.js';
 import { CircuitBreakers, circuitKey, isFailureStatus, type CallOutcome, type CircuitState } from './circuit-breaker.js';
@@ -61,7 +61,6 @@ export function createOverloadGuard(opts: OverloadOptions): OverloadGuard {
     now: opts.now,
     onState: opts.onCircuitState,
   });
-  const guarded = new WeakMap<ProviderAdapter, ProviderAdapter>();
   const rejected = (reason: string) => {
     try {
       opts.onRejected?.(reason);
@@ -120,14 +119,7 @@ export function createOverloadGuard(opts: OverloadOptions): OverloadGuard {
         if (inFlight > 0) inFlight--;
       },
     },
-    guard(adapter) {
-      let g = guarded.get(adapter);
-      if (!g) {
-        g = wrap(adapter);
-        guarded.set(adapter, g);
-      }
-      return g;
-    },
+    guard: wrapperPerAdapter(wrap),
     snapshot: () => ({ in_flight: inFlight, max_concurrency: opts.settings().max_concurrency, circuits: breakers.snapshot() }),
   };
 }

@@ -63,3 +63,19 @@ export interface ProviderAdapter {
    */
   send(call: ProviderCall): Promise<ProviderReply>;
 }
+
+/**
+ * A guard's `guard(adapter)`: the adapter with `wrap` in front of it, made once per adapter and
+ * reused (the request path asks for it on every call).
+ */
+export function wrapperPerAdapter(wrap: (adapter: ProviderAdapter) => ProviderAdapter): (adapter: ProviderAdapter) => ProviderAdapter {
+  const wrapped = new WeakMap<ProviderAdapter, ProviderAdapter>();
+  return (adapter) => {
+    let w = wrapped.get(adapter);
+    if (!w) {
+      w = wrap(adapter);
+      wrapped.set(adapter, w);
+    }
+    return w;
+  };
+}
