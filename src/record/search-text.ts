@@ -54,6 +54,67 @@ export function recordWords(rec: Interception): Set<string> {
   return words;
 }
 
+/**
+ * The words {@link recordWords} finds in the record as the store keeps it (its JSON line read
+ * back, `JSON.parse(JSON.stringify(rec))`), taken from the record in memory: the store indexes a
+ * finished record without reading it back. Null when a searchable value might not survive JSON
+ * unchanged — a number that is not finite, a bigint, an object that is not a plain object or
+ * array (a `Date`, a boxed string, anything with `toJSON`) — and the caller reads the stored line.
+ */
+export function storedRecordWords(rec: Interception): Set<string> | null {
+  const words = new Set<string>();
+  const add = (text: string): void => {
+    for (const w of textWords(text)) words.add(w);
+  };
+  if (!plainObject(rec) || !plainArray(rec.user_prompts) || !plainArray(rec.tool_usages) || !plainArray(rec.model_thoughts)) return null;
+  for (const p of rec.user_prompts) {
+    if (!plainObject(p)) return null;
+    if (typeof p.prompt === 'string' && p.prompt !== '') add(p.prompt);
+  }
+  for (const t of rec.tool_usages) {
+    if (!plainObject(t)) return null;
+    if (typeof t.tool === 'string') add(t.tool);
+    if (!stableInputTexts(t.input, add, 0)) return null;
+    if (typeof t.invocation_error === 'string') add(t.invocation_error);
+  }
+  for (const t of rec.model_thoughts) {
+    if (!plainObject(t)) return null;
+    if (typeof t.content === 'string' && t.content !== '') add(t.content);
+  }
+  if (typeof rec.error === 'string') add(rec.error);
+  return words;
+}
+
+/** Arrays and objects JSON writes as they are and reads back the same (no toJSON, no class). */
+function plainArray(v: unknown): v is unknown[] {
+  return Array.isArray(v) && Object.getPrototypeOf(v) === Array.prototype && !Object.hasOwn(v, 'toJSON');
+}
+function plainObject(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return (proto === Object.prototype || proto === null) && typeof (v as { toJSON?: unknown }).toJSON !== 'function';
+}
+
+/** {@link inputTexts}, false as soon as a value's text could differ once through JSON. */
+function stableInputTexts(v: unknown, fn: (text: string) => void, depth: number): boolean {
+  if (typeof v === 'string') fn(v);
+  else if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return false; // JSON writes null
+    fn(String(v));
+  } else if (typeof v === 'bigint') return false; // JSON.stringify throws: the store's fallback line
+  else if (v !== null && typeof v === 'object') {
+    if (depth >= 64) return true; // not searched, stored or not
+    if (Array.isArray(v)) {
+      if (!plainArray(v)) return false;
+      for (const x of v) if (!stableInputTexts(x, fn, depth + 1)) return false;
+    } else {
+      if (!plainObject(v)) return false;
+      for (const x of Object.values(v as Record<string, unknown>)) if (!stableInputTexts(x, fn, depth + 1)) return false;
+    }
+  }
+  return true;
+}
+
 /** Whether a record holds every one of `words` (from {@link queryWords}). */
 export function recordMatches(rec: Interception, words: readonly string[]): boolean {
   if (words.length === 0) return true;

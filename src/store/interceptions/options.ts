@@ -20,6 +20,11 @@ export interface StoreOptions {
    * store alone.
    */
   searchIndex?: boolean;
+  /**
+   * Index a finished record from memory as it is handed in (default true), instead of reading its
+   * line back in the background. Tests turn it off to exercise the not-yet-indexed path.
+   */
+  searchIndexOnFinish?: boolean;
   /** How long after open, or after a record finished, the index looks for work (default 1,000 ms). */
   searchIndexDelayMs?: number;
   /** Batching window for writes (default 150 ms; a finished record is on disk within 1 s). */

@@ -10,7 +10,7 @@
  * answers its one query by checking records directly).
  */
 import type { Interception } from '../../record/types.js';
-import { recordWords } from '../../record/search-text.js';
+import { recordWords, storedRecordWords } from '../../record/search-text.js';
 import type { Entry } from './entry.js';
 import type { MemoryIndex } from './memory-index.js';
 import { errText, type StoreLogger } from './options.js';
@@ -32,6 +32,8 @@ export class SearchIndexer {
   private timer: NodeJS.Timeout | null = null;
   private again = false;
   private compactWanted = false;
+  /** A compaction is renumbering documents: nothing may be added meanwhile. */
+  private compacting = false;
   private closed = false;
   /** Entries whose record could not be read, with where it was: not retried until that changes. */
   private readonly failed = new WeakMap<Entry, string>();
@@ -57,6 +59,21 @@ export class SearchIndexer {
       this.run();
     }, delayMs);
     this.timer.unref();
+  }
+
+  /**
+   * Indexes a record the store was just handed, from memory: `rec` is the object whose JSON line
+   * the store writes, so its stored words are known without reading the line back (that read —
+   * open, read, parse — was 3–4 % of a recorded call's CPU, issue #20). False when it cannot (a
+   * compaction is running, the record is not finished, or a value might read back differently:
+   * see storedRecordWords); the caller then wakes the background look, which reads it.
+   */
+  indexNow(e: Entry, rec: Interception): boolean {
+    if (this.closed || this.compacting || e.deleted || e.doc !== -1 || e.status === 'in_flight') return false;
+    const words = storedRecordWords(rec);
+    if (words === null) return false;
+    e.doc = this.search.add(words);
+    return true;
   }
 
   /** Drop gone content (after purge / stripContent) at the next step. */
@@ -183,7 +200,13 @@ export class SearchIndexer {
   private async compact(): Promise<void> {
     const live = new Uint8Array(this.search.docs);
     for (const e of this.index.all()) if (e.doc >= 0 && !e.deleted) live[e.doc] = 1;
-    const remap = await this.search.compact(live, () => this.closed);
+    this.compacting = true;
+    let remap: Int32Array | null;
+    try {
+      remap = await this.search.compact(live, () => this.closed);
+    } finally {
+      this.compacting = false;
+    }
     if (!remap) return;
     // Same turn as the swap: no query sees new numbers on old postings.
     for (const e of this.index.all()) if (e.doc >= 0) e.doc = e.doc < remap.length ? remap[e.doc]! : -1;

@@ -60,6 +60,10 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
   private healthError: string | null = null;
   private releaseLock: (() => Promise<void>) | null = null;
   private closed = false;
+  /** Finished records go into the full-text index from memory (search-worker.ts indexNow). */
+  private readonly indexOnFinish: boolean;
+  /** The last enqueue's record could not be serialized as it is (its line is the fallback form). */
+  private lastFaulted = false;
 
   constructor(opts: StoreOptions) {
     this.dir = join(opts.dir, 'interceptions');
@@ -68,6 +72,7 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     this.readOnly = opts.readOnly === true;
     this.flushMs = opts.flushIntervalMs ?? DEFAULT_FLUSH_MS;
     this.testHook = opts.testHook ?? (() => undefined);
+    this.indexOnFinish = opts.searchIndexOnFinish !== false;
     this.reader = new SegmentReader(this.dir, this.index, this.pool, this.segs, this.readOnly, () => this.indexer?.search ?? null);
     this.indexer = this.readOnly || opts.searchIndex === false
       ? null
@@ -189,17 +194,24 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
   }
 
   finish(rec: Interception & { status: EndStatus }): void {
-    this.enqueue(rec, true);
+    const e = this.enqueue(rec, true);
+    // Its line is `JSON.stringify(rec)` (no serialization fault): indexed from memory now; else
+    // the background look reads it back once written.
+    if (e !== null && this.indexOnFinish && !this.lastFaulted && this.indexer?.indexNow(e, rec)) return;
     this.indexer?.wake();
   }
 
-  /** `asLine`: keep the record as its JSON line until written (finished records; see Entry.pending). */
-  private enqueue(rec: Interception, asLine = false): void {
+  /**
+   * `asLine`: keep the record as its JSON line until written (finished records; see Entry.pending).
+   * Returns the index entry now holding it (null when not stored).
+   */
+  private enqueue(rec: Interception, asLine = false): Entry | null {
     if (this.readOnly) throw new Error('interception store is open read-only');
+    this.lastFaulted = false;
     if (this.closed) {
       // A call finishing during shutdown must not crash its request handler.
       this.logger.warn({ id: rec.id }, 'interception store: record handed in after close, not stored');
-      return;
+      return null;
     }
     const e = entryFromRecord(rec, this.pool);
     const old = this.index.get(rec.id);
@@ -216,11 +228,14 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     // A record that cannot be serialized (issue #13: a value nested too deep got past the field
     // cap) is stored anyway, its tool inputs as text: a record always ends.
     e.pending = asLine ? storableLine(rec, (err) => this.serializeFault(rec.id, err)) : rec;
-    this.queue.add(this.index.put(e));
+    const stored = this.index.put(e);
+    this.queue.add(stored);
     this.schedule(this.flushMs);
+    return stored;
   }
 
   private serializeFault(id: string, err: unknown): void {
+    this.lastFaulted = true;
     this.logger.error({ id, err: errText(err) }, 'interception store: record could not be serialized; stored with its tool inputs as text');
   }
 

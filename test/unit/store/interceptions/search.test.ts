@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openInterceptionStore, type InterceptionStore, type ListQuery } from '../../../../src/store/interceptions/index.js';
 import type { FileInterceptionStore } from '../../../../src/store/interceptions/store.js';
 import type { Interception } from '../../../../src/record/types.js';
-import { queryWords, recordMatches, textWords } from '../../../../src/record/search-text.js';
+import { queryWords, recordMatches, recordWords, storedRecordWords, textWords } from '../../../../src/record/search-text.js';
 import { finishedRecord, startedRecord, type RecordSpec } from '../../../helpers/store-records.js';
 import { DAY, DAY0, HOUR, tempDir } from '../../../helpers/store-temp.js';
 
@@ -19,7 +19,9 @@ let store: InterceptionStore;
 
 beforeEach(async () => {
   ({ dir, cleanup } = await tempDir('aibridge-search-'));
-  store = await openInterceptionStore({ dir, searchIndexDelayMs: NEVER });
+  // Not indexed at finish: both paths (records checked, index answers) get exercised; the
+  // index-at-finish path has its own tests below.
+  store = await openInterceptionStore({ dir, searchIndexDelayMs: NEVER, searchIndexOnFinish: false });
 });
 afterEach(async () => {
   await store.close();
@@ -234,7 +236,87 @@ describe('exact against a brute-force filter', () => {
     await bothWays(check);
     // And again after reopening: the index is rebuilt from the files.
     await store.close();
-    store = await openInterceptionStore({ dir, searchIndexDelayMs: NEVER });
+    store = await openInterceptionStore({ dir, searchIndexDelayMs: NEVER, searchIndexOnFinish: false });
     await bothWays(check);
+  });
+});
+
+describe('indexing a finished record from memory (no read-back)', () => {
+  beforeEach(async () => {
+    await store.close();
+    store = await openInterceptionStore({ dir, searchIndexDelayMs: NEVER });
+  });
+
+  it('a finished record is in the index as it is handed in, and searches stay exact', async () => {
+    store.finish(rec({ id: 'm1', startedMs: DAY0 + HOUR, prompt: 'Deploy the Quokka service', input: { cmd: 'kubectl apply', n: 3.5 } }));
+    store.finish(rec({ id: 'm2', startedMs: DAY0 + 2 * HOUR, prompt: 'nothing to see' }));
+    // No idle(), no flush: the background look never ran, nothing was read back.
+    expect(indexer().progress()).toEqual({ indexed: 2, waiting: 0 });
+    expect(await ids({ q: 'quokka' })).toEqual(['m1']);
+    expect(await ids({ q: 'kubectl 3 5' })).toEqual(['m1']);
+    expect(await ids({ q: 'readme' })).toEqual(['m2']);
+    // A new version replaces the old one's words.
+    store.finish(rec({ id: 'm1', startedMs: DAY0 + HOUR, prompt: 'now about wombats' }));
+    expect(indexer().progress()).toEqual({ indexed: 2, waiting: 0 });
+    expect(await ids({ q: 'quokka' })).toEqual([]);
+    expect(await ids({ q: 'wombats' })).toEqual(['m1']);
+    await store.flush();
+    expect(await ids({ q: 'wombats' })).toEqual(['m1']);
+  });
+
+  it('a value JSON would store differently (NaN, Infinity, a Date, a bigint) is not indexed from memory: no false match', async () => {
+    store.finish(rec({ id: 'n1', startedMs: DAY0 + HOUR, input: { x: NaN, y: [Infinity] } }));
+    store.finish(rec({ id: 'd1', startedMs: DAY0 + 2 * HOUR, input: { when: new Date(0) } }));
+    store.finish(rec({ id: 'b1', startedMs: DAY0 + 3 * HOUR, input: { big: 10n } }));
+    expect(indexer().progress()).toEqual({ indexed: 0, waiting: 3 });
+    // In memory these would give "nan", "infinity"; stored, they are null (and the Date a string).
+    expect(await ids({ q: 'nan' })).toEqual([]);
+    expect(await ids({ q: 'infinity' })).toEqual([]);
+    expect(await ids({ q: '1970' })).toEqual(['d1']);
+    await store.flush();
+    await indexer().idle();
+    expect(indexer().progress()).toEqual({ indexed: 3, waiting: 0 });
+    expect(await ids({ q: 'nan' })).toEqual([]);
+    expect(await ids({ q: '1970' })).toEqual(['d1']);
+    expect(await ids({ q: 'readme' })).toEqual([]);
+  });
+
+  it('storedRecordWords equals the words of the record read back, or declines (random records)', () => {
+    let seed = 11;
+    const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const leaves: (() => unknown)[] = [
+      () => 'Alpha beta_GAMMA 42', () => 'ünïcödé Wörter', () => '\ud800 lone surrogate', () => rnd(1000) - 500, () => rnd(1000) / 7,
+      () => -0, () => 1e21, () => 5e-324, () => true, () => null, () => undefined, () => NaN, () => -Infinity, () => new Date(rnd(1e12)),
+      () => BigInt(rnd(100)), () => Object.assign(Object.create(null) as object, { k: 'null proto' }), () => ({ toJSON: () => 'replaced' }),
+      () => new String('boxed'), () => [undefined, 'holes', , 'x'],
+    ];
+    const value = (depth: number): unknown => {
+      const k = rnd(10);
+      if (depth > 3 || k < 6) return leaves[rnd(leaves.length)]!();
+      if (k < 8) return Array.from({ length: rnd(4) }, () => value(depth + 1));
+      return Object.fromEntries(Array.from({ length: rnd(4) }, (_, i) => [`key${i} word${rnd(9)}`, value(depth + 1)]));
+    };
+    let declined = 0;
+    let agreed = 0;
+    for (let i = 0; i < 2000; i++) {
+      const r = rec({ id: `r${i}`, startedMs: DAY0, prompt: `prompt ${rnd(50)}`, input: value(0), error: rnd(3) === 0 ? 'Err 1' : null });
+      let stored: Interception;
+      try {
+        stored = JSON.parse(JSON.stringify(r)) as Interception;
+      } catch {
+        expect(storedRecordWords(r)).toBeNull(); // the store writes its fallback line: read back
+        declined++;
+        continue;
+      }
+      const got = storedRecordWords(r);
+      if (got === null) {
+        declined++;
+        continue;
+      }
+      expect([...got].sort(), JSON.stringify(stored.tool_usages[0]?.input)).toEqual([...recordWords(stored)].sort());
+      agreed++;
+    }
+    expect(agreed).toBeGreaterThan(500);
+    expect(declined).toBeGreaterThan(100);
   });
 });
