@@ -12,7 +12,7 @@ import { ConfigService } from './config/config.js';
 import { SECRET_KEYS, parseOtlpHeaders, type Settings } from './config/schema.js';
 import { ensureDataDir, resolveDataDir } from './store/data-dir.js';
 import { fileSecretStore } from './store/secrets-file.js';
-import { BRIDGE_TOKEN_PATTERN, TokenStore } from './store/tokens.js';
+import { BRIDGE_TOKEN_PATTERN, TOKEN_PREFIX, TokenStore } from './store/tokens.js';
 import { connectClient, connectStatusAll, undoConnect, type ConnectClient, type ConnectContext } from './store/connect.js';
 import { homedir } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -125,7 +125,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       if (s !== knownFor) known = knownSecrets((knownFor = s), adminToken);
       return known;
     },
-    candidates: [{ rule: 'bridge-token', pattern: BRIDGE_TOKEN_PATTERN, accept: (t) => tokens.isActive(t) }],
+    candidates: [{ rule: 'bridge-token', pattern: BRIDGE_TOKEN_PATTERN, hint: TOKEN_PREFIX, accept: (t) => tokens.isActive(t) }],
   });
   // Ordinary log lines too (an upstream or collector error echoing a key into a warn line).
   logging.setScrub((line) => redactor.scrub(line));

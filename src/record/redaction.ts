@@ -36,6 +36,8 @@ export interface SecretCandidates {
   rule: string;
   /** A global pattern for values of the shape. */
   pattern: RegExp;
+  /** A substring every value of the shape holds: a text without it is not searched. */
+  hint?: string;
   /** Whether a value of the shape is really one of ours. */
   accept(value: string): boolean;
 }
@@ -94,6 +96,7 @@ export function createRedactor(opts: RedactionOptions): Redactor {
   const scan = (text: string, rules: boolean): SecretFinding[] => {
     const found = rules && text.length >= MIN_SECRET_LENGTH ? scanner.scan(text) : [];
     for (const c of candidates) {
+      if (c.hint !== undefined && !text.includes(c.hint)) continue;
       for (const m of text.matchAll(c.pattern)) if (c.accept(m[0])) found.push({ rule: c.rule, value: m[0] });
     }
     return found;

@@ -79,6 +79,54 @@ const EXTRA_RULES: readonly { rule: string; pattern: RegExp }[] = [
   { rule: 'jwt', pattern: /\bey[a-zA-Z0-9]{17,}\.ey[a-zA-Z0-9/_-]{17,}\.(?:[a-zA-Z0-9/_-]{10,}={0,2})?/g },
 ];
 
+/**
+ * What each preset rule cannot report a secret without (issue #20: secretlint runs every rule's
+ * regexes, some built anew per text, over every text — most of redaction's CPU for ordinary
+ * prompts). A rule whose check says no is not run on that text; it would have found nothing. Each
+ * check is a necessary part of every pattern of that rule in the pinned preset (11.7.1), taken
+ * from its source, case-insensitive where the pattern is; a rule not listed always runs.
+ * test/unit/record/secret-rules.test.ts compares scans with and without these checks.
+ */
+const RULE_NEEDS: Readonly<Record<string, (text: string) => boolean>> = {
+  // Access key ids (A3T…, AKIA…) and the secret-key pattern's variable name. Its account-id
+  // pattern is not a secret (NOT_SECRETS): what it reports is dropped anyway.
+  '@secretlint/secretlint-rule-aws': (t) =>
+    /A3T|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA|(?:SECRET|secret|Secret)_?(?:ACCESS|access|Access)_?(?:KEY|key|Key)/.test(t),
+  // Only looks at `.p12` / `.json` files by name; a scanned text has no file name.
+  '@secretlint/secretlint-rule-gcp': () => false,
+  // `https?://…:x-oauth-basic@github.com/` and `npm_…` (`_authToken=` is for .npmrc files only).
+  '@secretlint/secretlint-rule-npm': (t) => t.includes('npm_') || t.includes('x-oauth-basic@github.com/'),
+  // `xoxb-` … tokens (case-sensitive) and `https://hooks.slack.com/services/` (case-insensitive).
+  '@secretlint/secretlint-rule-slack': (t) => /xox[bpaor]-|xapp-|hooks\.slack\.com\/services\//i.test(t),
+  '@secretlint/secretlint-rule-basicauth': (t) => t.includes('://') && t.includes('@'),
+  '@secretlint/secretlint-rule-openai': (t) => t.includes('T3BlbkFJ'),
+  '@secretlint/secretlint-rule-anthropic': (t) => t.includes('sk-ant-api0'),
+  '@secretlint/secretlint-rule-linear': (t) => t.includes('lin_api_'),
+  '@secretlint/secretlint-rule-privatekey': (t) => t.includes('PRIVATE KEY'),
+  '@secretlint/secretlint-rule-sendgrid': (t) => t.includes('SG.'),
+  '@secretlint/secretlint-rule-shopify': (t) => /shp(?:pa|ca|at|ss)_/.test(t),
+  '@secretlint/secretlint-rule-github': (t) => /gh[pousr]_|github_pat_/.test(t),
+  '@secretlint/secretlint-rule-1password': (t) => t.includes('ops_ey'),
+  // mongodb(+srv)://, (jdbc:)mysql(x)://, postgres(ql):// — case-insensitive.
+  '@secretlint/secretlint-rule-database-connection-string': (t) => t.includes('://') && /mongodb|mysql|postgres/i.test(t),
+};
+
+/** What an extra rule's pattern cannot match without. */
+const EXTRA_NEEDS: Readonly<Record<string, (text: string) => boolean>> = {
+  'stripe-key': (t) => /[sr]k_(?:test|live|prod)_/.test(t),
+  'google-api-key': (t) => t.includes('AIza'),
+  jwt: (t) => t.includes('.ey'),
+};
+
+/** Options of {@link createSecretScanner}. */
+export interface SecretScannerOptions {
+  /**
+   * Skip a rule on a text that lacks what all its patterns need ({@link RULE_NEEDS}); default
+   * true. Off only to check that the checks never change a result.
+   */
+  prefilter?: boolean;
+}
+
 /** Scans texts for secrets with the rule set above. */
 export interface SecretScanner {
   /** Every secret in `text` (possibly the same value twice). Throws only on a rule fault. */
@@ -89,10 +137,13 @@ export interface SecretScanner {
 
 
 /** Builds a scanner over secretlint's recommended preset plus {@link EXTRA_RULES}. */
-export function createSecretScanner(): SecretScanner {
+export function createSecretScanner(opts: SecretScannerOptions = {}): SecretScanner {
+  const prefilter = opts.prefilter !== false;
+  const always = (): boolean => true;
   let found: SecretFinding[] = [];
   let content = '';
   const handlers: ((source: SecretLintSourceCode) => void | Promise<void>)[] = [];
+  const needs: ((text: string) => boolean)[] = [];
   const names = new Set<string>();
   for (const creator of recommended as SecretLintRuleCreator<object>[]) {
     if (SKIPPED_RULES.has(creator.meta.id)) continue;
@@ -107,8 +158,12 @@ export function createSecretScanner(): SecretScanner {
       ignore: () => undefined,
     };
     const h = creator.create(context, RULE_OPTIONS[creator.meta.id] ?? {});
-    if (h.file) handlers.push(h.file.bind(h));
+    if (h.file) {
+      handlers.push(h.file.bind(h));
+      needs.push((prefilter && RULE_NEEDS[creator.meta.id]) || always);
+    }
   }
+  const extras = EXTRA_RULES.map((r) => ({ ...r, needs: (prefilter && EXTRA_NEEDS[r.rule]) || always }));
   for (const r of EXTRA_RULES) names.add(r.rule);
 
   return {
@@ -117,13 +172,15 @@ export function createSecretScanner(): SecretScanner {
       found = [];
       content = text;
       try {
-        const source = sourceOf(text);
-        for (const file of handlers) {
-          const pending = file(source);
+        let source: SecretLintSourceCode | undefined;
+        for (let i = 0; i < handlers.length; i++) {
+          if (!needs[i]!(text)) continue;
+          const pending = handlers[i]!((source ??= sourceOf(text)));
           // Only the GCP rule's .p12 branch is async, and it needs a file path we never give.
           if (pending) pending.catch(() => undefined);
         }
-        for (const { rule, pattern } of EXTRA_RULES) {
+        for (const { rule, pattern, needs: need } of extras) {
+          if (!need(text)) continue;
           for (const m of text.matchAll(pattern)) found.push({ rule, value: m[0] });
         }
         return found;

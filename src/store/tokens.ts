@@ -58,7 +58,7 @@ export class TokenError extends Error {
   }
 }
 
-const TOKEN_PREFIX = 'abr_';
+export const TOKEN_PREFIX = 'abr_';
 
 /** What a bridge token looks like (`abr_` + 24 random bytes, base64url): redaction looks for these. */
 export const BRIDGE_TOKEN_PATTERN = /abr_[A-Za-z0-9_-]{32}(?![A-Za-z0-9_-])/g;
