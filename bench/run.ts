@@ -15,7 +15,9 @@
  * `--only gateway|store|throughput|otel|features|large` (features: only the on/off feature rows; throughput: only the c=32 throughput runs, for quick
  * comparisons; otel: only the collector-down rows; large: only "RSS with 6 concurrent 30 MB bodies",
  * bench/large-bodies.ts), and the opt-in `--only redaction` / `--only chain` (bench/secrets.ts: redaction
- * on/off/block with Claude-Code-sized prompts; the log chain against plain lines).
+ * on/off/block with Claude-Code-sized prompts; the log chain against plain lines), `--only search`
+ * (bench/search.ts: full-text search over `--store-records` records, issue #18) and `--only usage`
+ * (bench/usage.ts: the usage report priced over `--store-records` records, issue #15).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
@@ -30,6 +32,8 @@ import { benchStore } from './store.js';
 import { largeBodies } from './large-bodies.js';
 import { featureCosts } from './feature-costs.js';
 import { benchChain, benchRedaction } from './secrets.js';
+import { benchSearch } from './search.js';
+import { benchUsage } from './usage.js';
 import { createBridgeToken, startGatewayProcess } from '../test/reliability/gateway-process.js';
 
 const quick = process.argv.includes('--quick');
@@ -137,6 +141,10 @@ async function main(): Promise<void> {
     if (ONLY === 'redaction' || ONLY === 'chain') {
       // Opt-in rows of issue 16 (bench/secrets.ts): never part of a plain run.
       for (const f of await (ONLY === 'redaction' ? benchRedaction : benchChain)({ quick, log })) fig(f);
+    } else if (ONLY === 'search') {
+      await benchSearchFigures(dataDir);
+    } else if (ONLY === 'usage') {
+      await benchUsageFigures(dataDir);
     } else {
       if (ONLY !== 'store' && ONLY !== 'large') await benchGateway(dataDir, otlp);
       if (ONLY === undefined || ONLY === 'large') await benchLargeBodies(otlp);
@@ -154,6 +162,36 @@ async function benchLargeBodies(otlp: OtlpSink): Promise<void> {
   log('RSS with 6 concurrent 30 MB bodies (fresh gateway, every feature on)');
   const f = await largeBodies({ args: ['--otlp-endpoint', otlp.url] });
   fig({ name: 'RSS with 6 concurrent 30 MB bodies (peak)', value: f.peakMb, unit: 'MB', target: { op: '<=', limit: 1024 }, note: `idle ${f.idleMb.toFixed(0)} MB; statuses ${[...new Set(f.statuses)].join(',')}` });
+}
+
+/** Issue #18 (opt-in, `--only search`): full-text search over STORE_RECORDS records of coding text. */
+async function benchSearchFigures(dataDir: string): Promise<void> {
+  log(`search: ${STORE_RECORDS} records (writing them takes a few minutes)`);
+  const r = await benchSearch({ records: STORE_RECORDS, dir: join(dataDir, 'search-bench') });
+  const n = STORE_RECORDS;
+  fig({ name: `search newest-50, rare word over ${n}`, value: r.rareMs, unit: 'ms', target: { op: '<=', limit: 100 }, note: `median of 15; ${r.rareCount} matches` });
+  fig({ name: `search newest-50, common word over ${n}`, value: r.commonMs, unit: 'ms', target: { op: '<=', limit: 200 }, note: `median of 15; ${r.commonCount} matches` });
+  fig({ name: 'search rare + common word, model filter', value: r.rareFilteredMs, unit: 'ms', note: 'median of 15' });
+  fig({ name: 'search rare word before the index is built', value: r.rareBeforeIndexMs, unit: 'ms', note: 'exact fallback: reads every record' });
+  fig({ name: `store start-up with ${n} records (search on)`, value: r.openMs, unit: 'ms', target: { op: '<=', limit: 2000 }, note: 'the index builds afterwards, in the background' });
+  fig({ name: 'search index build (background)', value: r.buildMs / 1000, unit: 's', note: `CPU ${(r.buildCpuMs / 1000).toFixed(1)} s; ${r.words} words` });
+  fig({ name: 'RSS growth with the search index', value: r.rssIndexedMb - r.rssOpenMb, unit: 'MB', note: `RSS ${r.rssOpenMb.toFixed(0)} → ${r.rssIndexedMb.toFixed(0)} MB; heap +${r.heapIndexGrowthMb.toFixed(0)} MB` });
+}
+
+/** Issue #15 (opt-in, `--only usage`): the usage report, priced, over STORE_RECORDS records. */
+async function benchUsageFigures(dataDir: string): Promise<void> {
+  log(`usage: ${STORE_RECORDS} records`);
+  const r = await benchUsage({ records: STORE_RECORDS, dir: join(dataDir, 'usage-bench') });
+  const n = STORE_RECORDS;
+  const row = (name: string, t: typeof r.allByModel, target?: number) =>
+    fig({ name, value: t.ms, unit: 'ms', ...(target ? { target: { op: '<=' as const, limit: target } } : {}), note: `median of 15; CPU ${t.cpuMs.toFixed(1)} ms; ${t.records} records, ${t.rows} rows` });
+  row(`usage all time by model over ${n}`, r.allByModel, 100);
+  row(`usage all time by day over ${n}`, r.allByDay, 100);
+  row('usage last 7 days by model', r.last7ByModel, 100);
+  fig({
+    name: 'usage all time by model, each record priced (before)', value: r.perRecordAllByModel.ms, unit: 'ms',
+    note: `CPU ${r.perRecordAllByModel.cpuMs.toFixed(1)} ms; rows' cost differs from the pricer's by ≤ ${r.maxRelDiff.toExponential(1)} (relative)`,
+  });
 }
 
 async function benchStoreFigures(dataDir: string): Promise<void> {

@@ -20,7 +20,7 @@ import { loadAdminToken } from './store/admin-token.js';
 import { openInterceptionStore, storeConsumer } from './store/interceptions/index.js';
 import { exportToFile } from './store/export.js';
 import { openPriceSettings } from './store/prices-file.js';
-import { recordCost, sumsCost, type PriceLookup } from './record/cost.js';
+import { recordCost, sumsPricer, type PriceLookup } from './record/cost.js';
 import { createBudgets } from './gateway/budgets.js';
 import { startRetention, visibleCutoff } from './store/retention.js';
 import { writeRetentionState } from './store/retention-state.js';
@@ -82,7 +82,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   pricesLoading.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
 
   // Logging first: everything below reports through it.
-  const priceLookup: PriceLookup = { lookup: (p, m, at) => prices.table.lookup(p, m, at) };
+  const priceLookup: PriceLookup = { lookup: (p, m, at) => prices.table.lookup(p, m, at), forModel: (p, m) => prices.table.forModel(p, m) };
   const logging = createLogger({ logJson: settings().log_json, structured: () => settings().structured_logging, now, signer, prices: priceLookup });
   const log = logging.logger;
   for (const m of early) log.warn(m);
@@ -101,7 +101,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   const telemetry = createTelemetry({ settings, onSettingsChange: (fn) => config.onChange(fn), env, version: appVersion(), logger: log, metrics, costOf: (rec) => recordCost(rec, prices.table).usd });
   const today = await createTodayTotals({
     now,
-    seed: async (since) => (await store.usage({ since }, () => 'today', (e) => sumsCost(prices.table, e))).get('today'),
+    seed: async (since) => (await store.usage({ since }, () => 'today', sumsPricer(prices.table))).get('today'),
     cost: (rec) => recordCost(rec, prices.table).usd,
   });
   // Budgets (SPEC §11): each token's spend this day and month, kept by an immediate consumer.

@@ -4,7 +4,7 @@
  * lists the ledger among the record consumers and the gate before the concurrency limit.
  */
 import { createSpendLedger, type BudgetAlert, type SpendLedger, type SpendSeed } from '../record/budgets.js';
-import { sumsCost, type PriceLookup } from '../record/cost.js';
+import { sumsPricer, type PriceLookup } from '../record/cost.js';
 import type { InterceptionReader } from '../store/interceptions/types.js';
 import type { TokenStore } from '../store/tokens.js';
 import { budgetGate } from './budget-gate.js';
@@ -33,7 +33,7 @@ export async function createBudgets(deps: {
       const rows = await deps.store.usage(
         { since: monthStart },
         (e) => `${e.startedMs >= dayStart ? 'd' : 'm'}\u0000${e.initiatorId}`,
-        (e) => sumsCost(deps.prices, e),
+        sumsPricer(deps.prices),
       );
       const seed: SpendSeed = { month: new Map(), today: new Map() };
       for (const [key, r] of rows) {

@@ -72,6 +72,11 @@ export interface PriceMatch {
 export interface PriceLookup {
   /** Rates for `model` on `provider`'s route at `atMs` (catalog prices can change by date). */
   lookup(provider: string, model: string, atMs: number): PriceMatch;
+  /**
+   * The same answers for one model, resolved once ({@link sumsPricer} prices many records of few
+   * models); absent = {@link lookup} per record.
+   */
+  forModel?(provider: string, model: string): (atMs: number) => PriceMatch;
 }
 
 /** Metadata key of the 1-hour cache writes on a token row (SPEC §11). */
@@ -89,19 +94,19 @@ export function priceClasses(rates: Rates, t: TokenClasses): number {
   return priceOf(rates, t.input, t.output, t.cacheRead, t.cacheWrite, t.cacheWrite1h, t.requests);
 }
 
-// Scalars rather than an object: the usage report prices 300,000 index entries per call.
-function priceOf(rates: Rates, input: number, output: number, cacheRead: number, cacheWrite: number, cacheWrite1h: number, requests: number): number {
+// Scalars rather than an object. `basis`: the input that picks a tiered rate's tier (the row's).
+function priceOf(rates: Rates, input: number, output: number, cacheRead: number, cacheWrite: number, cacheWrite1h: number, requests: number, basis = input + cacheRead + cacheWrite): number {
   const totalIn = input + cacheRead + cacheWrite;
   const w1h = rates.cache_write_1h !== undefined ? Math.min(cacheWrite1h, cacheWrite) : 0;
   const w = rates.cache_write !== undefined ? cacheWrite - w1h : 0;
   const r = rates.cache_read !== undefined ? cacheRead : 0;
   const restIn = totalIn - w1h - w - r;
   let usd = 0;
-  if (rates.input !== undefined) usd += (rateAt(rates.input, totalIn) * restIn) / 1e6;
-  if (rates.output !== undefined) usd += (rateAt(rates.output, totalIn) * output) / 1e6;
-  if (rates.cache_read !== undefined) usd += (rateAt(rates.cache_read, totalIn) * r) / 1e6;
-  if (rates.cache_write !== undefined) usd += (rateAt(rates.cache_write, totalIn) * w) / 1e6;
-  if (rates.cache_write_1h !== undefined) usd += (rateAt(rates.cache_write_1h, totalIn) * w1h) / 1e6;
+  if (rates.input !== undefined) usd += (rateAt(rates.input, basis) * restIn) / 1e6;
+  if (rates.output !== undefined) usd += (rateAt(rates.output, basis) * output) / 1e6;
+  if (rates.cache_read !== undefined) usd += (rateAt(rates.cache_read, basis) * r) / 1e6;
+  if (rates.cache_write !== undefined) usd += (rateAt(rates.cache_write, basis) * w) / 1e6;
+  if (rates.cache_write_1h !== undefined) usd += (rateAt(rates.cache_write_1h, basis) * w1h) / 1e6;
   if (rates.requests_kcount !== undefined) usd += (rates.requests_kcount * requests) / 1000;
   return usd;
 }
@@ -128,6 +133,165 @@ export function sumsCost(prices: PriceLookup, e: IndexedTokens): number | null {
   const rates = prices.lookup(e.provider, e.model, e.startedMs).rates;
   if (!rates) return null;
   return priceOf(rates, e.tokIn, e.tokOut, e.tokCacheRead, e.tokCacheWrite, e.tokCacheWrite1h, 1);
+}
+
+/** A running cost of many records, each priced as {@link sumsCost} prices it. */
+export interface CostSum {
+  add(e: IndexedTokens): void;
+  /** USD of the priced records added; null when none had a price. */
+  usd(): number | null;
+  /** Records added whose model has no price. */
+  unpriced(): number;
+}
+
+/** Makes {@link CostSum}s (one per usage row) that share one price resolution. */
+export interface SumsPricer {
+  sum(): CostSum;
+}
+
+/**
+ * Prices each record on its own with `costOf` (tests, and the reference the fast
+ * {@link sumsPricer} is checked against).
+ */
+export function perRecordPricer(costOf: (e: IndexedTokens) => number | null): SumsPricer {
+  return {
+    sum() {
+      let usd: number | null = null;
+      let unpriced = 0;
+      return {
+        add(e) {
+          const c = costOf(e);
+          if (c === null) unpriced++;
+          else usd = (usd ?? 0) + c;
+        },
+        usd: () => usd,
+        unpriced: () => unpriced,
+      };
+    },
+  };
+}
+
+/** One set of rates met during a report, with the tier thresholds of its tiered rates. */
+interface RateClass {
+  id: number;
+  rates: Rates;
+  /** Distinct tier starts of every tiered rate, ascending (empty: flat rates). */
+  starts: number[];
+}
+
+/** Token sums of the records of one rate class and tier. */
+interface Bucket {
+  cls: RateClass;
+  /** A total input of one of its records: picks the same tier for all of them. */
+  basis: number;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  /** Sum of min(1-hour writes, writes) per record, as {@link priceOf} clamps each record. */
+  cacheWrite1h: number;
+  requests: number;
+}
+
+/** A model's rates resolver, and the class of the last rates it gave. */
+interface ModelSlot {
+  at: (atMs: number) => PriceMatch;
+  last: Rates | null | undefined;
+  lastCls: RateClass | null;
+}
+
+/**
+ * The usage report's pricer (issue #15): the same figures as adding up {@link sumsCost} record by
+ * record, without pricing each record. A record's cost is linear in its token sums at fixed rates,
+ * so records are summed per set of rates and tier (a tiered rate is picked by the record's own
+ * total input: the tier is part of the bucket) and each bucket is priced once when asked. Per
+ * record: the model's rates resolved once per report (its resolver applied to the record's time,
+ * since catalog prices can change by date), a tier count and a few additions. Equal to the
+ * per-record sum up to floating-point rounding (test/unit/record/sums-pricer.test.ts).
+ */
+export function sumsPricer(prices: PriceLookup): SumsPricer {
+  const slots = new Map<string, Map<string, ModelSlot>>();
+  const classes = new Map<Rates, RateClass>();
+  let lastProvider = '';
+  let lastModel = '';
+  let lastSlot: ModelSlot | null = null;
+  const slotOf = (provider: string, model: string): ModelSlot => {
+    if (lastSlot !== null && provider === lastProvider && model === lastModel) return lastSlot;
+    let byModel = slots.get(provider);
+    if (!byModel) slots.set(provider, (byModel = new Map()));
+    let slot = byModel.get(model);
+    if (!slot) {
+      const at = prices.forModel?.(provider, model) ?? ((ms: number) => prices.lookup(provider, model, ms));
+      byModel.set(model, (slot = { at, last: undefined, lastCls: null }));
+    }
+    lastProvider = provider;
+    lastModel = model;
+    lastSlot = slot;
+    return slot;
+  };
+  const classOf = (slot: ModelSlot, rates: Rates | null): RateClass | null => {
+    if (rates === slot.last) return slot.lastCls;
+    let cls: RateClass | null = null;
+    if (rates !== null) {
+      cls = classes.get(rates) ?? null;
+      if (!cls) {
+        const starts = new Set<number>();
+        for (const r of [rates.input, rates.output, rates.cache_read, rates.cache_write, rates.cache_write_1h]) {
+          if (r !== undefined && typeof r !== 'number') for (const t of r.tiers) starts.add(t.start);
+        }
+        cls = { id: classes.size, rates, starts: [...starts].sort((a, b) => a - b) };
+        classes.set(rates, cls);
+      }
+    }
+    slot.last = rates;
+    slot.lastCls = cls;
+    return cls;
+  };
+  return {
+    sum(): CostSum {
+      // By class id, then tier: most rows meet a handful of models, so few buckets.
+      const byClass: (Bucket | undefined)[][] = [];
+      let priced = false;
+      let unpriced = 0;
+      return {
+        add(e) {
+          const slot = slotOf(e.provider, e.model);
+          const cls = classOf(slot, slot.at(e.startedMs).rates);
+          if (cls === null) {
+            unpriced++;
+            return;
+          }
+          const totalIn = e.tokIn + e.tokCacheRead + e.tokCacheWrite;
+          let tier = 0;
+          const starts = cls.starts;
+          while (tier < starts.length && totalIn > starts[tier]!) tier++;
+          const tiers = (byClass[cls.id] ??= []);
+          let b = tiers[tier];
+          if (b === undefined) {
+            b = tiers[tier] = { cls, basis: totalIn, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, cacheWrite1h: 0, requests: 0 };
+            priced = true;
+          }
+          b.input += e.tokIn;
+          b.output += e.tokOut;
+          b.cacheRead += e.tokCacheRead;
+          b.cacheWrite += e.tokCacheWrite;
+          b.cacheWrite1h += Math.min(e.tokCacheWrite1h, e.tokCacheWrite);
+          b.requests++;
+        },
+        usd() {
+          if (!priced) return null;
+          let usd = 0;
+          for (const tiers of byClass) {
+            for (const b of tiers ?? []) {
+              if (b) usd += priceOf(b.cls.rates, b.input, b.output, b.cacheRead, b.cacheWrite, b.cacheWrite1h, b.requests, b.basis);
+            }
+          }
+          return usd;
+        },
+        unpriced: () => unpriced,
+      };
+    },
+  };
 }
 
 function num(v: unknown): number {

@@ -33,6 +33,7 @@ export const PRICE_CLASSES = ['input', 'output', 'cache_read', 'cache_write', 'c
 
 /** The price table the gateway keeps: lookups plus its overrides, replaceable at run time. */
 export interface PriceTable extends PriceLookup {
+  forModel(provider: string, model: string): (atMs: number) => PriceMatch;
   /** Replaces the overrides; every later lookup (so every cost read) uses them. */
   setOverrides(o: PriceOverrides): void;
   overrides(): PriceOverrides;
@@ -218,18 +219,23 @@ export async function createPriceTable(overrides: PriceOverrides = {}): Promise<
     return r;
   };
 
+  const matchAt = (r: Resolved, atMs: number): PriceMatch => {
+    const base = r.catalog ? r.catalog.at(atMs) : null;
+    if (r.last && r.lastBase === base) return r.last;
+    let m: PriceMatch;
+    if (r.override) m = { rates: { ...base, ...r.override.o }, priced_model: r.override.key, source: 'override' };
+    else if (base) m = { rates: base, priced_model: r.catalog!.id, source: 'catalog' };
+    else m = { rates: null, priced_model: r.name, source: 'catalog' };
+    r.lastBase = base;
+    r.last = m;
+    return m;
+  };
+
   return {
-    lookup(provider, model, atMs): PriceMatch {
+    lookup: (provider, model, atMs) => matchAt(resolve(provider, model), atMs),
+    forModel(provider, model) {
       const r = resolve(provider, model);
-      const base = r.catalog ? r.catalog.at(atMs) : null;
-      if (r.last && r.lastBase === base) return r.last;
-      let m: PriceMatch;
-      if (r.override) m = { rates: { ...base, ...r.override.o }, priced_model: r.override.key, source: 'override' };
-      else if (base) m = { rates: base, priced_model: r.catalog!.id, source: 'catalog' };
-      else m = { rates: null, priced_model: r.name, source: 'catalog' };
-      r.lastBase = base;
-      r.last = m;
-      return m;
+      return (atMs) => matchAt(r, atMs);
     },
     setOverrides: set,
     overrides: () => current,

@@ -5,7 +5,7 @@
  */
 import type { CostTotals, InterceptionReader, SessionSums, UsageFields } from '../../store/interceptions/types.js';
 import type { UsageTotals } from '../../record/usage.js';
-import { sumsCost, type PriceLookup } from '../../record/cost.js';
+import { sumsPricer, type PriceLookup } from '../../record/cost.js';
 
 export type UsageGroup = 'model' | 'provider' | 'initiator' | 'client' | 'day';
 
@@ -53,8 +53,9 @@ function keyFn(group: UsageGroup, tz: number): (e: UsageFields) => string {
 }
 
 /**
- * `tz`: minutes east of UTC for `day` keys (see {@link dayKeyAt}); other groups ignore it. Each
- * record is priced from its index sums (price per model × tokens: no record is read).
+ * `tz`: minutes east of UTC for `day` keys (see {@link dayKeyAt}); other groups ignore it. Priced
+ * from the index sums: token sums per model and rate, times the rate (no record is read, and no
+ * record is priced on its own: src/record/cost.ts `sumsPricer`).
  */
 export async function usageReport(
   reader: Pick<InterceptionReader, 'usage'>,
@@ -63,7 +64,7 @@ export async function usageReport(
   range: { since?: number; until?: number },
   tz = 0,
 ): Promise<UsageRow[]> {
-  const sums = await reader.usage(range, keyFn(group, tz), (e) => sumsCost(prices, e));
+  const sums = await reader.usage(range, keyFn(group, tz), sumsPricer(prices));
   const out: UsageRow[] = [...sums].map(([key, t]) => ({ key, ...t, cost_usd: t.cost_usd ?? null, unpriced_requests: t.unpriced_requests ?? 0 }));
   return group === 'day' ? out.sort((a, b) => a.key.localeCompare(b.key)) : out.sort((a, b) => b.input_tokens + b.output_tokens - (a.input_tokens + a.output_tokens));
 }
@@ -91,7 +92,7 @@ export async function sessionsReport(
   range: { since?: number; until?: number },
   limit: number,
 ): Promise<SessionRow[]> {
-  const rows = await reader.sessions(range, (e) => sumsCost(prices, e));
+  const rows = await reader.sessions(range, sumsPricer(prices));
   const order = (a: SessionSums, b: SessionSums): number => b.lastMs - a.lastMs || (a.client_session_id < b.client_session_id ? 1 : -1);
   return rows.sort(order).slice(0, limit).map((r) => ({
     client_session_id: r.client_session_id,

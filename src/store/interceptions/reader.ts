@@ -6,6 +6,7 @@
  */
 import type { Interception } from '../../record/types.js';
 import { emptyUsage, tokenSums } from '../../record/usage.js';
+import type { CostSum, SumsPricer } from '../../record/cost.js';
 import { queryWords, recordMatches } from '../../record/search-text.js';
 import { LIST_BYTE_BUDGET, type ListQuery, type ListResult, type SessionSums, type UsageFields, type UsageSums } from './types.js';
 import { pendingRecord, setTokens, type Entry, type StringPool } from './entry.js';
@@ -138,14 +139,15 @@ export class SegmentReader {
     }
   }
 
-  async sessions(range: { since?: number; until?: number }, costOf?: (e: UsageFields) => number | null): Promise<SessionSums[]> {
+  async sessions(range: { since?: number; until?: number }, pricer?: SumsPricer): Promise<SessionSums[]> {
     await this.refresh();
-    const snap = this.index.range(range.since, range.until).filter((e) => !e.deleted && e.status !== 'in_flight');
-    await this.learn(snap);
+    const snap = this.index.range(range.since, range.until);
+    await this.learn(snap.filter((e) => !e.deleted && e.status !== 'in_flight'));
     const rows = new Map<string, SessionSums>();
+    const costs = new Map<SessionSums, CostSum>();
     // Ascending: the first call seen opens the row, each later one moves its end.
     for (const e of snap) {
-      if (e.deleted || !e.sessionKnown || e.session === null || !e.tokKnown) continue;
+      if (e.deleted || e.status === 'in_flight' || !e.sessionKnown || e.session === null || !e.tokKnown) continue;
       let row = rows.get(e.session);
       if (!row) {
         row = {
@@ -153,6 +155,7 @@ export class SegmentReader {
           interceptions: 0, input_tokens: 0, output_tokens: 0, cost_usd: null,
         };
         rows.set(e.session, row);
+        if (pricer) costs.set(row, pricer.sum());
       }
       row.lastMs = e.startedMs;
       row.client = e.client;
@@ -160,31 +163,35 @@ export class SegmentReader {
       row.interceptions += 1;
       row.input_tokens += e.tokIn;
       row.output_tokens += e.tokOut;
-      const usd = costOf?.(e) ?? null;
-      if (usd !== null) row.cost_usd = (row.cost_usd ?? 0) + usd;
+      costs.get(row)?.add(e);
     }
+    for (const [row, c] of costs) row.cost_usd = c.usd();
     return [...rows.values()];
   }
 
-  async usage(range: { since?: number; until?: number }, keyOf: (e: UsageFields) => string, costOf?: (e: UsageFields) => number | null): Promise<Map<string, UsageSums>> {
+  async usage(range: { since?: number; until?: number }, keyOf: (e: UsageFields) => string, pricer?: SumsPricer): Promise<Map<string, UsageSums>> {
     await this.refresh();
-    const snap = this.index.range(range.since, range.until).filter((e) => !e.deleted && e.status !== 'in_flight');
+    const snap = this.index.range(range.since, range.until);
     // Entries whose index line predates the token sums: read those records once and keep the sums.
-    await this.learn(snap.filter((e) => !e.tokKnown));
-    const rows = new Map<string, UsageSums>();
+    await this.learn(snap.filter((e) => !e.tokKnown && !e.deleted && e.status !== 'in_flight'));
+    // One pass, no await: each row's token sums, and its records handed to the pricer, which
+    // sums them per model and rate and prices each sum once at the end (issue #15).
+    const rows = new Map<string, { row: UsageSums; cost: CostSum | null }>();
+    let lastKey: string | undefined;
+    let last: { row: UsageSums; cost: CostSum | null } | undefined;
     for (const e of snap) {
-      if (e.deleted || !e.tokKnown) continue; // purged meanwhile, or its line could not be read
+      // Purged meanwhile, in flight, or its line could not be read.
+      if (e.deleted || e.status === 'in_flight' || !e.tokKnown) continue;
       const key = keyOf(e);
-      let row = rows.get(key);
-      if (!row) {
-        row = costOf ? { ...emptyUsage(), cost_usd: null, unpriced_requests: 0 } : emptyUsage();
-        rows.set(key, row);
+      let r = key === lastKey ? last : rows.get(key);
+      if (r === undefined) {
+        r = { row: emptyUsage(), cost: pricer ? pricer.sum() : null };
+        rows.set(key, r);
       }
-      if (costOf) {
-        const usd = costOf(e);
-        if (usd === null) row.unpriced_requests! += 1;
-        else row.cost_usd = (row.cost_usd ?? 0) + usd;
-      }
+      lastKey = key;
+      last = r;
+      r.cost?.add(e);
+      const row = r.row;
       row.requests += 1;
       row.input_tokens += e.tokIn;
       row.output_tokens += e.tokOut;
@@ -192,7 +199,9 @@ export class SegmentReader {
       row.cache_write_input_tokens += e.tokCacheWrite;
       row.reasoning_tokens += e.tokReasoning;
     }
-    return rows;
+    const out = new Map<string, UsageSums>();
+    for (const [key, { row, cost }] of rows) out.set(key, cost ? { ...row, cost_usd: cost.usd(), unpriced_requests: cost.unpriced() } : row);
+    return out;
   }
 
   /**

@@ -6,6 +6,7 @@ import { mkdir, readdir, truncate, appendFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EndStatus, Interception } from '../../record/types.js';
 import { storableLine } from '../../record/field-cap.js';
+import type { SumsPricer } from '../../record/cost.js';
 import type { InterceptionStore, ListQuery, ListResult, SessionSums, UsageFields, UsageSums } from './types.js';
 import { SegmentAppender } from './appender.js';
 import { entryFromRecord, pendingLine, segmentDay, StringPool, type Entry } from './entry.js';
@@ -373,12 +374,12 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     return this.reader.iterate(range);
   }
 
-  usage(range: { since?: number; until?: number }, keyOf: (e: UsageFields) => string, costOf?: (e: UsageFields) => number | null): Promise<Map<string, UsageSums>> {
-    return this.reader.usage(range, keyOf, costOf);
+  usage(range: { since?: number; until?: number }, keyOf: (e: UsageFields) => string, pricer?: SumsPricer): Promise<Map<string, UsageSums>> {
+    return this.reader.usage(range, keyOf, pricer);
   }
 
-  sessions(range: { since?: number; until?: number }, costOf?: (e: UsageFields) => number | null): Promise<SessionSums[]> {
-    return this.reader.sessions(range, costOf);
+  sessions(range: { since?: number; until?: number }, pricer?: SumsPricer): Promise<SessionSums[]> {
+    return this.reader.sessions(range, pricer);
   }
 
   // ---- maintenance --------------------------------------------------------------------------

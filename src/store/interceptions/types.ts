@@ -5,7 +5,7 @@
  */
 import type { Interception, EndStatus } from '../../record/types.js';
 import type { UsageTotals } from '../../record/usage.js';
-import type { IndexedTokens } from '../../record/cost.js';
+import type { IndexedTokens, SumsPricer } from '../../record/cost.js';
 
 export interface InterceptionFilter {
   provider?: string;
@@ -64,15 +64,15 @@ export interface InterceptionReader {
   /**
    * Token sums of the ended records with started_at in [since, until), one row per `keyOf` of each
    * record's index fields. Answered from the in-memory index (records whose index line predates
-   * the sums are read once), so it costs no disk reads however many records there are. With
-   * `costOf`, each row also carries its {@link CostTotals}.
+   * the sums are read once), so it costs no disk reads however many records there are. With a
+   * `pricer` (src/record/cost.ts: {@link sumsPricer}), each row also carries its {@link CostTotals}.
    */
-  usage(range: Range, keyOf: (e: UsageFields) => string, costOf?: (e: UsageFields) => number | null): Promise<Map<string, UsageSums>>;
+  usage(range: Range, keyOf: (e: UsageFields) => string, pricer?: SumsPricer): Promise<Map<string, UsageSums>>;
   /**
    * One row per `client_session_id` of the ended records with started_at in [since, until)
-   * (SPEC §15), in no particular order; priced per record with `costOf` (null = no price).
+   * (SPEC §15), in no particular order; priced with `pricer` (`cost_usd` null = no call had a price).
    */
-  sessions(range: Range, costOf?: (e: UsageFields) => number | null): Promise<SessionSums[]>;
+  sessions(range: Range, pricer?: SumsPricer): Promise<SessionSums[]>;
 }
 
 /** A session's figures, from the index (no record read). */
@@ -95,8 +95,8 @@ export interface SessionSums {
 type Range = { since?: number; until?: number };
 
 /**
- * A usage row: the token sums, and with a `costOf` (which prices each record from its index
- * fields, null = no price for its model) their cost, so a price change re-prices every figure at
+ * A usage row: the token sums, and with a `pricer` (which prices the records from their index
+ * fields) their cost, so a price change re-prices every figure at
  * the next call (SPEC §11).
  */
 export type UsageSums = UsageTotals & Partial<CostTotals>;

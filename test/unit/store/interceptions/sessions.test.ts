@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openInterceptionStore, type InterceptionStore } from '../../../../src/store/interceptions/index.js';
 import type { Interception } from '../../../../src/record/types.js';
+import { perRecordPricer } from '../../../../src/record/cost.js';
 import { finishedRecord, startedRecord } from '../../../helpers/store-records.js';
 import { DAY0, HOUR, tempDir } from '../../../helpers/store-temp.js';
 
@@ -45,7 +46,7 @@ const byId = (rows: { client_session_id: string }[]) => Object.fromEntries(rows.
 describe('sessions', () => {
   it('groups ended calls by client_session_id with sums, first and last start, latest client and initiator', async () => {
     await fill();
-    const rows = byId(await store.sessions({}, (e) => e.tokOut * 0.001));
+    const rows = byId(await store.sessions({}, perRecordPricer((e) => e.tokOut * 0.001)));
     expect(Object.keys(rows).sort()).toEqual(['S1', 'S2']);
     // finishedRecord: 1,200 input (cache reads apart), 340 output per call.
     expect(rows['S1']).toEqual({

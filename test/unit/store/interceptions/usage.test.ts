@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openInterceptionStore, type InterceptionStore } from '../../../../src/store/interceptions/index.js';
 import type { UsageTotals } from '../../../../src/record/usage.js';
 import type { Interception } from '../../../../src/record/types.js';
+import { perRecordPricer } from '../../../../src/record/cost.js';
 import { finishedRecord, startedRecord } from '../../../helpers/store-records.js';
 import { DAY0, HOUR, tempDir } from '../../../helpers/store-temp.js';
 
@@ -113,7 +114,7 @@ describe('usage with cost', () => {
     all.delete('in-flight');
     expect(all).toEqual(expected(undefined, undefined));
     // A cost of 1 per record of a priced model, none for the others.
-    const priced = await store.usage({}, (e) => e.model, (e) => (e.model === 'gpt-5' ? null : 1));
+    const priced = await store.usage({}, (e) => e.model, perRecordPricer((e) => (e.model === 'gpt-5' ? null : 1)));
     const ref = expected(undefined, undefined);
     expect(priced.get('gpt-5')).toMatchObject({ requests: ref.get('gpt-5')!.requests, cost_usd: null, unpriced_requests: ref.get('gpt-5')!.requests });
     expect(priced.get('claude-sonnet-4')).toMatchObject({ cost_usd: ref.get('claude-sonnet-4')!.requests, unpriced_requests: 0 });
