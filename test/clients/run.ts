@@ -7,7 +7,14 @@
  *
  * Scenarios: for each client a plain text turn and a tool round trip (the mock answers a tool call
  * first — Claude Code `Bash`, Codex `exec_command` — and text once the tool's output comes back).
+ * Also a multi-turn conversation: a second prompt that continues the text turn's session
+ * (`claude -p -c`, `codex exec resume --last`).
  * Prints one line per check and a summary; exits 1 when any check fails.
+ *
+ * `AIBRIDGE_CAPTURE_DIR=DIR`: the clients talk to the gateway through a recording proxy and every
+ * intercepted exchange is saved as a fixture folder in DIR (test/clients/capture.ts; the format in
+ * test/fixtures/captured/README.md); `AIBRIDGE_CAPTURE_TRIM=N` cuts long system prompts and tool
+ * descriptions in the saved request bodies.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,9 +23,11 @@ import { startMockUpstream } from '../helpers/mock-upstream.js';
 import type { Interception } from '../../src/record/types.js';
 import { scriptedReply, TOOL_ECHO, TOOL_MARKER, type Script, type Served } from './scripted.js';
 import { cleanEnv, ensureClients, readLog, run, startBuiltGateway, type ProcResult } from './setup.js';
+import { startCaptureProxy, writeCaptures, type CaptureProxy, type CaptureSegment } from './capture.js';
 
 const KEYS = { anthropic: 'sk-ant-api03-clients-run-SECRET-9f8e7d', openai: 'sk-proj-clients-run-SECRET-1a2b3c' };
 const TEXT_PROMPT = 'Say hi to the bridge.';
+const FOLLOW_UP_PROMPT = 'And once more, shorter.';
 const TOOL_PROMPT = `Run echo with the Bash tool, then tell me what it printed. ${TOOL_MARKER}`;
 const CODEX_TOOL_PROMPT = `Run echo in the shell, then tell me what it printed. ${TOOL_MARKER}`;
 
@@ -120,9 +129,12 @@ function reportProc(label: string, p: ProcResult): void {
 async function main(): Promise<number> {
   log('AI Bridge real-client run');
   const bins = ensureClients(log);
+  const versions: Record<string, string> = {};
   for (const [name, bin] of Object.entries(bins)) {
     const v = await run(bin, ['--version'], { timeoutMs: 30_000 });
-    log(`  ${name}: ${v.stdout.trim() || v.stderr.trim()}`);
+    // `2.1.197 (Claude Code)`, `codex-cli 0.171.0`: the version number.
+    versions[name] = /\d+\.\d+\.\d+\S*/.exec(v.stdout + v.stderr)?.[0] ?? '?';
+    log(`  ${name}: ${(v.stdout.trim() || v.stderr.trim()).split('\n')[0]}`);
   }
   const up = await startMockUpstream();
   up.setReply('messages', scriptedReply('messages', decideMessages, served));
@@ -130,6 +142,20 @@ async function main(): Promise<number> {
   const gw = await startBuiltGateway(up.url, KEYS);
   temps.push(gw.dataDir);
   log(`  gateway ${gw.url} (data ${gw.dataDir}), mock upstream ${up.url}`);
+  const captureDir = process.env['AIBRIDGE_CAPTURE_DIR'];
+  const proxy: CaptureProxy | undefined = captureDir ? await startCaptureProxy(gw.url) : undefined;
+  if (proxy) log(`  capture: clients go through the recording proxy ${proxy.url}, fixtures to ${captureDir}`);
+  /** Where the clients send their calls: the gateway, or the recording proxy in front of it. */
+  const clientUrl = proxy?.url ?? gw.url;
+  const segments: CaptureSegment[] = [];
+  const segment = (label: string, scenario: string, capturedFrom: string, client: string) => {
+    const seg: CaptureSegment = { label, scenario, capturedFrom, client, sessionId: null, from: proxy?.exchanges.length ?? 0, to: 0 };
+    segments.push(seg);
+    return (sessionId: string | undefined) => {
+      seg.sessionId = sessionId ?? null;
+      seg.to = proxy?.exchanges.length ?? 0;
+    };
+  };
   try {
     const ccToken = await gw.createToken('claude-code');
     const cxToken = await gw.createToken('codex');
@@ -137,7 +163,7 @@ async function main(): Promise<number> {
     // Claude Code ------------------------------------------------------------------------
     const ccHome = tempDir('abr-cc-home-');
     const ccWork = tempDir('abr-cc-work-');
-    const ccEnv = cleanEnv({ HOME: ccHome, ANTHROPIC_BASE_URL: `${gw.url}/anthropic`, ANTHROPIC_API_KEY: ccToken, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' });
+    const ccEnv = cleanEnv({ HOME: ccHome, ANTHROPIC_BASE_URL: `${clientUrl}/anthropic`, ANTHROPIC_API_KEY: ccToken, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' });
     const claude = async (label: string, args: string[]) => {
       const from = served.length;
       const p = await run(bins.claude, args, { env: ccEnv, cwd: ccWork });
@@ -151,13 +177,27 @@ async function main(): Promise<number> {
       return { p, out, scripts: served.slice(from).filter((x) => x.api === 'messages') };
     };
 
+    const sessionOf = (out: Json) => (typeof out['session_id'] === 'string' ? out['session_id'] : undefined);
     log('\nClaude Code: claude -p (text)');
+    let done = segment('claude-code-text', 'claude -p, plain text', `claude-code ${versions['claude']}`, 'Claude Code');
     const cc1 = await claude('claude -p text', ['-p', TEXT_PROMPT, '--output-format', 'json']);
+    done(sessionOf(cc1.out));
     const cc1Text = cc1.scripts.find((x) => x.script.kind === 'text')?.script;
     check('claude -p text: result is the scripted text, no error', cc1.out['is_error'] === false && cc1Text?.kind === 'text' && cc1.out['result'] === cc1Text.text, { result: cc1.out['result'], is_error: cc1.out['is_error'] });
 
+    log('\nClaude Code: claude -p -c (a second turn of the same conversation)');
+    done = segment('claude-code-multiturn', 'claude -p -c, the second turn of the text conversation', `claude-code ${versions['claude']}`, 'Claude Code');
+    const cc3 = await claude('claude -p -c', ['-p', '-c', FOLLOW_UP_PROMPT, '--output-format', 'json']);
+    done(sessionOf(cc3.out));
+    const cc3Text = cc3.scripts.find((x) => x.script.kind === 'text')?.script;
+    const cc3Body = cc3.scripts.find((x) => x.script === cc3Text)?.request as Json | undefined;
+    const cc3History = JSON.stringify(cc3Body?.['messages'] ?? []);
+    check('claude -p -c: result is the scripted text, and the request carries the first turn', cc3.out['is_error'] === false && cc3Text?.kind === 'text' && cc3.out['result'] === cc3Text.text && cc1Text?.kind === 'text' && cc3History.includes(cc1Text.text) && cc3History.includes(TEXT_PROMPT), { result: cc3.out['result'], history: cc3History.slice(-400) });
+
     log('\nClaude Code: claude -p with a Bash tool round trip');
+    done = segment('claude-code-tool', 'claude -p with a Bash tool round trip', `claude-code ${versions['claude']}`, 'Claude Code');
     const cc2 = await claude('claude -p tool', ['-p', TOOL_PROMPT, '--allowedTools', 'Bash(echo:*)', '--max-turns', '3', '--output-format', 'json']);
+    done(sessionOf(cc2.out));
     const ccTool = cc2.scripts.find((x) => x.script.kind === 'tool');
     const ccAfter = cc2.scripts.find((x) => x.script.kind === 'text' && x.script.text.startsWith('The tool printed'));
     check('claude -p tool: the mock answered tool_use, then text after a tool_result', ccTool !== undefined && ccAfter !== undefined, cc2.scripts.map((x) => x.script.kind));
@@ -172,25 +212,38 @@ async function main(): Promise<number> {
       [
         'model = "gpt-5"', 'model_provider = "bridge"', 'approval_policy = "never"', 'sandbox_mode = "read-only"',
         '[analytics]', 'enabled = false', '[features]', 'plugins = false',
-        '[model_providers.bridge]', 'name = "AI Bridge"', `base_url = "${gw.url}/openai/v1"`, 'env_key = "AIBRIDGE_TOKEN"', 'wire_api = "responses"', '',
+        '[model_providers.bridge]', 'name = "AI Bridge"', `base_url = "${clientUrl}/openai/v1"`, 'env_key = "AIBRIDGE_TOKEN"', 'wire_api = "responses"', '',
       ].join('\n'),
     );
     const cxEnv = cleanEnv({ HOME: cxHome, CODEX_HOME: cxHome, AIBRIDGE_TOKEN: cxToken });
-    const codex = async (label: string, prompt: string) => {
+    const codex = async (label: string, prompt: string, resume = false) => {
       const from = served.length;
-      const p = await run(bins.codex, ['exec', '--skip-git-repo-check', prompt], { env: cxEnv, cwd: cxWork });
+      const p = await run(bins.codex, ['exec', ...(resume ? ['resume', '--last'] : []), '--skip-git-repo-check', prompt], { env: cxEnv, cwd: cxWork });
       reportProc(label, p);
       const session = /session id: (\S+)/.exec(p.stderr + p.stdout)?.[1];
       return { p, session, scripts: served.slice(from).filter((x) => x.api === 'responses') };
     };
 
+    const codexVersion = `codex-cli ${versions['codex']}`;
     log('\nCodex: codex exec (text)');
+    done = segment('codex-text', 'codex exec, plain text', codexVersion, 'Codex');
     const cx1 = await codex('codex exec text', TEXT_PROMPT);
+    done(cx1.session);
     const cx1Text = cx1.scripts.find((x) => x.script.kind === 'text')?.script;
     check('codex exec text: prints the scripted text', cx1Text?.kind === 'text' && cx1.p.stdout.includes(cx1Text.text), cx1.p.stdout.slice(-500));
 
+    log('\nCodex: codex exec resume --last (a second turn of the same conversation)');
+    done = segment('codex-multiturn', 'codex exec resume --last, the second turn of the text conversation', codexVersion, 'Codex');
+    const cx3 = await codex('codex exec resume', FOLLOW_UP_PROMPT, true);
+    done(cx3.session);
+    const cx3Text = cx3.scripts.find((x) => x.script.kind === 'text')?.script;
+    const cx3History = JSON.stringify((cx3.scripts.find((x) => x.script === cx3Text)?.request as Json | undefined)?.['input'] ?? []);
+    check('codex exec resume: prints the scripted text, same session, and the request carries the first turn', cx3Text?.kind === 'text' && cx3.p.stdout.includes(cx3Text.text) && cx3.session === cx1.session && cx1Text?.kind === 'text' && cx3History.includes(cx1Text.text), { out: cx3.p.stdout.slice(-300), session: [cx1.session, cx3.session], history: cx3History.slice(-300) });
+
     log('\nCodex: codex exec with a function-call round trip');
+    done = segment('codex-tool', 'codex exec with a function-call round trip', codexVersion, 'Codex');
     const cx2 = await codex('codex exec tool', CODEX_TOOL_PROMPT);
+    done(cx2.session);
     const cxTool = cx2.scripts.find((x) => x.script.kind === 'tool');
     const cxAfter = cx2.scripts.find((x) => x.script.kind === 'text' && x.script.text.startsWith('The tool printed'));
     check('codex exec tool: the mock answered function_call, then text after function_call_output', cxTool !== undefined && cxAfter !== undefined, cx2.scripts.map((x) => x.script.kind));
@@ -255,6 +308,9 @@ async function main(): Promise<number> {
     for (const s of cc1.scripts) checkRecord('claude text', recordFor(records, s.script), s.script, { ...ccWant, sessionId: ccSession });
     const cc1Rec = cc1Text && recordFor(records, cc1Text);
     check(`claude text: prompt ends with "${TEXT_PROMPT}"`, prompts(cc1Rec).length === 1 && prompts(cc1Rec)[0]!.endsWith(TEXT_PROMPT), prompts(cc1Rec));
+    for (const s of cc3.scripts) checkRecord('claude -c', recordFor(records, s.script), s.script, { ...ccWant, sessionId: sessionOf(cc3.out) });
+    const cc3Rec = cc3Text && recordFor(records, cc3Text);
+    check(`claude -c: prompt ends with "${FOLLOW_UP_PROMPT}"`, prompts(cc3Rec).length === 1 && prompts(cc3Rec)[0]!.endsWith(FOLLOW_UP_PROMPT), prompts(cc3Rec));
     const cc2Session = typeof cc2.out['session_id'] === 'string' ? cc2.out['session_id'] : undefined;
     for (const s of cc2.scripts) checkRecord(`claude tool (${s.script.kind})`, recordFor(records, s.script), s.script, { ...ccWant, sessionId: cc2Session });
     const ccToolRec = ccTool && recordFor(records, ccTool.script);
@@ -266,6 +322,9 @@ async function main(): Promise<number> {
     for (const s of cx1.scripts) checkRecord('codex text', recordFor(records, s.script), s.script, { ...cxWant, sessionId: cx1.session });
     const cx1Rec = cx1Text && recordFor(records, cx1Text);
     check(`codex text: prompt = "${TEXT_PROMPT}"`, eq(prompts(cx1Rec), [TEXT_PROMPT]), prompts(cx1Rec));
+    for (const s of cx3.scripts) checkRecord('codex resume', recordFor(records, s.script), s.script, { ...cxWant, sessionId: cx3.session });
+    const cx3Rec = cx3Text && recordFor(records, cx3Text);
+    check(`codex resume: prompt = "${FOLLOW_UP_PROMPT}"`, eq(prompts(cx3Rec), [FOLLOW_UP_PROMPT]), prompts(cx3Rec));
     for (const s of cx2.scripts) checkRecord(`codex tool (${s.script.kind})`, recordFor(records, s.script), s.script, { ...cxWant, sessionId: cx2.session });
     const cxToolRec = cxTool && recordFor(records, cxTool.script);
     check(`codex tool: prompt = "${CODEX_TOOL_PROMPT}"`, eq(prompts(cxToolRec), [CODEX_TOOL_PROMPT]), prompts(cxToolRec));
@@ -282,7 +341,19 @@ async function main(): Promise<number> {
     const everything = logText + JSON.stringify(records);
     check('no provider key or bridge token in the records or the JSON log', [KEYS.anthropic, KEYS.openai, ccToken, cxToken].every((s) => !everything.includes(s)));
     check('structured log has an interception_end line per record', (logText.match(/"record_type":"interception_end"/g) ?? []).length === records.length);
+
+    if (captureDir && proxy) {
+      log(`\nCapture to ${captureDir}`);
+      const trim = process.env['AIBRIDGE_CAPTURE_TRIM'];
+      const cap = writeCaptures({
+        dir: captureDir, segments, proxy: proxy.exchanges, served, upstream: up.requests, records,
+        secrets: [KEYS.anthropic, KEYS.openai, ccToken, cxToken], trimOver: trim ? Number(trim) : undefined,
+      });
+      log(`  ${cap.written.length} fixture folders: ${cap.written.map((w) => w.split('/').pop()).join(', ')}`);
+      check('capture: every exchange saved faithfully (client bytes reached the upstream, upstream bytes reached the client, a record each), no secret in any file', cap.problems.length === 0 && cap.written.length > 0, cap.problems);
+    }
   } finally {
+    await proxy?.close();
     await gw.stop();
     await up.close();
   }

@@ -150,8 +150,8 @@ export function responsesStream(s: Script, model: string): string {
 }
 
 /** Writes a stream as a real upstream would: headers first, then one write per event. */
-async function writeStream(res: ServerResponse, text: string, requestIdHeader: string, n: number): Promise<void> {
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', [requestIdHeader]: `req_script_${n}` });
+async function writeStream(res: ServerResponse, text: string, headers: Record<string, string>): Promise<void> {
+  res.writeHead(200, headers);
   for (const chunk of text.split(/(?<=\n\n)/)) {
     if (res.destroyed) return;
     res.write(chunk);
@@ -164,7 +164,10 @@ async function writeStream(res: ServerResponse, text: string, requestIdHeader: s
 export interface Served {
   api: 'messages' | 'responses';
   script: Script;
+  /** The parsed request body (the same object as the mock's `RecordedRequest.json`). */
   request: unknown;
+  /** Exactly what was answered: status, the headers set here, the body text. */
+  reply: { status: number; headers: Record<string, string>; body: string };
 }
 
 /**
@@ -176,16 +179,23 @@ export function scriptedReply(api: 'messages' | 'responses', decide: (body: unkn
     kind: 'handler',
     async handle(res, body) {
       const script = decide(body);
-      served.push({ api, script, request: body });
       const b = (typeof body === 'object' && body !== null ? body : {}) as { model?: unknown; stream?: unknown };
       const model = typeof b.model === 'string' ? b.model : 'mock-model';
-      const idHeader = api === 'messages' ? 'request-id' : 'x-request-id';
+      const idHeader = { [api === 'messages' ? 'request-id' : 'x-request-id']: `req_script_${served.length + 1}` };
       if (api === 'messages' && b.stream !== true) {
-        res.writeHead(200, { 'content-type': 'application/json', [idHeader]: `req_script_${served.length}` });
-        res.end(JSON.stringify(anthropicJson(script, model)));
+        const reply = { status: 200, headers: { 'content-type': 'application/json', ...idHeader }, body: JSON.stringify(anthropicJson(script, model)) };
+        served.push({ api, script, request: body, reply });
+        res.writeHead(reply.status, reply.headers);
+        res.end(reply.body);
         return;
       }
-      await writeStream(res, api === 'messages' ? anthropicStream(script, model) : responsesStream(script, model), idHeader, served.length);
+      const reply = {
+        status: 200,
+        headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...idHeader },
+        body: api === 'messages' ? anthropicStream(script, model) : responsesStream(script, model),
+      };
+      served.push({ api, script, request: body, reply });
+      await writeStream(res, reply.body, reply.headers);
     },
   };
 }
