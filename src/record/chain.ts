@@ -19,7 +19,7 @@
  * `aibridge-chain-v1:{seq}:{hash}` of the line before it, `key_id` the first 16 hex characters
  * of SHA-256 of the public key's DER (SPKI). The checkpoint line is chained like any other.
  */
-import { createHash, createPublicKey, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, hash as digestOnce, sign, type KeyObject } from 'node:crypto';
 import canonicalize from 'canonicalize';
 
 /** `prev` of the first line of a chain. */
@@ -182,9 +182,12 @@ function jcs(v: unknown, depth: number): string {
   }
 }
 
-/** hex SHA-256 of the UTF-8 text `prev` + `canonical`. */
+/**
+ * hex SHA-256 of the UTF-8 text `prev` + `canonical`. One-shot (`crypto.hash`, Node ≥ 20.12):
+ * a Hash object with two updates and a digest cost ~3× as much per line (issue #20).
+ */
 export function linkHash(prev: string, canonical: string): string {
-  return createHash('sha256').update(prev, 'utf8').update(canonical, 'utf8').digest('hex');
+  return digestOnce('sha256', prev + canonical, 'hex');
 }
 
 /** `{…}` + `"chain":{…}` as its last member (the text must be one JSON object, no newline). */

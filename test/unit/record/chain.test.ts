@@ -37,6 +37,13 @@ describe('chain lines', () => {
     expect(second.chain).toEqual({ seq: 2, prev: first.chain!.hash, hash: createHash('sha256').update(first.chain!.hash + '{"level":"info","msg":"pino line"}').digest('hex') });
   });
 
+  it('hashes the UTF-8 bytes of non-ASCII text (the one-shot digest as a Hash with two updates)', () => {
+    const c = new ChainedLines();
+    const line = JSON.parse(c.line({ msg: 'Größe 日本語 😀 \u00e9' })) as Record<string, { hash: string }>;
+    const canon = '{"msg":"Größe 日本語 😀 é"}';
+    expect(line.chain!.hash).toBe(createHash('sha256').update(CHAIN_GENESIS, 'utf8').update(canon, 'utf8').digest('hex'));
+  });
+
   it('checkpoints sign `aibridge-chain-v1:{seq}:{hash}` of the line before, every N lines and on demand', () => {
     const lines = build().map((l) => JSON.parse(l) as Record<string, unknown> & { chain: { seq: number; hash: string } });
     const cps = lines.filter((l) => l['record_type'] === 'chain_checkpoint');
