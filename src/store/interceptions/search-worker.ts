@@ -1,8 +1,9 @@
 /**
  * Keeps the full-text index (search-index.ts) caught up with the store, in the background: at
  * open it indexes every stored record, newest first, a chunk at a time between turns of the event
- * loop; afterwards, the records finished since its last look (woken by the store, at most once a
- * second). After purge and stripContent it drops the gone content from the index (compaction).
+ * loop; afterwards, a finished record as the store is handed it, from memory ({@link
+ * SearchIndexer.indexNow}), and the ones that could not be (woken by the store, at most once a
+ * second: read back from disk). After purge and stripContent it drops the gone content from the index (compaction).
  *
  * Queries never wait for it: an entry whose current version is not indexed (`doc < 0`) is checked
  * against its record by the reader, so results are exact from the first second after open —
