@@ -5,7 +5,10 @@
  * write rotates the file (the old one belongs to an earlier UTC day) goes on with the same chain
  * in the new file; a clean SIGTERM exits 0 and writes a final checkpoint, and `aibridge verify`
  * then walks the rotated file and the live one and passes; an edit in the rotated file fails
- * naming that file and line. Needs `npm run build` (dist/src/cli.js).
+ * naming that file and line. And the 60 s timer (issue 16): a child that writes a few lines and
+ * then sees no traffic signs them on its own (the timer shortened by the test-only
+ * AIBRIDGE_TEST_CHECKPOINT_INTERVAL_MS, docs/logging.md); `aibridge verify` passes on the live
+ * file, and after a SIGKILL too. Needs `npm run build` (dist/src/cli.js).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -154,4 +157,55 @@ describe('log chain of a real serve process: checkpoints, SIGKILL, rotation, SIG
     expect(v.status).toBe(1);
     expect(v.stdout).toContain(`${rotated}:${at}: edited`);
   });
+});
+
+describe('the checkpoint timer of a real serve process (SPEC §13: at least every 60 s)', () => {
+  it('a few lines, then no traffic: a checkpoint signs them by itself; verify passes live and after SIGKILL', async () => {
+    const idleDir = path.join(dir, 'idle');
+    const idleLog = path.join(idleDir, 'aibridge.jsonl');
+    const idleData = path.join(idleDir, 'data');
+    const idleToken = createBridgeToken(idleData, 'idle');
+    const g = await startGatewayProcess({
+      dataDir: idleData,
+      args: ['--enabled', '--anthropic-key', 'sk-ant-chain-idle-0000000000', '--anthropic-base-url', `${up.url}/`, '--structured-logging', '--log-json', idleLog],
+      env: { AIBRIDGE_TEST_CHECKPOINT_INTERVAL_MS: '1000' },
+    });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${g.url}/anthropic/v1/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': idleToken, 'anthropic-version': '2023-06-01' },
+          body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: `idle ${i}` }] }),
+        });
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+      }
+      // No more traffic: the timer, not a line count or a stop, must sign what was written.
+      let lines: Line[] = [];
+      for (let i = 0; i < 600; i++) {
+        lines = fs.existsSync(idleLog) ? read(idleLog) : [];
+        if (ends(idleLog) >= 3 && lines.at(-1)?.['record_type'] === 'chain_checkpoint') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(ends(idleLog)).toBe(3);
+      expect(lines.length).toBeLessThan(1000); // not the 1,000-line checkpoint
+      const last = lines.at(-1)!;
+      expect(last).toMatchObject({ record_type: 'chain_checkpoint', seq: last.chain.seq - 1, hash: lines.at(-2)!.chain.hash });
+      const live = cli('verify', idleLog, '--data-dir', idleData);
+      expect(live.stdout).toContain(`signed through seq ${last.chain.seq}`);
+      expect(live.status).toBe(0);
+    } finally {
+      await g.kill9();
+    }
+    // A SIGKILL after the checkpoint: what it left verifies (a prefix signed through its last checkpoint).
+    const after = read(idleLog);
+    const lastCheckpoint = after.map((l) => l['record_type']).lastIndexOf('chain_checkpoint') + 1;
+    const prefix = path.join(idleDir, 'prefix.jsonl');
+    fs.writeFileSync(prefix, fs.readFileSync(idleLog, 'utf8').split('\n').slice(0, lastCheckpoint).join('\n') + '\n');
+    expect(cli('verify', prefix, '--data-dir', idleData).status).toBe(0);
+    const killed = cli('verify', idleLog, '--data-dir', idleData);
+    // Lines after the last checkpoint (none while idle) could only be an unsigned tail, never a break.
+    if (lastCheckpoint === after.length) expect(killed.status).toBe(0);
+    else expect(killed.stdout).toMatch(/unsigned tail/);
+  }, 120_000);
 });
