@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { BadRequestError, BodyTimeoutError, PayloadTooLargeError, type GatewayError } from '../errors.js';
 import { formatDuration } from '../../config/duration.js';
 import { createBodyBudget, type BodyHold } from './body-budget.js';
+import { withoutLongStrings, type LongStrings } from './large-body.js';
 
 /** How long a body may pause between pieces, and take in all (ms). */
 export interface BodyTimeouts {
@@ -19,6 +20,20 @@ export interface ReadBody {
   raw: Buffer;
   json: Record<string, unknown> | undefined;
   error?: GatewayError;
+  /**
+   * Set when `json` was parsed with its long strings left in `raw` (placeholders in the tree):
+   * expands the ones the record needs (src/gateway/http/large-body.ts).
+   */
+  long?: LongStrings;
+}
+
+export interface ReadOptions {
+  /**
+   * A body of 1 MiB or more may be parsed with its long strings left in its bytes (issue #13):
+   * only when nothing reads the tree's strings in full (the adapter forwards the bytes as they
+   * are, no check reads the whole prompt).
+   */
+  longStrings?: boolean;
 }
 
 /** The body clocks from the settings (read on every call: a change applies to the next body). */
@@ -44,7 +59,7 @@ export async function parseTurn(bytes: number): Promise<BodyHold | null> {
   return parsing.acquire(bytes);
 }
 
-export async function readJsonBody(req: IncomingMessage, limit: number, timeouts?: BodyTimeouts): Promise<ReadBody> {
+export async function readJsonBody(req: IncomingMessage, limit: number, timeouts?: BodyTimeouts, opts: ReadOptions = {}): Promise<ReadBody> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     return { raw: Buffer.alloc(0), json: undefined, error: new PayloadTooLargeError(limit) };
@@ -53,6 +68,7 @@ export async function readJsonBody(req: IncomingMessage, limit: number, timeouts
     ? readByIterator(req, limit)
     : readByEvents(req, limit, timeouts, Number.isFinite(declared) && declared > 0 ? declared : 0));
   if (!Buffer.isBuffer(raw)) return raw;
+  if (opts.longStrings && raw.length >= PARSE_TURN_FROM) return parseLargeBody(raw);
   const turn = await parseTurn(raw.length);
   try {
     return parseBody(raw);
@@ -158,9 +174,35 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 function parseBody(raw: Buffer): ReadBody {
   if (raw.length === 0) return { raw, json: undefined, error: new BadRequestError('request body is empty; expected a JSON object') };
+  return parsed(raw, () => JSON.parse(UTF8.decode(raw)) as unknown);
+}
+
+/**
+ * A large body with its long strings left in its bytes: the text parsed and the tree are small,
+ * so no parse turn is needed unless the body is mostly short strings (then it takes one like any).
+ */
+async function parseLargeBody(raw: Buffer): Promise<ReadBody> {
+  let cut: ReturnType<typeof withoutLongStrings>;
+  try {
+    cut = withoutLongStrings(raw);
+  } catch {
+    return { raw, json: undefined, error: new BadRequestError('request body is not valid UTF-8') };
+  }
+  if ('error' in cut) return { raw, json: undefined, error: new BadRequestError(`request body is not valid JSON (${cut.error})`) };
+  const { text, long } = cut;
+  const turn = await parseTurn(text.length);
+  try {
+    const body = parsed(raw, () => JSON.parse(text) as unknown);
+    return body.json ? { ...body, long } : body;
+  } finally {
+    turn?.release();
+  }
+}
+
+function parsed(raw: Buffer, parse: () => unknown): ReadBody {
   let json: unknown;
   try {
-    json = JSON.parse(UTF8.decode(raw));
+    json = parse();
   } catch (err) {
     const what = err instanceof TypeError ? 'is not valid UTF-8' : `is not valid JSON (${(err as Error).message})`;
     return { raw, json: undefined, error: new BadRequestError(`request body ${what}`) };

@@ -16,6 +16,7 @@ import { createSseParser } from '../sse/parser.js';
 import { createTee, pumpBody } from './tee.js';
 import { BLOCKING_TAIL, MAX_BLOCKING_PARSE, notParsedNote, outcomeFromEnds } from './large-answer.js';
 import { parseTurn } from '../http/read-body.js';
+import type { LongStrings } from '../http/large-body.js';
 import { CallAbort } from '../upstream/call-abort.js';
 import { GatewayError, asGatewayError, sendError } from '../errors.js';
 
@@ -46,6 +47,8 @@ export interface InterceptedCall {
   /** Undefined when the body was not a JSON object: then `bodyError` says why. */
   json: Record<string, unknown> | undefined;
   bodyError?: GatewayError;
+  /** When `json` holds placeholders for a large body's long strings (read-body.ts). */
+  long?: LongStrings;
 }
 
 /** What a dropped parsed body is replaced with. */
@@ -64,7 +67,14 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
     ? safe(ctx, () => adapter.requestFacts?.(call.path, call.json ?? {}) ?? adapter.codec.requestFacts(call.json), fallbackFacts)
     : fallbackFacts();
   let promptTruncated = false;
-  if (facts.prompt !== null && ctx.maxStoredField) {
+  const long = call.long;
+  if (long && long.has(facts.model)) facts = { ...facts, model: long.expand(facts.model).text };
+  if (facts.prompt !== null && long?.has(facts.prompt)) {
+    // Only the part the record keeps is decoded from the bytes (issue #13).
+    const expanded = long.expand(facts.prompt, ctx.maxStoredField?.());
+    facts = { ...facts, prompt: expanded.text };
+    promptTruncated = expanded.truncated;
+  } else if (facts.prompt !== null && ctx.maxStoredField) {
     const capped = capText(facts.prompt, ctx.maxStoredField());
     if (capped !== facts.prompt) {
       facts = { ...facts, prompt: capped };

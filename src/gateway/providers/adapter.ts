@@ -15,6 +15,8 @@ export interface ProviderCall {
   /**
    * The parsed body (always a JSON object for intercepted routes). Read it before `send`'s first
    * `await`: the pipeline drops it right after calling `send`, so a large body is not held twice.
+   * Unless the adapter {@link ProviderAdapter.readsWholeBody}, a large body's long strings are
+   * placeholders here; `rawBody` is the body.
    */
   json: Record<string, unknown>;
   /** Path after the provider prefix, e.g. `/v1/messages` or `/model/xyz/invoke`. */
@@ -57,6 +59,13 @@ export interface ProviderAdapter {
    * routes put the model id and the streaming choice in the URL).
    */
   requestFacts?(path: string, json: Record<string, unknown>): RequestFacts;
+  /**
+   * True when `send` reads the parsed body's strings whole (it re-encodes the body, Bedrock's
+   * Anthropic route): a large body is then parsed whole. Otherwise a body of 1 MiB or more may
+   * reach `send` with its long strings as placeholders (src/gateway/http/large-body.ts): `send`
+   * forwards `rawBody` and reads only short fields of `json`.
+   */
+  readonly readsWholeBody?: boolean;
   /**
    * Throws a GatewayError when the provider is not configured (503), unreachable (502) or timed
    * out before answering (504). Any HTTP answer, error statuses included, is a reply.

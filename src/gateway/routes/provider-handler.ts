@@ -126,11 +126,15 @@ async function intercept(
   try {
     const call: InterceptedCall = { req, res, adapter, initiator, path: route.path, search, rawBody: Buffer.alloc(0), json: undefined };
     try {
-      const body = await readJsonBody(req, s.max_body_size, bodyTimeouts(s));
+      // A large body's long strings may stay in its bytes when nothing reads the tree whole: not
+      // an adapter that re-encodes the body, not block_secrets (it scans the whole prompt).
+      const longStrings = !chosen.readsWholeBody && !s.block_secrets;
+      const body = await readJsonBody(req, s.max_body_size, bodyTimeouts(s), { longStrings });
       if (!known) hold?.grow(body.raw.length);
       call.rawBody = body.raw;
       call.json = body.json;
       call.bodyError = body.error;
+      call.long = body.long;
     } catch (err) {
       // The client hung up mid-body: still an authenticated call, so it leaves a record (cancelled).
       call.bodyError = new GatewayError(400, CLIENT_ABORTED, 'the client closed the connection before the request body was complete', { cause: err });

@@ -29,6 +29,7 @@ export function createBedrockMessagesAdapter(getCfg: () => BedrockConfig, opts: 
     name: 'bedrock',
     codec: messagesCodec,
     errorShape: 'anthropic',
+    readsWholeBody: true, // re-encoded for Bedrock (toBedrockBody)
     async send(call: ProviderCall): Promise<ProviderReply> {
       const cfg = getCfg();
       assertUsable(cfg);

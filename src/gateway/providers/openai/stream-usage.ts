@@ -23,11 +23,14 @@ export function withStreamUsage(raw: Buffer, json: Record<string, unknown>): Buf
   const opts = json['stream_options'];
   if (isRecord(opts) && opts['include_usage'] === true) return undefined;
   if (opts === undefined) {
-    const text = raw.toString('utf8');
-    const brace = text.indexOf('{');
-    if (brace >= 0) {
-      return Buffer.from(`${text.slice(0, brace + 1)}"stream_options":{"include_usage":true},${text.slice(brace + 1)}`, 'utf8');
-    }
+    // Spliced as bytes: the body is copied once, not decoded and re-encoded (issue #13).
+    const brace = raw.indexOf(0x7b);
+    if (brace >= 0) return Buffer.concat([raw.subarray(0, brace + 1), STREAM_OPTIONS, raw.subarray(brace + 1)]);
   }
-  return Buffer.from(JSON.stringify({ ...json, stream_options: { ...(isRecord(opts) ? opts : {}), include_usage: true } }), 'utf8');
+  // Re-serialized from the bytes, not from `json`: a large body's tree may hold placeholders for
+  // its long strings (src/gateway/http/large-body.ts).
+  const whole = JSON.parse(new TextDecoder().decode(raw)) as Record<string, unknown>;
+  return Buffer.from(JSON.stringify({ ...whole, stream_options: { ...(isRecord(opts) ? opts : {}), include_usage: true } }), 'utf8');
 }
+
+const STREAM_OPTIONS = Buffer.from('"stream_options":{"include_usage":true},');
