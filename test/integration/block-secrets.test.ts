@@ -137,11 +137,12 @@ describe('block_secrets on the Anthropic and OpenAI routes', () => {
     expect(rec!.user_prompts[0]!.metadata['truncated']).toBe(true);
   });
 
-  it('a clean prompt passes; an earlier turn or a tool result holding a secret is not the prompt', async () => {
+  it('a clean prompt passes; an earlier turn, a tool result or the system prompt holding a secret is not the prompt', async () => {
     const before = h.up.requests.length;
     const msg = await anthropic.messages.create({
       model: 'claude-sonnet-4-5',
       max_tokens: 16,
+      system: `repo context: ${gh.secret}`,
       messages: [
         { role: 'user', content: `earlier: ${gh.secret}` },
         { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'Read', input: { path: '.env' } }] },
