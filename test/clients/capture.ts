@@ -104,7 +104,7 @@ type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** SPEC §6 `user_prompts`, written here on its own (not src/'s) so fixtures check the gateway. */
-function specPrompt(api: 'messages' | 'responses', body: unknown): string | null {
+function specPrompt(api: Served['api'], body: unknown): string | null {
   if (!isObj(body)) return null;
   const texts = (content: unknown, types: string[]): string | null => {
     if (typeof content === 'string') return content;
@@ -112,11 +112,12 @@ function specPrompt(api: 'messages' | 'responses', body: unknown): string | null
     const t = (content as unknown[]).filter((p): p is Json => isObj(p) && types.includes(String(p['type'])) && typeof p['text'] === 'string').map((p) => p['text'] as string);
     return t.length ? t.join('\n') : null;
   };
-  if (api === 'messages') {
+  if (api === 'messages' || api === 'chat') {
+    // Chat Completions: `developer` is a system role too; a `tool` message first means a tool-result turn.
     const msgs = Array.isArray(body['messages']) ? (body['messages'] as unknown[]) : [];
     for (const m of [...msgs].reverse()) {
       if (!isObj(m)) return null;
-      if (m['role'] === 'system' || m['role'] === 'assistant') continue;
+      if (m['role'] === 'system' || m['role'] === 'assistant' || (api === 'chat' && m['role'] === 'developer')) continue;
       return m['role'] === 'user' ? texts(m['content'], ['text']) : null;
     }
     return null;
@@ -140,11 +141,12 @@ function expectationOf(seg: CaptureSegment, s: Served, clientBody: unknown): Cap
   const sc = s.script;
   const u = sc.usage;
   const responses = s.api === 'responses';
+  const chat = s.api === 'chat';
   return {
     client: seg.client,
     client_session_id: seg.sessionId,
-    provider: responses ? 'openai' : 'anthropic',
-    api: s.api,
+    provider: responses || chat ? 'openai' : 'anthropic',
+    api: s.api === 'chat' ? 'chat_completions' : s.api,
     model: isObj(clientBody) && typeof clientBody['model'] === 'string' ? clientBody['model'] : '',
     streaming: isObj(clientBody) && clientBody['stream'] === true,
     status: 'completed',
@@ -160,7 +162,7 @@ function expectationOf(seg: CaptureSegment, s: Served, clientBody: unknown): Cap
       metadata: responses ? { reasoning_tokens: u.reasoning ?? 0 } : {},
     }],
     tool_calls: sc.kind === 'tool' ? [{ provider_response_id: sc.id, tool_call_id: sc.callId, tool: sc.name, input: sc.input }] : [],
-    thoughts: sc.kind === 'tool' && sc.thought ? [{ content: sc.thought, source: responses ? 'reasoning_summary' : 'thinking' }] : [],
+    thoughts: sc.kind === 'tool' && sc.thought && !chat ? [{ content: sc.thought, source: responses ? 'reasoning_summary' : 'thinking' }] : [],
   };
 }
 
@@ -264,7 +266,7 @@ export function writeCaptures(c: CaptureInput): CaptureResult {
   const problems: string[] = [];
   mkdirSync(c.dir, { recursive: true });
   for (const seg of c.segments) {
-    const mine = c.proxy.slice(seg.from, seg.to).filter((x) => x.method === 'POST' && /\/(messages|responses)(\?|$)/.test(x.path));
+    const mine = c.proxy.slice(seg.from, seg.to).filter((x) => x.method === 'POST' && /\/(messages|responses|chat\/completions)(\?|$)/.test(x.path));
     mine.forEach((x, k) => {
       const name = `${seg.label}-${k + 1}`;
       const rid = x.resHeaders['request-id'] ?? x.resHeaders['x-request-id'];
@@ -276,9 +278,12 @@ export function writeCaptures(c: CaptureInput): CaptureResult {
       const record = c.records.find((r) => r.token_usages.some((t) => t.provider_response_id === s.script.id));
       const clientBody = JSON.parse(x.body.toString('utf8')) as Json;
       const expected = expectationOf(seg, s, clientBody);
-      const upstreamSame = up.rawBody.equals(x.body);
+      // docs/recording.md: a Chat Completions stream without stream_options gets it spliced in upstream.
+      const spliced = Buffer.concat([x.body.subarray(0, 1), Buffer.from('"stream_options":{"include_usage":true},'), x.body.subarray(1)]);
+      const upstreamBody = up.rawBody.equals(x.body) ? 'identical' : s.api === 'chat' && up.rawBody.equals(spliced) ? 'inject_stream_usage' : undefined;
+      const upstreamSame = upstreamBody !== undefined;
       const receivedSame = x.resBody.equals(Buffer.from(s.reply.body, 'utf8'));
-      if (!upstreamSame) problems.push(`${name}: the upstream got other bytes than the client sent`);
+      if (!upstreamSame) problems.push(`${name}: the upstream got other bytes than the client sent (not the documented inject_stream_usage splice either)`);
       if (!receivedSame) problems.push(`${name}: the client got other bytes than the upstream answered (${x.resBody.length} of ${s.reply.body.length}${x.complete ? '' : ', the client hung up first'})`);
       let requestBody = x.body;
       let trimmed: string[] = [];
@@ -293,7 +298,7 @@ export function writeCaptures(c: CaptureInput): CaptureResult {
         captured_from: seg.capturedFrom,
         scenario: `${seg.scenario} (call ${k + 1} of ${mine.length}: ${s.script.kind === 'tool' ? 'the model calls a tool' : 'text'})`,
         request: { method: x.method, path: x.path, headers: cleanHeaders(x.headers, c.secrets), body_file: 'request.json' },
-        upstream_request: { path: `${up.path}${up.search}`, body: 'identical' },
+        upstream_request: { path: `${up.path}${up.search}`, body: upstreamBody ?? 'identical' },
         response: { status: s.reply.status, headers: s.reply.headers, body_file: stream ? 'response.sse' : 'response.json' },
         client_received: 'identical',
         trimmed,

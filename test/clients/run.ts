@@ -19,6 +19,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import OpenAI from 'openai';
+import { VERSION as OPENAI_SDK_VERSION } from 'openai/version';
 import { startMockUpstream } from '../helpers/mock-upstream.js';
 import type { Interception } from '../../src/record/types.js';
 import { scriptedReply, TOOL_ECHO, TOOL_MARKER, type Script, type Served } from './scripted.js';
@@ -98,6 +100,17 @@ function decideResponses(body: unknown): Script {
   return { kind: 'text', id: `resp_script_${k}`, text: `Hello from the scripted upstream (#${k}).`, usage };
 }
 
+/** Chat Completions (the official openai SDK): a tool call for the marker prompt, else text. */
+function decideChat(body: unknown): Script {
+  const k = ++n;
+  const usage = { input: 300 + k, output: 40 + k, cacheRead: 256 * k, cacheWrite: 0 };
+  const msgs = ((body as Json)['messages'] as Json[] | undefined) ?? [];
+  if (textOf(msgs.at(-1)?.['content']).includes(TOOL_MARKER)) {
+    return { kind: 'tool', id: `chatcmpl-script-${k}`, callId: `call_chat_${k}`, name: 'get_weather', input: { city: 'Zürich', unit: 'c' }, usage };
+  }
+  return { kind: 'text', id: `chatcmpl-script-${k}`, text: `Hello from the scripted upstream (#${k}).`, usage };
+}
+
 // ---------- record checks ----------
 /** The record a scripted answer produced, found by the upstream response id. */
 function recordFor(records: Interception[], s: Script): Interception | undefined {
@@ -139,6 +152,7 @@ async function main(): Promise<number> {
   const up = await startMockUpstream();
   up.setReply('messages', scriptedReply('messages', decideMessages, served));
   up.setReply('responses', scriptedReply('responses', decideResponses, served));
+  up.setReply('chat', scriptedReply('chat', decideChat, served));
   const gw = await startBuiltGateway(up.url, KEYS);
   temps.push(gw.dataDir);
   log(`  gateway ${gw.url} (data ${gw.dataDir}), mock upstream ${up.url}`);
@@ -250,6 +264,33 @@ async function main(): Promise<number> {
     check(`codex exec tool: the command ran and its output came back ("${TOOL_ECHO}")`, cxAfter?.script.kind === 'text' && cxAfter.script.text.includes(TOOL_ECHO), cxAfter?.script);
     check('codex exec tool: final answer printed', cxAfter?.script.kind === 'text' && cx2.p.stdout.includes('The tool printed'), cx2.p.stdout.slice(-500));
 
+    // The official openai SDK on Chat Completions (no CLI here speaks it): a stream without
+    // stream_options (the gateway asks upstream for usage, inject_stream_usage) and one with it.
+    log('\nopenai SDK: chat.completions streams (text without stream_options, a tool call with include_usage)');
+    const sdkToken = await gw.createToken('openai-sdk');
+    const sdk = new OpenAI({ apiKey: sdkToken, baseURL: `${clientUrl}/openai/v1`, maxRetries: 0 });
+    const sdkFrom = served.length;
+    done = segment('openai-sdk-chat', 'openai SDK chat.completions stream', `openai SDK ${OPENAI_SDK_VERSION}`, 'Unknown');
+    let sdkText = '';
+    const s1 = await sdk.chat.completions.create({ model: 'gpt-4o', stream: true, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: TEXT_PROMPT }] });
+    for await (const c of s1) sdkText += c.choices[0]?.delta.content ?? '';
+    let sdkArgs = '';
+    let sdkUsage: unknown;
+    const s2 = await sdk.chat.completions.create({
+      model: 'gpt-4o', stream: true, stream_options: { include_usage: true },
+      tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string' } } } } }],
+      messages: [{ role: 'user', content: `What is the weather in Zürich? ${TOOL_MARKER}` }],
+    });
+    for await (const c of s2) {
+      sdkArgs += c.choices[0]?.delta.tool_calls?.[0]?.function?.arguments ?? '';
+      if (c.usage) sdkUsage = c.usage;
+    }
+    done(undefined);
+    const sdkServed = served.slice(sdkFrom);
+    const sdk1 = sdkServed[0]?.script;
+    check('openai SDK: the stream without stream_options reads the scripted text (the extra usage chunk has no choices)', sdk1?.kind === 'text' && sdkText === sdk1.text, sdkText);
+    check('openai SDK: the tool-call stream gives the scripted arguments and the usage chunk', sdkArgs === JSON.stringify({ city: 'Zürich', unit: 'c' }) && sdkUsage !== undefined, { sdkArgs, sdkUsage });
+
     // aibridge connect (SPEC §16, issue #19): the clients' own config files, then a plain start
     // with only HOME set — no ANTHROPIC_*/OPENAI_*/CODEX_* variables at all.
     log('\naibridge connect claude-code / codex, then plain claude -p / codex exec with only HOME');
@@ -322,6 +363,11 @@ async function main(): Promise<number> {
     for (const s of cx1.scripts) checkRecord('codex text', recordFor(records, s.script), s.script, { ...cxWant, sessionId: cx1.session });
     const cx1Rec = cx1Text && recordFor(records, cx1Text);
     check(`codex text: prompt = "${TEXT_PROMPT}"`, eq(prompts(cx1Rec), [TEXT_PROMPT]), prompts(cx1Rec));
+    for (const x of sdkServed) {
+      const r = recordFor(records, x.script);
+      const u = x.script.usage;
+      check(`openai SDK (${x.script.kind}): recorded chat_completions, Unknown, exact tokens`, r !== undefined && r.api === 'chat_completions' && r.client === 'Unknown' && r.status === 'completed' && eq(r.token_usages.map((t) => [t.input_tokens, t.output_tokens, t.cache_read_input_tokens]), [[u.input, u.output, u.cacheRead]]), r && { api: r.api, client: r.client, status: r.status, tokens: r.token_usages });
+    }
     for (const s of cx3.scripts) checkRecord('codex resume', recordFor(records, s.script), s.script, { ...cxWant, sessionId: cx3.session });
     const cx3Rec = cx3Text && recordFor(records, cx3Text);
     check(`codex resume: prompt = "${FOLLOW_UP_PROMPT}"`, eq(prompts(cx3Rec), [FOLLOW_UP_PROMPT]), prompts(cx3Rec));
@@ -339,7 +385,7 @@ async function main(): Promise<number> {
 
     const logText = readLog(gw.logFile);
     const everything = logText + JSON.stringify(records);
-    check('no provider key or bridge token in the records or the JSON log', [KEYS.anthropic, KEYS.openai, ccToken, cxToken].every((s) => !everything.includes(s)));
+    check('no provider key or bridge token in the records or the JSON log', [KEYS.anthropic, KEYS.openai, ccToken, cxToken, sdkToken].every((s) => !everything.includes(s)));
     check('structured log has an interception_end line per record', (logText.match(/"record_type":"interception_end"/g) ?? []).length === records.length);
 
     if (captureDir && proxy) {
@@ -347,7 +393,7 @@ async function main(): Promise<number> {
       const trim = process.env['AIBRIDGE_CAPTURE_TRIM'];
       const cap = writeCaptures({
         dir: captureDir, segments, proxy: proxy.exchanges, served, upstream: up.requests, records,
-        secrets: [KEYS.anthropic, KEYS.openai, ccToken, cxToken], trimOver: trim ? Number(trim) : undefined,
+        secrets: [KEYS.anthropic, KEYS.openai, ccToken, cxToken, sdkToken], trimOver: trim ? Number(trim) : undefined,
       });
       log(`  ${cap.written.length} fixture folders: ${cap.written.map((w) => w.split('/').pop()).join(', ')}`);
       check('capture: every exchange saved faithfully (client bytes reached the upstream, upstream bytes reached the client, a record each), no secret in any file', cap.problems.length === 0 && cap.written.length > 0, cap.problems);

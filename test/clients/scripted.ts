@@ -149,6 +149,30 @@ export function responsesStream(s: Script, model: string): string {
   return sse(ev);
 }
 
+/**
+ * An OpenAI Chat Completions stream for the script: the usage chunk (`choices: []`) only when the
+ * request asked for it with `stream_options.include_usage`, as OpenAI does.
+ */
+export function chatStream(s: Script, model: string, withUsage: boolean): string {
+  const u = s.usage;
+  const chunk = (delta: Record<string, unknown>, finish: string | null) =>
+    `data: ${JSON.stringify({ id: s.id, object: 'chat.completion.chunk', created: 1764150000, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...(withUsage ? { usage: null } : {}) })}\n\n`;
+  let out = chunk({ role: 'assistant', content: s.kind === 'text' ? '' : null }, null);
+  if (s.kind === 'text') {
+    for (const p of pieces(s.text, 6)) out += chunk({ content: p }, null);
+    out += chunk({}, 'stop');
+  } else {
+    out += chunk({ tool_calls: [{ index: 0, id: s.callId, type: 'function', function: { name: s.name, arguments: '' } }] }, null);
+    for (const p of pieces(JSON.stringify(s.input), 5)) out += chunk({ tool_calls: [{ index: 0, function: { arguments: p } }] }, null);
+    out += chunk({}, 'tool_calls');
+  }
+  if (withUsage) {
+    const usage = { prompt_tokens: u.input + u.cacheRead, completion_tokens: u.output, total_tokens: u.input + u.cacheRead + u.output, prompt_tokens_details: { cached_tokens: u.cacheRead } };
+    out += `data: ${JSON.stringify({ id: s.id, object: 'chat.completion.chunk', created: 1764150000, model, choices: [], usage })}\n\n`;
+  }
+  return `${out}data: [DONE]\n\n`;
+}
+
 /** Writes a stream as a real upstream would: headers first, then one write per event. */
 async function writeStream(res: ServerResponse, text: string, headers: Record<string, string>): Promise<void> {
   res.writeHead(200, headers);
@@ -162,7 +186,7 @@ async function writeStream(res: ServerResponse, text: string, headers: Record<st
 
 /** Every scripted answer given, in order, with the request it answered (for the run's checks). */
 export interface Served {
-  api: 'messages' | 'responses';
+  api: 'messages' | 'responses' | 'chat';
   script: Script;
   /** The parsed request body (the same object as the mock's `RecordedRequest.json`). */
   request: unknown;
@@ -174,12 +198,12 @@ export interface Served {
  * A sticky `handler` reply for a route: `decide(body)` picks the script for each request; the
  * handler streams or answers JSON as the request asked, and logs what it served in `served`.
  */
-export function scriptedReply(api: 'messages' | 'responses', decide: (body: unknown) => Script, served: Served[]): MockReply {
+export function scriptedReply(api: 'messages' | 'responses' | 'chat', decide: (body: unknown) => Script, served: Served[]): MockReply {
   return {
     kind: 'handler',
     async handle(res, body) {
       const script = decide(body);
-      const b = (typeof body === 'object' && body !== null ? body : {}) as { model?: unknown; stream?: unknown };
+      const b = (typeof body === 'object' && body !== null ? body : {}) as { model?: unknown; stream?: unknown; stream_options?: { include_usage?: unknown } };
       const model = typeof b.model === 'string' ? b.model : 'mock-model';
       const idHeader = { [api === 'messages' ? 'request-id' : 'x-request-id']: `req_script_${served.length + 1}` };
       if (api === 'messages' && b.stream !== true) {
@@ -192,7 +216,7 @@ export function scriptedReply(api: 'messages' | 'responses', decide: (body: unkn
       const reply = {
         status: 200,
         headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...idHeader },
-        body: api === 'messages' ? anthropicStream(script, model) : responsesStream(script, model),
+        body: api === 'messages' ? anthropicStream(script, model) : api === 'chat' ? chatStream(script, model, b.stream_options?.include_usage === true) : responsesStream(script, model),
       };
       served.push({ api, script, request: body, reply });
       await writeStream(res, reply.body, reply.headers);

@@ -83,6 +83,7 @@ describe.each(fixtures)('captured $name', (fx) => {
   const want = ex.expected;
 
   it.each(PLANS)('replays through the gateway: $name', async (plan) => {
+    await h.skipRecords(); // a failed case before this one may have left its record unread
     h.up.enqueue({
       kind: 'handler',
       async handle(res) {
