@@ -153,7 +153,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const given = arg('--dir');
     const dir = given ?? (await mkdtemp(join(tmpdir(), 'aibridge-bench-search-')));
     try {
-      const r = given && arg('--reuse') !== undefined ? measureInChild(dir) : await benchSearch({ records, dir });
+      const r = given && process.argv.includes('--reuse') ? measureInChild(dir) : await benchSearch({ records, dir });
       console.table(r);
     } finally {
       if (!given) await rm(dir, { recursive: true, force: true });
