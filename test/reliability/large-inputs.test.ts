@@ -17,8 +17,11 @@ import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.j
 import { adminGet, allRecords, bridgeHeaders, client, providerArgs, sleep, startGatewayProcess, tempDataDir, type GatewayProcess } from './harness.js';
 
 const DEEP = '{"a":'.repeat(6000) + '1' + '}'.repeat(6000);
-/** RSS bound for 6 concurrent 30 MB bodies (measured ~540-660 MB on the 2-core VM; see the bench). */
-const RSS_BOUND_MB = 1024;
+/**
+ * RSS bound for 6 concurrent 30 MB bodies: measured 366–369 MB here and 356–361 MB in the bench
+ * (2-core VM, 2026-12-05); 540–660 MB while large bodies were parsed whole, which this fails.
+ */
+const RSS_BOUND_MB = 512;
 /**
  * Peak RSS growth for one large body, in copies of the body. Measured 2.2–2.6 with Content-Length
  * (the first body of the process) and 0.9–1.2 chunked (2-core VM, 2026-12-05): the body's bytes (kept
@@ -162,6 +165,7 @@ describe('large bodies', () => {
     const replies = await Promise.all(bodies.map((b) => post(b)));
     clearInterval(sampler);
     peak = Math.max(peak, gw.rssMb());
+    console.log(`6 concurrent 30 MB bodies: peak RSS ${peak.toFixed(0)} MB`);
     expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
     // The upstream got every body whole.
     expect(up.requests.slice(-6).map((r) => r.rawBody.length).sort()).toEqual(bodies.map((b) => b.length).sort());
