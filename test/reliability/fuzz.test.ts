@@ -119,6 +119,9 @@ function raw(payload: Buffer | string): Promise<string> {
   });
 }
 
+/** Total pause time one trickled request may take (see trickle). */
+const PAUSE_BUDGET_MS = 1500;
+
 /**
  * One request over a raw socket: the head, then (after `100 Continue` when the plan waits for it,
  * unless a final answer came first) the body in random pieces with random pauses, as chunked
@@ -129,7 +132,7 @@ function trickle(head: string, body: Buffer, plan: { expect100: boolean; waitFor
     const s = connect(gw.port, '127.0.0.1');
     let got = '';
     let closed = false;
-    const t = setTimeout(() => s.destroy(), 20_000);
+    const t = setTimeout(() => s.destroy(), 60_000);
     s.on('data', (d) => (got += d.toString('latin1')));
     s.on('error', () => undefined); // the server may close mid-body (401, 413): what it said counts
     s.on('close', () => {
@@ -143,11 +146,19 @@ function trickle(head: string, body: Buffer, plan: { expect100: boolean; waitFor
         for (let i = 0; i < 200 && !/HTTP\/1\.1 \d{3}/.test(got) && !closed; i++) await new Promise((r) => setTimeout(r, 10));
         if (/HTTP\/1\.1 (?!100)\d{3}/.test(got) || closed) return; // answered without wanting the body
       }
+      // Pauses stop after PAUSE_BUDGET_MS of them: a 3,000-byte body sent a byte at a time with
+      // pauses up to 25 ms would otherwise take 10 s here and past the 60 s deadline on a loaded CI
+      // machine (seed 505710), which tests the test's clock rather than the gateway.
+      let paused = 0;
       for (let off = 0; off < body.length && !closed; ) {
         const piece = body.subarray(off, off + 1 + int(plan.maxChunk));
         off += piece.length;
         s.write(plan.chunked ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece);
-        if (plan.maxPauseMs && rnd() < 0.3) await new Promise((r) => setTimeout(r, int(plan.maxPauseMs)));
+        if (plan.maxPauseMs && paused < PAUSE_BUDGET_MS && rnd() < 0.3) {
+          const ms = int(plan.maxPauseMs);
+          paused += ms;
+          await new Promise((r) => setTimeout(r, ms));
+        }
       }
       if (plan.chunked && !closed) s.write('0\r\n\r\n');
     };
