@@ -150,6 +150,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
       else log.info({ circuit: key, state }, msg);
     },
     onRejected: (reason) => metrics.rejected(reason),
+    modelForKey: (model) => redactor.ownSecretsOut(model),
   });
 
   let listenUrl = '';

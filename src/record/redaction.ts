@@ -5,7 +5,8 @@
  *
  * In a record, the prompts, tool inputs (every string, keys too, at any depth), tool invocation
  * errors, thoughts and the error text are scanned; every occurrence of a secret found in any of
- * them becomes `[REDACTED:RULE]`. Each row that lost something gets `metadata.redactions`
+ * them becomes `[REDACTED:RULE]`. The identifiers a client chose (model, user agent, session id)
+ * are searched for our own secrets only, and lose any value found anywhere in the record. Each row that lost something gets `metadata.redactions`
  * (`[{rule, count}]`), and the record's own `metadata.redactions` sums the whole record.
  *
  * Two sources of secrets:
@@ -73,6 +74,12 @@ export interface Redactor {
    * is on. The same value back when nothing was found. Throws only on a fault of the rule set.
    */
   scrub<T>(value: T): T;
+  /**
+   * An identifier the client sent (the model, a session id) with our own secrets in it replaced
+   * by their markers (never the rule set: SPEC §12 scans content, and an identifier is what
+   * prices, usage rows, metrics labels and circuit keys group by). The same string when none.
+   */
+  ownSecretsOut(text: string): string;
 }
 
 /** The marker that stands where a secret was. */
@@ -121,6 +128,8 @@ export function createRedactor(opts: RedactionOptions): Redactor {
     }
     for (const t of rec.model_thoughts) found.push(...scan(t.content, rules));
     if (rec.error) found.push(...scan(rec.error, rules));
+    // Identifiers: our own secrets only (the known values are in `found` already).
+    for (const id of identifiersOf(rec)) found.push(...scan(id, false));
     for (const u of rec.tool_usages) {
       for (const s of stringsOf(u.input)) found.push(...scan(s, rules));
       if (u.invocation_error) found.push(...scan(u.invocation_error, rules));
@@ -157,6 +166,13 @@ export function createRedactor(opts: RedactionOptions): Redactor {
       if (!strings.some((s) => replace.hits(s))) return value;
       const counts = new Map<string, number>();
       return mapStrings(value, (s) => replace(s, counts)) as T;
+    },
+    ownSecretsOut(text) {
+      const found: SecretFinding[] = scan(text, false);
+      for (const k of opts.known()) if (k.value.length >= MIN_SECRET_LENGTH) found.push(k);
+      if (found.length === 0) return text;
+      const replace = replacerOf(found);
+      return replace.hits(text) ? replace(text, new Map()) : text;
     },
     firstSecret(text) {
       for (const k of opts.known()) if (k.value.length >= MIN_SECRET_LENGTH && text.includes(k.value)) return k.rule;
@@ -237,11 +253,22 @@ function rewrite<R extends Interception>(rec: R, replace: Replacer): R {
       invocation_error: u.invocation_error === null ? null : replace(u.invocation_error, c),
     })),
   );
-  const errCounts = new Map<string, number>();
-  const error = rec.error === null ? null : replace(rec.error, errCounts);
-  for (const [rule, n] of errCounts) total.set(rule, (total.get(rule) ?? 0) + n);
+  const ownCounts = new Map<string, number>();
+  const error = rec.error === null ? null : replace(rec.error, ownCounts);
+  const model = replace(rec.model, ownCounts);
+  const user_agent = rec.user_agent === null ? null : replace(rec.user_agent, ownCounts);
+  const client_session_id = rec.client_session_id === null ? null : replace(rec.client_session_id, ownCounts);
+  for (const [rule, n] of ownCounts) total.set(rule, (total.get(rule) ?? 0) + n);
   if (total.size === 0) return rec;
-  return { ...rec, error, user_prompts, model_thoughts, tool_usages, metadata: withCounts(rec.metadata, total) };
+  return { ...rec, model, user_agent, client_session_id, error, user_prompts, model_thoughts, tool_usages, metadata: withCounts(rec.metadata, total) };
+}
+
+/** The identifiers of a record a client chose: searched for our own secrets only. */
+function identifiersOf(rec: Interception): string[] {
+  const ids = [rec.model];
+  if (rec.user_agent !== null) ids.push(rec.user_agent);
+  if (rec.client_session_id !== null) ids.push(rec.client_session_id);
+  return ids;
 }
 
 function withCounts(metadata: Metadata, counts: Map<string, number>): Metadata {

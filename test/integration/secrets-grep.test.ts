@@ -37,6 +37,8 @@ let stderr = '';
 let url = '';
 let adminToken = '';
 const bridgeTokens: string[] = [];
+/** Admin API answers by path. */
+const adminReads: Record<string, string> = {};
 
 async function cli(...args: string[]): Promise<string> {
   const { stdout: out } = await run(process.execPath, [CLI, ...args, '--data-dir', dir], { encoding: 'utf8' });
@@ -63,6 +65,7 @@ beforeAll(async () => {
     '--anthropic-base-url', up.url, '--openai-base-url', `${up.url}/v1/`,
     '--bedrock-region', 'us-east-1', '--bedrock-base-url', bedrock.url,
     '--bedrock-model', 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', '--bedrock-small-fast-model', 'us.anthropic.claude-haiku-4-5-20251001-v1:0',
+    '--circuit-failure-threshold', '1', // one upstream failure opens a circuit: its key names the model
   ], {
     env: { ...process.env, AIBRIDGE_DATA_DIR: '', AIBRIDGE_ANTHROPIC_KEY: SECRETS.anthropic, AIBRIDGE_BEDROCK_ACCESS_KEY: SECRETS.bedrockKey, AIBRIDGE_BEDROCK_ACCESS_KEY_SECRET: SECRETS.bedrockSecret },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -108,9 +111,18 @@ beforeAll(async () => {
   // A key changed from the dashboard, then used.
   await setOpenAiKey(SECRETS.openaiPatched);
   expect(await call('/openai/v1/chat/completions', chat(true), { authorization: `Bearer ${alice}` })).toBe(200);
-  // Admin reads, exports through the API.
-  for (const p of ['/api/v1/status', '/api/v1/settings', '/api/v1/interceptions', '/api/v1/tokens', '/metrics']) {
-    await (await fetch(`${url}${p}`, { headers: admin })).arrayBuffer();
+  // A misconfigured client puts secrets where identifiers go: the bridge token as the model (an
+  // upstream failure, so a circuit keyed by it opens, then refuses), a provider key as the model,
+  // the token in the user agent and as the session id (another model: the 429 above opened
+  // claude-sonnet-4-5's circuit).
+  const tokenModel = { ...msg(false), model: alice };
+  expect(await call('/anthropic/v1/messages', tokenModel, { 'x-api-key': alice, 'x-mock-fixture': 'anthropic/error-529.json' })).toBe(529);
+  expect(await call('/anthropic/v1/messages', tokenModel, { 'x-api-key': alice })).toBe(503);
+  expect(await call('/openai/v1/chat/completions', { ...chat(true), model: SECRETS.openaiPatched }, { authorization: `Bearer ${alice}` })).toBe(200);
+  expect(await call('/anthropic/v1/messages', { ...msg(true), model: 'claude-haiku-4-5' }, { 'x-api-key': alice, 'user-agent': `claude-cli/2.0.0 (external, cli) ${alice}`, 'x-claude-code-session-id': alice })).toBe(200);
+  // Admin reads (kept: they are grepped too), exports through the API.
+  for (const p of ['/api/v1/status', '/api/v1/settings', '/api/v1/interceptions?limit=100', '/api/v1/tokens', '/metrics']) {
+    adminReads[p] = await (await fetch(`${url}${p}`, { headers: admin })).text();
   }
   fs.writeFileSync(path.join(dir, 'api-export.jsonl'), await (await fetch(`${url}/api/v1/export?format=jsonl`, { headers: admin })).text());
   fs.writeFileSync(path.join(dir, 'api-export.ecs.jsonl'), await (await fetch(`${url}/api/v1/export?format=ecs`, { headers: admin })).text());
@@ -137,6 +149,7 @@ describe('secrets never reach a log or export line', () => {
     };
     for (const f of fs.readdirSync(logDir)) sources[`logs/${f}`] = fs.readFileSync(path.join(logDir, f), 'utf8');
     for (const f of ['api-export.jsonl', 'api-export.ecs.jsonl', 'cli-export.jsonl', 'cli-export.ecs.jsonl']) sources[f] = fs.readFileSync(path.join(dir, f), 'utf8');
+    for (const [p, text] of Object.entries(adminReads)) sources[`GET ${p}`] = text;
 
     const logLines = sources['logs/aibridge.jsonl']?.split('\n').filter(Boolean) ?? [];
     const exportLines = sources['cli-export.jsonl']?.split('\n').filter(Boolean) ?? [];
@@ -144,6 +157,13 @@ describe('secrets never reach a log or export line', () => {
     expect(logLines.filter((l) => l.includes('"record_type":"interception_end"')).length).toBeGreaterThanOrEqual(17);
     expect(exportLines.filter((l) => l.includes('"record_type":"interception_end"')).length).toBeGreaterThanOrEqual(17);
     for (const l of logLines) expect(() => JSON.parse(l) as unknown).not.toThrow();
+    // The secrets sent as identifiers were recorded, as markers, and the circuit keyed by one opened.
+    expect(adminReads['/metrics']).toMatch(/aibridge_upstream_circuit_state\{key="anthropic\/\[REDACTED:bridge-token\]"\} 2/);
+    const recorded = (JSON.parse(adminReads['/api/v1/interceptions?limit=100'] ?? '{}') as { results: { model: string; user_agent: string | null; client_session_id: string | null }[] }).results;
+    expect(recorded.filter((r) => r.model === '[REDACTED:bridge-token]').length).toBe(2);
+    expect(recorded.some((r) => /^\[REDACTED:[a-z-]+\]$/.test(r.model) && r.model !== '[REDACTED:bridge-token]')).toBe(true);
+    expect(recorded.some((r) => r.client_session_id === '[REDACTED:bridge-token]' && r.user_agent?.endsWith(' [REDACTED:bridge-token]'))).toBe(true);
+    expect(up.requests.some((r) => (r.json as { model?: string } | undefined)?.model === bridgeTokens[0])).toBe(true); // upstream got the body untouched
 
     // The secrets were really used upstream (so a leak had every chance to happen).
     expect(up.requests.some((r) => r.headers['x-api-key'] === SECRETS.anthropic)).toBe(true);

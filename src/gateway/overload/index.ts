@@ -32,6 +32,11 @@ export interface OverloadOptions {
   onCircuitState?(key: string, state: CircuitState): void;
   /** A call refused by a circuit (metrics.rejected); the route counts the gates' refusals. */
   onRejected?(reason: string): void;
+  /**
+   * The model as it may appear in a circuit key, which /metrics, the status API and log lines show:
+   * our own secrets replaced (Redactor.ownSecretsOut; SPEC §7). The model as sent when absent.
+   */
+  modelForKey?(model: string): string;
 }
 
 /** `overload` in `GET /api/v1/status` (docs/admin-api.md). */
@@ -76,7 +81,7 @@ export function createOverloadGuard(opts: OverloadOptions): OverloadGuard {
     errorShape: adapter.errorShape,
     requestFacts: adapter.requestFacts?.bind(adapter),
     async send(call: ProviderCall): Promise<ProviderReply> {
-      const key = circuitKey(adapter.name, call.facts.model);
+      const key = circuitKey(adapter.name, opts.modelForKey ? opts.modelForKey(call.facts.model) : call.facts.model);
       const admission = breakers.admit(key);
       if (!admission.ok) {
         rejected('circuit_open');
