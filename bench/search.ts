@@ -7,11 +7,7 @@
  * Run alone: `node --import tsx bench/search.ts [--records 300000] [--dir DIR]`, or
  * `npm run bench -- --only search` (bench/run.ts).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { benchMain, isMain, measureInChild } from './fresh-child.js';
 import { randomUUID } from 'node:crypto';
 import { openInterceptionStore } from '../src/store/interceptions/index.js';
 import type { FileInterceptionStore } from '../src/store/interceptions/store.js';
@@ -78,13 +74,6 @@ async function fill(records: number, dir: string): Promise<void> {
   await store.close();
 }
 
-function measureInChild(dir: string): SearchBenchResult {
-  const args = ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--measure', dir];
-  const child = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
-  if (child.status !== 0) throw new Error(`search measurement failed: ${child.stderr}`);
-  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as SearchBenchResult;
-}
-
 const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
@@ -136,27 +125,15 @@ async function measure(dir: string): Promise<void> {
 /** Fills a store with `records` records and measures it in a fresh process. */
 export async function benchSearch(opts: { records: number; dir: string }): Promise<SearchBenchResult> {
   await fill(opts.records, opts.dir);
-  return measureInChild(opts.dir);
+  return measureInChild<SearchBenchResult>(import.meta.url, opts.dir, 'search', ['--expose-gc']);
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const dirToMeasure = arg('--measure');
-  if (dirToMeasure) {
-    await measure(dirToMeasure);
-  } else {
-    const records = Number(arg('--records') ?? 300_000);
-    const given = arg('--dir');
-    const dir = given ?? (await mkdtemp(join(tmpdir(), 'aibridge-bench-search-')));
-    try {
-      const r = given && process.argv.includes('--reuse') ? measureInChild(dir) : await benchSearch({ records, dir });
-      console.table(r);
-    } finally {
-      if (!given) await rm(dir, { recursive: true, force: true });
-    }
-  }
+if (isMain(import.meta.url)) {
+  await benchMain<SearchBenchResult>({
+    measure,
+    run: (records, dir) => benchSearch({ records, dir }),
+    reuse: (dir) => measureInChild<SearchBenchResult>(import.meta.url, dir, 'search', ['--expose-gc']),
+    tmpPrefix: 'aibridge-bench-search-',
+    print: (r) => console.table(r),
+  });
 }

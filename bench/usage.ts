@@ -8,11 +8,7 @@
  * Run alone: `node --import tsx bench/usage.ts [--records 300000] [--dir DIR [--reuse]]`, or
  * `npm run bench -- --only usage` (bench/run.ts).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { benchMain, isMain, measureInChild } from './fresh-child.js';
 import { openInterceptionStore } from '../src/store/interceptions/index.js';
 import { createPriceTable } from '../src/record/prices.js';
 import { usageReport, type UsageGroup } from '../src/gateway/routes/usage.js';
@@ -79,13 +75,6 @@ async function fill(records: number, dir: string): Promise<void> {
   await store.close();
 }
 
-function measureInChild(dir: string): UsageBenchResult {
-  const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--measure', dir];
-  const child = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
-  if (child.status !== 0) throw new Error(`usage measurement failed: ${child.stderr}`);
-  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as UsageBenchResult;
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 async function measure(dir: string): Promise<void> {
@@ -138,28 +127,18 @@ async function measure(dir: string): Promise<void> {
 /** Fills a store with `records` records and measures the reports in a fresh process. */
 export async function benchUsage(opts: { records: number; dir: string }): Promise<UsageBenchResult> {
   await fill(opts.records, opts.dir);
-  return measureInChild(opts.dir);
+  return measureInChild<UsageBenchResult>(import.meta.url, opts.dir, 'usage');
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const dirToMeasure = arg('--measure');
-  if (dirToMeasure) {
-    await measure(dirToMeasure);
-  } else {
-    const records = Number(arg('--records') ?? 300_000);
-    const given = arg('--dir');
-    const dir = given ?? (await mkdtemp(join(tmpdir(), 'aibridge-bench-usage-')));
-    try {
-      const r = given && process.argv.includes('--reuse') ? measureInChild(dir) : await benchUsage({ records, dir });
+if (isMain(import.meta.url)) {
+  await benchMain<UsageBenchResult>({
+    measure,
+    run: (records, dir) => benchUsage({ records, dir }),
+    reuse: (dir) => measureInChild<UsageBenchResult>(import.meta.url, dir, 'usage'),
+    tmpPrefix: 'aibridge-bench-usage-',
+    print(r) {
       console.table({ allByModel: r.allByModel, allByDay: r.allByDay, last7ByModel: r.last7ByModel, perRecordAllByModel: r.perRecordAllByModel });
       console.log(`records ${r.records}, open ${r.openMs.toFixed(0)} ms, largest relative difference ${r.maxRelDiff.toExponential(1)}`);
-    } finally {
-      if (!given) await rm(dir, { recursive: true, force: true });
-    }
-  }
+    },
+  });
 }

@@ -179,18 +179,14 @@ interface RateClass {
   starts: number[];
 }
 
-/** Token sums of the records of one rate class and tier. */
-interface Bucket {
+/**
+ * Token sums of the records of one rate class and tier. Its `cacheWrite1h` is the sum of
+ * min(1-hour writes, writes) per record, as {@link priceOf} clamps each record.
+ */
+interface Bucket extends TokenClasses {
   cls: RateClass;
   /** A total input of one of its records: picks the same tier for all of them. */
   basis: number;
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-  /** Sum of min(1-hour writes, writes) per record, as {@link priceOf} clamps each record. */
-  cacheWrite1h: number;
-  requests: number;
 }
 
 /** A model's rates resolver, and the class of the last rates it gave. */

@@ -27,6 +27,27 @@ import { startMockUpstream, type MockUpstream, type MockUpstreamOptions } from '
 export type { Interception } from '../../src/record/types.js';
 
 /** Provider keys the gateway is configured with: tests assert they never leak. */
+/**
+ * A record's token usages, tool calls and thoughts in the shape fixture expectations write them
+ * (no ids, no timestamps), for comparing a record with what a fixture's answer says.
+ */
+export function recordParts(rec: Interception): {
+  token_usages: unknown[];
+  tool_calls: { provider_response_id: string; tool_call_id: string; tool: string; input: unknown }[];
+} {
+  return {
+    token_usages: rec.token_usages.map((u) => ({
+      provider_response_id: u.provider_response_id,
+      input_tokens: u.input_tokens,
+      output_tokens: u.output_tokens,
+      cache_read_input_tokens: u.cache_read_input_tokens,
+      cache_write_input_tokens: u.cache_write_input_tokens,
+      metadata: u.metadata,
+    })),
+    tool_calls: rec.tool_usages.map((t) => ({ provider_response_id: t.provider_response_id, tool_call_id: t.tool_call_id, tool: t.tool, input: t.input })),
+  };
+}
+
 export const ANTHROPIC_KEY = 'sk-ant-api03-harness-SECRET-a1b2c3d4e5f6';
 export const OPENAI_KEY = 'sk-proj-harness-SECRET-0f9e8d7c6b5a';
 

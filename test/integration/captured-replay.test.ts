@@ -18,7 +18,7 @@ import { Buffer } from 'node:buffer';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BRIDGE_TOKEN_PLACEHOLDER, CAPTURED_DIR, leaks, loadCaptured, type LoadedExchange } from '../helpers/captured.js';
-import { ANTHROPIC_KEY, OPENAI_KEY, startGatewayHarness, type GatewayHarness } from '../helpers/gateway-harness.js';
+import { ANTHROPIC_KEY, OPENAI_KEY, recordParts, startGatewayHarness, type GatewayHarness } from '../helpers/gateway-harness.js';
 
 const fixtures = loadCaptured();
 
@@ -158,17 +158,9 @@ describe.each(fixtures)('captured $name', (fx) => {
     expect(rec!.initiator.name).toBe('replay');
     expect(rec!.user_agent).toBe(ex.request.headers['user-agent'] ?? null);
     expect(rec!.user_prompts.map((p) => p.prompt)).toEqual(want.prompt === null ? [] : [want.prompt]);
-    expect(
-      rec!.token_usages.map((u) => ({
-        provider_response_id: u.provider_response_id,
-        input_tokens: u.input_tokens,
-        output_tokens: u.output_tokens,
-        cache_read_input_tokens: u.cache_read_input_tokens,
-        cache_write_input_tokens: u.cache_write_input_tokens,
-        metadata: u.metadata,
-      })),
-    ).toEqual(want.token_usages);
-    expect(rec!.tool_usages.map((t) => ({ provider_response_id: t.provider_response_id, tool_call_id: t.tool_call_id, tool: t.tool, input: t.input }))).toEqual(want.tool_calls);
+    const parts = recordParts(rec!);
+    expect(parts.token_usages).toEqual(want.token_usages);
+    expect(parts.tool_calls).toEqual(want.tool_calls);
     expect(rec!.model_thoughts.map((t) => ({ content: t.content, source: t.metadata['source'] }))).toEqual(want.thoughts);
   });
 });

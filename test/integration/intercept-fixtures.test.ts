@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES_DIR } from '../helpers/mock-upstream-replies.js';
-import { startGatewayHarness, type GatewayHarness, type Interception } from '../helpers/gateway-harness.js';
+import { recordParts, startGatewayHarness, type GatewayHarness, type Interception } from '../helpers/gateway-harness.js';
 
 interface ExpectedResponse {
   provider_response_id: string;
@@ -89,17 +89,9 @@ function expectRecordMatches(rec: Interception, fixture: string, exp: Expected, 
     expect(rec.error).toBeNull();
   }
   const usages = exp.responses.filter((r) => r.usage).map((r) => ({ provider_response_id: r.provider_response_id, ...r.usage }));
-  expect(
-    rec.token_usages.map((u) => ({
-      provider_response_id: u.provider_response_id,
-      input_tokens: u.input_tokens,
-      output_tokens: u.output_tokens,
-      cache_read_input_tokens: u.cache_read_input_tokens,
-      cache_write_input_tokens: u.cache_write_input_tokens,
-      metadata: u.metadata,
-    })),
-  ).toEqual(usages);
-  expect(rec.tool_usages.map((t) => ({ provider_response_id: t.provider_response_id, tool_call_id: t.tool_call_id, tool: t.tool, input: t.input }))).toEqual(
+  const parts = recordParts(rec);
+  expect(parts.token_usages).toEqual(usages);
+  expect(parts.tool_calls).toEqual(
     exp.responses.flatMap((r) => r.tool_calls.map((t) => ({ provider_response_id: r.provider_response_id, ...t }))),
   );
   // The model the upstream answered with, when it is not the one asked for (SPEC §10 2026-12-04).
