@@ -3,13 +3,13 @@
  * list for Anthropic and OpenAI, a 1-token message to the small fast model for Bedrock (Bedrock's
  * runtime API has no free listing call).
  */
-import { InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import type { HttpProviderConfig } from './http-adapter.js';
 import { joinUrl, upstreamRequest, type UpstreamPool } from '../upstream/http.js';
 import { bedrockConfigured, type BedrockConfig } from './bedrock/config.js';
 import { createBedrockClient } from './bedrock/client.js';
 import { describeBedrockError } from './bedrock/errors.js';
 import { BEDROCK_ANTHROPIC_VERSION } from './bedrock/request.js';
+import { bedrockRuntime } from './bedrock/sdk.js';
 
 export interface ConnectionResult {
   ok: boolean;
@@ -73,6 +73,7 @@ async function testBedrock(cfg: BedrockConfig): Promise<ConnectionResult> {
   const model = cfg.smallFastModel || cfg.model;
   if (!model) return { ok: false, status: null, message: 'Set the Bedrock model and small fast model first.', models: [] };
   const client = createBedrockClient(cfg);
+  const { InvokeModelCommand } = bedrockRuntime();
   try {
     const body = JSON.stringify({ anthropic_version: BEDROCK_ANTHROPIC_VERSION, max_tokens: 1, messages: [{ role: 'user', content: 'ping' }] });
     await client.send(new InvokeModelCommand({ modelId: model, body, contentType: 'application/json', accept: 'application/json' }), {

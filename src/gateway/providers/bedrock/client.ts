@@ -4,11 +4,11 @@
  * a corporate proxy (SPEC §4, 2026-11-26), so the HTTP/1.1 NodeHttpHandler is set explicitly.
  * Retries are off: the gateway forwards one call per client call and lets the client retry.
  */
-import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { DEFAULT_BEDROCK_REGION, type BedrockConfig } from './config.js';
+import { bedrockRuntime, nodeHttpHandler } from './sdk.js';
 
 /** Transport options beside the Bedrock settings. */
 export interface ClientOptions {
@@ -22,6 +22,8 @@ export function createBedrockClient(cfg: BedrockConfig, opts: ClientOptions = {}
   const baseUrl = cfg.baseUrl?.trim().replace(/\/+$/, '');
   const accessKeyId = cfg.accessKey?.trim();
   const secretAccessKey = cfg.accessKeySecret?.trim();
+  const { BedrockRuntimeClient } = bedrockRuntime();
+  const { NodeHttpHandler } = nodeHttpHandler();
   return new BedrockRuntimeClient({
     region: cfg.region?.trim() || DEFAULT_BEDROCK_REGION,
     ...(baseUrl ? { endpoint: baseUrl } : {}),

@@ -5,7 +5,8 @@
  * Anthropic route answers them in Anthropic's shape and a fitting status (SPEC §4, issue 4); the
  * Bedrock-native route answers them as Bedrock would (`{"message"}` + `x-amzn-errortype`).
  */
-import { BedrockRuntimeServiceException } from '@aws-sdk/client-bedrock-runtime';
+import type { BedrockRuntimeServiceException } from '@aws-sdk/client-bedrock-runtime';
+import { bedrockRuntime } from './sdk.js';
 
 /** An Anthropic error status + `error.type` for one Bedrock exception. */
 export interface AnthropicErrorMapping {
@@ -91,7 +92,7 @@ export function exceptionFrameType(name: string): string {
 
 /** True for errors Bedrock answered (an error status or exception frame the SDK modeled or not). */
 export function isBedrockServiceError(err: unknown): err is BedrockRuntimeServiceException {
-  return err instanceof BedrockRuntimeServiceException;
+  return err instanceof bedrockRuntime().BedrockRuntimeServiceException;
 }
 
 interface ErrorLike {

@@ -5,12 +5,8 @@
  * gateway's own timeout become GatewayErrors (502 / 504), and a client abort is rethrown as is.
  */
 import { toAbortSignal, type CallSignal } from '../../upstream/call-abort.js';
-import {
-  InvokeModelCommand,
-  InvokeModelWithResponseStreamCommand,
-  type BedrockRuntimeClient,
-  type ResponseStream,
-} from '@aws-sdk/client-bedrock-runtime';
+import type { BedrockRuntimeClient, ResponseStream } from '@aws-sdk/client-bedrock-runtime';
+import { bedrockRuntime } from './sdk.js';
 import { UpstreamTimeoutError, UpstreamUnreachableError } from '../../errors.js';
 import { describeBedrockError, isBedrockServiceError, isIdleTimeout, type BedrockErrorInfo } from './errors.js';
 
@@ -45,6 +41,7 @@ export async function invokeBedrock(client: BedrockRuntimeClient, args: InvokeAr
   // disconnects mid-stream still aborts the upstream request.
   const abortSignal = AbortSignal.any([toAbortSignal(args.signal), timeout.signal]);
   const input = { modelId: args.modelId, body: args.body, contentType: 'application/json', accept: 'application/json' };
+  const { InvokeModelCommand, InvokeModelWithResponseStreamCommand } = bedrockRuntime();
   try {
     if (args.streaming) {
       const out = await client.send(new InvokeModelWithResponseStreamCommand(input), { abortSignal });

@@ -4,12 +4,21 @@
  * Anthropic route turns each into one SSE event (`event: <type>\ndata: <json>\n\n`), event for
  * event; the Bedrock-native route re-encodes it as an event-stream frame for Bedrock clients.
  */
-import { EventStreamCodec, type MessageHeaders } from '@smithy/eventstream-codec';
-import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import type { EventStreamCodec, MessageHeaders } from '@smithy/eventstream-codec';
 import type { SseEvent } from '../codec.js';
 import { exceptionFrameType } from './errors.js';
+import { eventStreamCodec, smithyUtf8 } from './sdk.js';
 
-const codec = new EventStreamCodec(toUtf8, fromUtf8);
+let frameCodec: EventStreamCodec | undefined;
+/** The frame codec, made at the first frame (the SDK's modules load on first use: sdk.ts). */
+function codec(): EventStreamCodec {
+  if (!frameCodec) {
+    const { fromUtf8, toUtf8 } = smithyUtf8();
+    frameCodec = new (eventStreamCodec().EventStreamCodec)(toUtf8, fromUtf8);
+  }
+  return frameCodec;
+}
+const utf8Bytes = (s: string): Uint8Array => smithyUtf8().fromUtf8(s);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');
 
@@ -79,20 +88,20 @@ function stringHeaders(h: Record<string, string>): MessageHeaders {
 /** A Bedrock `chunk` frame: `{"bytes":"<base64 of the Anthropic event JSON>"}`. */
 export function encodeChunkFrame(bytes: Uint8Array): Uint8Array {
   const payload = JSON.stringify({ bytes: Buffer.from(bytes).toString('base64') });
-  return codec.encode({
+  return codec().encode({
     headers: stringHeaders({ ':event-type': 'chunk', ':content-type': 'application/json', ':message-type': 'event' }),
-    body: fromUtf8(payload),
+    body: utf8Bytes(payload),
   });
 }
 
 /** A Bedrock exception frame (`:message-type: exception`) such as a mid-stream throttling. */
 export function encodeExceptionFrame(name: string, message: string): Uint8Array {
-  return codec.encode({
+  return codec().encode({
     headers: stringHeaders({
       ':exception-type': exceptionFrameType(name),
       ':content-type': 'application/json',
       ':message-type': 'exception',
     }),
-    body: fromUtf8(JSON.stringify({ message })),
+    body: utf8Bytes(JSON.stringify({ message })),
   });
 }
