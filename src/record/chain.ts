@@ -183,6 +183,105 @@ function jcs(v: unknown, depth: number): string {
 }
 
 /**
+ * A line's key list and the order of its keys sorted by UTF-16 code units (RFC 8785), kept per
+ * `record_type`: the interception lines of src/record/log-lines.ts have a fixed key list each.
+ */
+interface Shape {
+  keys: string[];
+  /** Indexes into `keys`, in canonical order. */
+  order: number[];
+  /** Each key quoted as JSON.stringify writes it. */
+  quoted: string[];
+}
+const shapes = new Map<string, Shape>();
+const MAX_SHAPES = 64;
+
+function shapeOf(type: string, keys: string[]): Shape | undefined {
+  const known = shapes.get(type);
+  if (known && sameKeys(known.keys, keys)) return known;
+  const quoted = keys.map((k) => JSON.stringify(k));
+  // A key with a lone surrogate: the general path decides (as in fastCanonical).
+  if (quoted.some((q) => ESCAPED_SURROGATE.test(q))) return undefined;
+  const order = keys.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
+  const shape = { keys, order, quoted };
+  if (known || shapes.size < MAX_SHAPES) shapes.set(type, shape);
+  return shape;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * A line's written JSON (`JSON.stringify(obj)`) and its canonical form in one pass (issue #20):
+ * each member's value is serialized once and placed in both texts — in the object's own key
+ * order for the written one, in code-unit order for the canonical one — instead of a generic
+ * canonical walk (key sort per line, a surrogate check over the whole text) plus a second
+ * serialization. Only for lines with a string `record_type` (the interception lines, whose key
+ * lists are fixed) whose values are JSON-shaped; anything else returns undefined and takes
+ * {@link canonicalLine} as before, so both texts are always what that path writes and hashes
+ * (test/unit/record/chain.test.ts compares the two).
+ */
+function writtenAndCanonical(obj: object): { written: string; canonical: string } | undefined {
+  const type = (obj as { record_type?: unknown }).record_type;
+  if (typeof type !== 'string' || typeof (obj as { toJSON?: unknown }).toJSON === 'function' || Array.isArray(obj)) return undefined;
+  const shape = shapeOf(type, Object.keys(obj));
+  if (shape === undefined) return undefined;
+  const { keys, order, quoted } = shape;
+  const values: (string | undefined)[] = new Array<string | undefined>(keys.length);
+  let written = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const v = (obj as Record<string, unknown>)[keys[i]!];
+    let canon: string;
+    let text: string;
+    switch (typeof v) {
+      case 'string':
+        canon = text = quote(v);
+        // Escaped (longer than the string and its quotes): a lone surrogate sends it the general way.
+        if (text.length !== v.length + 2 && ESCAPED_SURROGATE.test(text)) return undefined;
+        break;
+      case 'number':
+        if (!Number.isFinite(v)) return undefined;
+        canon = text = JSON.stringify(v);
+        break;
+      case 'boolean':
+        canon = text = v ? 'true' : 'false';
+        break;
+      case 'undefined':
+        continue; // dropped by both
+      case 'object':
+        if (v === null) {
+          canon = text = 'null';
+          break;
+        }
+        try {
+          canon = jcs(v, 1);
+        } catch (err) {
+          if (err === BAIL) return undefined;
+          throw err;
+        }
+        if (ESCAPED_SURROGATE.test(canon)) return undefined;
+        text = canon === '{}' || canon === '[]' ? canon : JSON.stringify(v);
+        break;
+      default:
+        return undefined; // functions, symbols, bigints: the general path's behaviour
+    }
+    values[i] = canon;
+    written += written.length === 1 ? `${quoted[i]!}:${text}` : `,${quoted[i]!}:${text}`;
+  }
+  let canonical = '{';
+  for (let j = 0; j < order.length; j++) {
+    const i = order[j]!;
+    const canon = values[i];
+    if (canon === undefined) continue;
+    canonical += canonical.length === 1 ? `${quoted[i]!}:${canon}` : `,${quoted[i]!}:${canon}`;
+  }
+  return { written: written + '}', canonical: canonical + '}' };
+}
+
+/**
  * hex SHA-256 of the UTF-8 text `prev` + `canonical`. One-shot (`crypto.hash`, Node ≥ 20.12):
  * a Hash object with two updates and a digest cost ~3× as much per line (issue #20).
  */
@@ -251,8 +350,13 @@ export class ChainedLines {
    * The object must not hold a `chain` key of its own (see {@link ChainedLines.text}).
    */
   line(obj: object, json?: string): string {
-    const { canonical, line } = canonicalLine(obj);
-    const text = this.link(line === obj && json !== undefined ? json : JSON.stringify(line), canonical);
+    let text: string;
+    const both = json === undefined ? writtenAndCanonical(obj) : undefined;
+    if (both !== undefined) text = this.link(both.written, both.canonical);
+    else {
+      const { canonical, line } = canonicalLine(obj);
+      text = this.link(line === obj && json !== undefined ? json : JSON.stringify(line), canonical);
+    }
     this.unsigned++;
     return this.unsigned >= this.every && this.signer ? text + this.checkpoint() : text;
   }
