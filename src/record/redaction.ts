@@ -109,10 +109,15 @@ export function createRedactor(opts: RedactionOptions): Redactor {
     return found;
   };
 
+  /** The replacer of our known secrets alone, per `known()` list (it changes with the settings). */
+  let knownOnly: { list: readonly KnownSecret[]; replace: Replacer } | undefined;
+
   const redact = <R extends Interception>(rec: R, stage: 'begin' | 'finish'): R => {
     const rules = opts.enabled();
     const found: SecretFinding[] = [];
-    for (const k of opts.known()) if (k.value.length >= MIN_SECRET_LENGTH) found.push(k);
+    const known = opts.known();
+    for (const k of known) if (k.value.length >= MIN_SECRET_LENGTH) found.push(k);
+    const knownCount = found.length;
 
     const prompts = rec.user_prompts.map((p) => p.prompt);
     const kept = remembered.get(rec.id);
@@ -136,7 +141,14 @@ export function createRedactor(opts: RedactionOptions): Redactor {
       if (rules && u.input !== null && typeof u.input === 'object') found.push(...scanJsonText(u.input, scanner));
     }
     if (found.length === 0) return rec;
-    return rewrite(rec, replacerOf(found));
+    let replace: Replacer;
+    if (found.length === knownCount) {
+      // Nothing but our known secrets (every record holds them as candidates): one replacer per list.
+      if (knownOnly?.list !== known) knownOnly = { list: known, replace: replacerOf(found) };
+      replace = knownOnly.replace;
+    } else replace = replacerOf(found);
+    // Most records hold none of the values: checked before rewrite copies anything (issue #20).
+    return holdsAny(rec, replace) ? rewrite(rec, replace) : rec;
   };
 
   const guarded = <R extends Interception>(rec: R, stage: 'begin' | 'finish'): R => {
@@ -261,6 +273,21 @@ function rewrite<R extends Interception>(rec: R, replace: Replacer): R {
   for (const [rule, n] of ownCounts) total.set(rule, (total.get(rule) ?? 0) + n);
   if (total.size === 0) return rec;
   return { ...rec, model, user_agent, client_session_id, error, user_prompts, model_thoughts, tool_usages, metadata: withCounts(rec.metadata, total) };
+}
+
+/**
+ * Whether any field {@link rewrite} passes through `replace` holds one of its values: when none
+ * does, rewrite would change nothing and return the record itself.
+ */
+function holdsAny(rec: Interception, replace: Replacer): boolean {
+  for (const p of rec.user_prompts) if (replace.hits(p.prompt)) return true;
+  for (const t of rec.model_thoughts) if (replace.hits(t.content)) return true;
+  for (const u of rec.tool_usages) {
+    if (u.invocation_error !== null && replace.hits(u.invocation_error)) return true;
+    if (stringsOf(u.input).some((x) => replace.hits(x))) return true;
+  }
+  if (rec.error !== null && replace.hits(rec.error)) return true;
+  return identifiersOf(rec).some((x) => replace.hits(x));
 }
 
 /** The identifiers of a record a client chose: searched for our own secrets only. */
