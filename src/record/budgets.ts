@@ -181,7 +181,8 @@ export async function createSpendLedger(opts: SpendLedgerOptions): Promise<Spend
       const limit = b[k];
       if (limit === null) continue;
       const pct = limit === 0 ? Infinity : (spentOf(k, spendOf(r)) / limit) * 100;
-      for (const t of THRESHOLDS) if (pct >= t) r.alerted[k] = t;
+      // Never lower: a re-seed at lower prices must not announce a threshold of this period again.
+      for (const t of THRESHOLDS) if (pct >= t && r.alerted[k] < t) r.alerted[k] = t;
     }
   };
 
