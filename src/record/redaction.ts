@@ -141,14 +141,20 @@ export function createRedactor(opts: RedactionOptions): Redactor {
       if (rules && u.input !== null && typeof u.input === 'object') found.push(...scanJsonText(u.input, scanner));
     }
     if (found.length === 0) return rec;
-    let replace: Replacer;
-    if (found.length === knownCount) {
-      // Nothing but our known secrets (every record holds them as candidates): one replacer per list.
-      if (knownOnly?.list !== known) knownOnly = { list: known, replace: replacerOf(found) };
-      replace = knownOnly.replace;
-    } else replace = replacerOf(found);
+    const replace = replacerFor(known, found, knownCount);
     // Most records hold none of the values: checked before rewrite copies anything (issue #20).
     return holdsAny(rec, replace) ? rewrite(rec, replace) : rec;
+  };
+
+  /**
+   * The replacer of `found`, whose first `knownCount` entries are `known()`'s (long enough ones).
+   * When that is all of them (every record and identifier holds our known secrets as candidates),
+   * the one replacer built per `known()` list.
+   */
+  const replacerFor = (known: readonly KnownSecret[], found: readonly SecretFinding[], knownCount: number): Replacer => {
+    if (found.length !== knownCount) return replacerOf(found);
+    if (knownOnly?.list !== known) knownOnly = { list: known, replace: replacerOf(found) };
+    return knownOnly.replace;
   };
 
   const guarded = <R extends Interception>(rec: R, stage: 'begin' | 'finish'): R => {
@@ -180,10 +186,13 @@ export function createRedactor(opts: RedactionOptions): Redactor {
       return mapStrings(value, (s) => replace(s, counts)) as T;
     },
     ownSecretsOut(text) {
+      // Per call (the circuit key of every model): usually no candidate, only our known secrets.
       const found: SecretFinding[] = scan(text, false);
-      for (const k of opts.known()) if (k.value.length >= MIN_SECRET_LENGTH) found.push(k);
+      const fromText = found.length;
+      const known = opts.known();
+      for (const k of known) if (k.value.length >= MIN_SECRET_LENGTH) found.push(k);
       if (found.length === 0) return text;
-      const replace = replacerOf(found);
+      const replace = fromText === 0 ? replacerFor(known, found, found.length) : replacerOf(found);
       return replace.hits(text) ? replace(text, new Map()) : text;
     },
     firstSecret(text) {
