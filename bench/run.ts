@@ -248,8 +248,12 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
   };
 
   try {
-    log('warm-up');
-    for (const t of all) count(t, await latencyRun(t, 8, quick ? 50 : 150));
+    // Warm-up to the steady state: a fresh gateway spends the CPU of its first few thousand calls
+    // partly on JIT compilation (TurboFan on its own code, undici, the OTel SDK, pino: ~15 % of its
+    // CPU in `perf` early on), so after the 1,200 calls this once was its first c=32 run cost ~1.5×
+    // the later ones. Every target gets the same warm-up (issue #20, docs/performance.md).
+    log(`warm-up (${quick ? 1_920 : 6_400} calls a target, concurrency 32)`);
+    for (const t of all) count(t, await latencyRun(t, 32, quick ? 60 : 200));
 
     if (ONLY === 'otel') {
       await collectorDown();
