@@ -7,13 +7,13 @@
  * binary (e.g. after `npm install @anthropic-ai/claude-code` somewhere), else it is skipped.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BEDROCK_MODEL, startBedrockHarness, type BedrockHarness } from './bedrock-harness.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 const claude = process.env['AIBRIDGE_TEST_CLAUDE'] ?? '';
+const temps = tempDirs();
 
 function run(env: Record<string, string>): Promise<{ ok: boolean; out: string; err: string }> {
   return new Promise((resolve) => {
@@ -21,7 +21,7 @@ function run(env: Record<string, string>): Promise<{ ok: boolean; out: string; e
       claude,
       ['-p', 'say hi', '--output-format', 'json'],
       {
-        env: { PATH: process.env['PATH'] ?? '', HOME: mkdtempSync(join(tmpdir(), 'aibridge-cc-home-')), CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', ...env },
+        env: { PATH: process.env['PATH'] ?? '', HOME: temps.make('aibridge-cc-home-'), CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', ...env },
         timeout: 120_000,
       },
       (error, out, err) => resolve({ ok: !error, out, err }),
@@ -37,6 +37,7 @@ describe.skipIf(!claude || !existsSync(claude))('Claude Code over Bedrock', () =
   });
   afterAll(async () => {
     await h.close();
+    temps.removeAll();
   });
 
   it('streams through the Anthropic route and is recorded as bedrock', { timeout: 150_000 }, async () => {

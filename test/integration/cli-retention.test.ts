@@ -1,23 +1,25 @@
 /** SPEC §8 through the CLI: `interceptions list` / `export` hide what the server's retention expired. */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApp } from '../../src/app.js';
 import { startMockUpstream } from '../helpers/mock-upstream.js';
 import { BUILT_CLI } from '../helpers/built-cli.js';
 import { openInterceptionStore } from '../../src/store/interceptions/index.js';
 import { finishedRecord } from '../helpers/store-records.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 const run = promisify(execFile);
+const temps = tempDirs();
+afterAll(() => temps.removeAll());
 const OLD_ID = '00000000-0000-4000-8000-00000000000a';
 
 describe('CLI read commands and the server retention', () => {
   it('a record past the retention the server ran with (a flag) is hidden from list and export', async () => {
     const up = await startMockUpstream();
-    const dir = mkdtempSync(join(tmpdir(), 'abr-cliret-'));
+    const dir = temps.make('abr-cliret-');
     // The server keeps one hour (a flag the CLI never sees; the default keeps 60 days).
     const app = await startApp({ dataDir: dir, port: 0, env: {}, argv: ['--enabled', '--retention', '1h', '--anthropic-key', 'sk-ant-k-0123456789', '--anthropic-base-url', up.url] });
     try {
@@ -51,7 +53,7 @@ describe('CLI read commands and the server retention', () => {
   });
 
   it('a read command leaves the bridge switch alone, whatever AIBRIDGE_ENABLED says', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'abr-cliswitch-'));
+    const dir = temps.make('abr-cliswitch-');
     writeFileSync(join(dir, 'settings.json'), JSON.stringify({ enabled: true, retention: 86_400_000 }));
     const before = readFileSync(join(dir, 'settings.json'), 'utf8');
     const env = { ...process.env, AIBRIDGE_ENABLED: 'false', AIBRIDGE_RETENTION: '' };

@@ -6,15 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Anthropic from '@anthropic-ai/sdk';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, statSync, readFileSync } from 'node:fs';
+import { statSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp } from '../../src/app.js';
 import type { RunningApp } from '../../src/app-types.js';
 import type { Interception } from '../../src/record/types.js';
 import { startMockUpstream } from '../helpers/mock-upstream.js';
 import { BUILT_CLI } from '../helpers/built-cli.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 const run = promisify(execFile);
 const ANTHROPIC_KEY = 'sk-ant-test-key-0123456789';
@@ -25,6 +25,7 @@ let up: Awaited<ReturnType<typeof startMockUpstream>>;
 let app: RunningApp;
 let dataDir: string;
 let token: string;
+const temps = tempDirs();
 
 const admin = async (path: string, init: RequestInit = {}) =>
   fetch(app.url + '/api/v1' + path, {
@@ -36,7 +37,7 @@ const post = (path: string, headers: Record<string, string>, body = JSON.stringi
 
 beforeAll(async () => {
   up = await startMockUpstream();
-  dataDir = mkdtempSync(join(tmpdir(), 'abr-gw-'));
+  dataDir = temps.make('abr-gw-');
   app = await startApp({
     dataDir,
     port: 0,
@@ -51,6 +52,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await up?.close();
+  temps.removeAll();
 });
 
 describe('the Anthropic SDK through the bridge', () => {
@@ -199,7 +201,7 @@ describe('errors the gateway makes itself (SPEC §4), in the provider shape', ()
 
 describe('upstream down', () => {
   it('502 in the provider shape, and a failed record', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'abr-down-'));
+    const dir = temps.make('abr-down-');
     const down = await startApp({ dataDir: dir, port: 0, env: {}, argv: ['--enabled', '--anthropic-key', ANTHROPIC_KEY, '--anthropic-base-url', 'http://127.0.0.1:1/'] });
     try {
       const tok = (await (await fetch(down.url + '/api/v1/tokens', { method: 'POST', headers: { authorization: `Bearer ${down.adminToken}`, 'content-type': 'application/json' }, body: '{"name":"bob"}' })).json()) as { token: string };
@@ -367,7 +369,7 @@ describe('the CLI next to a running server', () => {
 
 describe('dashboard files', () => {
   it('serves /ui/ (the printed login URL) without a redirect loop', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'abr-ui-'));
+    const dir = temps.make('abr-ui-');
     const a = await startApp({ dataDir: dir, port: 0, env: {} });
     try {
       const bare = await fetch(a.url + '/ui', { redirect: 'manual' });
@@ -386,7 +388,7 @@ describe('dashboard files', () => {
 describe('requests Node cannot parse', () => {
   it('oversized headers → 431 and garbage → 400, both with a JSON error', async () => {
     const { connect } = await import('node:net');
-    const dir = mkdtempSync(join(tmpdir(), 'abr-raw-'));
+    const dir = temps.make('abr-raw-');
     const a = await startApp({ dataDir: dir, port: 0, env: {} });
     const send = (raw: string) =>
       new Promise<string>((resolve) => {

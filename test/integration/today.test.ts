@@ -4,15 +4,14 @@
  * this file's worker; a restart seeds today's figures from the store by the same day.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startApp } from '../../src/app.js';
 import type { RunningApp } from '../../src/app-types.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 
 const savedTz = process.env['TZ'];
 let up: MockUpstream;
+const temps = tempDirs();
 beforeAll(async () => {
   process.env['TZ'] = 'Asia/Tokyo';
   up = await startMockUpstream();
@@ -21,6 +20,7 @@ afterAll(async () => {
   if (savedTz === undefined) delete process.env['TZ'];
   else process.env['TZ'] = savedTz;
   await up?.close();
+  temps.removeAll();
 });
 
 async function call(app: RunningApp, token: string): Promise<void> {
@@ -41,7 +41,7 @@ const todayOf = async (app: RunningApp): Promise<number> => {
 
 describe('"today" follows the local calendar day', () => {
   it('rolls over at local midnight, and a restart counts the same day', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'abr-today-'));
+    const dir = temps.make('abr-today-');
     let clock = Date.parse('2026-11-26T14:30:00Z'); // 23:30 in Tokyo
     const now = () => clock;
     const argv = ['--enabled', '--anthropic-key', 'sk-ant-k-0123456789', '--anthropic-base-url', up.url];

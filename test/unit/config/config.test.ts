@@ -1,6 +1,5 @@
-import { describe, expect, it, beforeEach } from 'vitest';
-import { mkdtempSync, writeFileSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { afterEach, describe, expect, it, beforeEach } from 'vitest';
+import { writeFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDuration, formatDuration, parseSize } from '../../../src/config/duration.js';
 import { loadFixedLayer, normalizeKey } from '../../../src/config/layers.js';
@@ -8,6 +7,10 @@ import { ConfigService, SettingsPatchError } from '../../../src/config/config.js
 import { ConfigError } from '../../../src/config/schema.js';
 import { parseServeFlags } from '../../../src/config/flags.js';
 import { fileSecretStore } from '../../../src/store/secrets-file.js';
+import { tempDirs } from '../../helpers/temp-dirs.js';
+
+const temps = tempDirs();
+afterEach(() => temps.removeAll());
 
 describe('durations (SPEC §3)', () => {
   it.each([
@@ -44,7 +47,7 @@ describe('durations (SPEC §3)', () => {
 describe('fixed layers: flags > env > file', () => {
   let dir: string;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'abr-cfg-'));
+    dir = temps.make('abr-cfg-');
   });
 
   const file = (yaml: string) => {
@@ -110,7 +113,7 @@ describe('fixed layers: flags > env > file', () => {
 describe('ConfigService: dashboard layer, read-only settings, the switch', () => {
   let dir: string;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'abr-cfgsvc-'));
+    dir = temps.make('abr-cfgsvc-');
   });
 
   it('dashboard values sit under fixed ones and over defaults', () => {
