@@ -4,11 +4,10 @@
  * over defaults. A setting fixed by flag or environment is read-only in the dashboard (SPEC §3);
  * `enabled` never is: flag/env set it at start-up, the toggle changes and persists it.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LowSync, type SyncAdapter } from 'lowdb';
+import { LowSync } from 'lowdb';
 import type { SecretStore } from '../app-types.js';
-import { writePrivateFile } from '../store/private-file.js';
+import { privateJsonFile } from '../store/private-file.js';
 import type { FixedLayer, Source } from './layers.js';
 import {
   ConfigError,
@@ -52,7 +51,7 @@ export class ConfigService {
     private readonly checks: ConfigCheck[] = [],
     private readonly warn: (msg: string) => void = () => undefined,
   ) {
-    this.db = new LowSync(privateJsonFile(join(dataDir, 'settings.json')), {});
+    this.db = new LowSync(privateJsonFile<Record<string, unknown>>(join(dataDir, 'settings.json')), {});
     this.db.read();
     // The switch: flag/env decide the state at start-up, and that state persists.
     const startEnabled = fixed.enabled;
@@ -207,24 +206,3 @@ export class ConfigService {
   }
 }
 
-/**
- * lowdb's storage for `settings.json`, written as a private file (issue #13: lowdb's own
- * JSONFileSync left it 0644): a temp file created 0600, fsynced, renamed over the old one.
- */
-function privateJsonFile(path: string): SyncAdapter<Record<string, unknown>> {
-  return {
-    read() {
-      let text: string;
-      try {
-        text = readFileSync(path, 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw err;
-      }
-      return JSON.parse(text) as Record<string, unknown>;
-    },
-    write(data) {
-      writePrivateFile(path, JSON.stringify(data, null, 2));
-    },
-  };
-}

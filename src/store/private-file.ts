@@ -4,6 +4,7 @@
  */
 import { openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync, chmodSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import type { SyncAdapter } from 'lowdb';
 
 export function writePrivateFile(path: string, content: string): void {
   const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
@@ -35,4 +36,21 @@ export function readOptionalFile(path: string): string | undefined {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+/**
+ * lowdb's storage for a JSON document kept as a private file (issue #13: lowdb's own JSONFileSync
+ * leaves it 0644 under the usual umask): written by {@link writePrivateFile}; a missing file reads
+ * as null (lowdb's default data).
+ */
+export function privateJsonFile<T>(path: string): SyncAdapter<T> {
+  return {
+    read() {
+      const text = readOptionalFile(path);
+      return text === undefined ? null : (JSON.parse(text) as T);
+    },
+    write(data) {
+      writePrivateFile(path, JSON.stringify(data, null, 2));
+    },
+  };
 }

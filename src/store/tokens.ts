@@ -18,9 +18,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LowSync } from 'lowdb';
-import { JSONFileSync } from 'lowdb/node';
 import lockfile from 'proper-lockfile';
-import { writePrivateFile } from './private-file.js';
+import { privateJsonFile, writePrivateFile } from './private-file.js';
 import { parseBudget, type Budget } from '../record/budgets.js';
 
 interface TokenRow {
@@ -130,7 +129,7 @@ export class TokenStore {
     private readonly opts: { now?: () => number; watch?: boolean; warn?: (msg: string) => void; info?: (msg: string) => void } = {},
   ) {
     this.path = join(dataDir, 'tokens.json');
-    this.usage = new LowSync(new JSONFileSync<Record<string, string>>(join(dataDir, 'token-usage.json')), {});
+    this.usage = new LowSync(privateJsonFile<Record<string, string>>(join(dataDir, 'token-usage.json')), {});
     this.reload();
     this.usage.read();
     if (opts.watch) {

@@ -63,14 +63,18 @@ describe('data dir modes', () => {
         body: JSON.stringify({ retention: '30d' }),
       });
       expect(patched.status).toBe(200);
-      await new Promise((res) => setTimeout(res, 1500)); // the store writes within 1 s
-      const all = files(h.dataDir);
-      const names = all.map((p) => p.slice(h.dataDir.length + 1));
-      expect(names).toEqual(expect.arrayContaining(['settings.json', 'tokens.json']));
-      expect(names.some((n) => n.endsWith('.jsonl') && n !== 'gateway.log.jsonl')).toBe(true);
+      const names = () => files(h.dataDir).map((p) => p.slice(h.dataDir.length + 1));
+      // The store writes within 1 s: polled until a day segment's data and index files exist (the
+      // index line follows the durable data line), not slept for.
+      await expect.poll(() => names().some((n) => /^interceptions\/\d{4}-\d{2}-\d{2}\.idx$/.test(n)), { timeout: 10_000, interval: 25 }).toBe(true);
+      expect(names()).toEqual(expect.arrayContaining(['settings.json', 'tokens.json', 'interceptions/writer.lock']));
+      expect(names().some((n) => /^interceptions\/\d{4}-\d{2}-\d{2}\.jsonl$/.test(n))).toBe(true);
       // The chain's public key (SPEC §13) is meant to be read by anyone: it holds no record.
-      const loose = all.filter((p) => !p.endsWith(PUBLIC_KEY_FILE) && (statSync(p).mode & 0o077) !== 0).map((p) => `${p.slice(h.dataDir.length + 1)} ${(statSync(p).mode & 0o777).toString(8)}`);
-      expect(loose).toEqual([]);
+      const loose = () => files(h.dataDir).filter((p) => !p.endsWith(PUBLIC_KEY_FILE) && (statSync(p).mode & 0o077) !== 0).map((p) => `${p.slice(h.dataDir.length + 1)} ${(statSync(p).mode & 0o777).toString(8)}`);
+      expect(loose()).toEqual([]);
+      // And whatever the shutdown flushes or writes last.
+      await h.app.close();
+      expect(loose()).toEqual([]);
     } finally {
       await h.close();
       process.umask(old);
