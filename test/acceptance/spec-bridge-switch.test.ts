@@ -52,8 +52,12 @@ group('§3 the bridge switch: --enabled / ENABLED at start-up vs PUT /api/v1/bri
     await reader.read();
     await up.waitForRequests(before + 1);
     await waitFor(async () => (await listAll(s, 'include_in_flight=true')).results.find(byUA('spec-interrupted')), 'in-flight record stored');
-    // Issue #2: a kill -9 loses at most the last second; a call older than that must survive.
-    await new Promise((r) => setTimeout(r, 1100));
+    // Issue #2: a kill -9 loses at most the last second; a call already on disk must survive. The
+    // CLI reads the data dir only (no server memory): once it lists the call, the kill comes.
+    await waitFor(async () => {
+      const c = await runCli(['interceptions', 'list', '--include-in-flight', '--data-dir', dir]);
+      return c.code === 0 && (JSON.parse(c.stdout) as { user_agent: string }[]).find(byUA('spec-interrupted'));
+    }, 'in-flight record on disk (CLI)');
     await s.stop('SIGKILL');
     await reader.cancel().catch(() => undefined);
 

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stripChain } from '../helpers/chain.js';
-import { ANTHROPIC_KEY, CLI, ISO_UTC, OPENAI_KEY, OPENAI_KEY_MASK, ROOT, Server, admin, byPrompt, byUA, expectAnthropicError, expectKeys, expectOpenAIError, expectRecordShape, findRecord, group, gw, http, isObj, listAll, rawRequest, runCli, running, serve, sleep, tmp, up, waitFor, setupAcceptance } from './harness.js';
+import { ANTHROPIC_KEY, CLI, ISO_UTC, OPENAI_KEY, OPENAI_KEY_MASK, ROOT, Server, admin, byPrompt, byUA, expectAnthropicError, expectKeys, expectOpenAIError, expectRecordShape, findRecord, group, gw, http, isObj, listAll, rawRequest, runCli, running, serve, tmp, up, waitFor, setupAcceptance } from './harness.js';
 
 setupAcceptance();
 
@@ -444,15 +444,18 @@ group('§2–§7 one running gateway (serve + mock upstream + SDKs)', () => {
     const c = await runCli(['tokens', 'create', '--name', 'carol', '--data-dir', dir]);
     expect(c.code, c.stderr).toBe(0);
     const carol = c.stdout.trimEnd().split('\n').pop()!;
-    await sleep(1100);
     const body = { model: 'gpt-4o', messages: [{ role: 'user', content: 'carol here' }] };
+    // Polled, not slept: the server picks the change up (file watch, 250 ms); the bound is generous
+    // so a loaded machine does not fail it, and a server that never notices still does.
+    const statusOf = async (ua: string) => (await gw(s, '/openai/v1/chat/completions', body, { token: carol, bearer: true, headers: { 'user-agent': ua } })).status;
+    await expect.poll(() => statusOf('spec-carol-wait'), { timeout: 10_000, interval: 50 }).toBe(200);
     const ok = await gw(s, '/openai/v1/chat/completions', body, { token: carol, bearer: true, headers: { 'user-agent': 'spec-carol' } });
     expect(ok.status, ok.text).toBe(200);
     const rec = await findRecord(s, byUA('spec-carol'), 'carol record');
     expect(rec.initiator.name).toBe('carol');
     const r = await runCli(['tokens', 'revoke', 'carol', '--data-dir', dir]);
     expect(r.code, r.stderr).toBe(0);
-    await sleep(1100);
+    await expect.poll(() => statusOf('spec-carol-revoked'), { timeout: 10_000, interval: 50 }).toBe(401);
     expectOpenAIError(await gw(s, '/openai/v1/chat/completions', body, { token: carol, bearer: true }), 401);
   });
 

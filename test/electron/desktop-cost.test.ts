@@ -79,8 +79,12 @@ describe('desktop: cost and budgets', () => {
     await vi.waitFor(() => expect(notices().map((n) => n.title)).toEqual(['80 % of budget: alice', 'Budget reached: alice']), { timeout: 5000 });
     expect(notices()[1]!.body).toContain('get 429 until the budget resets at midnight');
     expect(await call(token, 10, 10)).toBe(429);
-    // Refused calls spend nothing: no further notification.
-    await new Promise((r) => setTimeout(r, 300));
+    // Refused calls spend nothing: no further notification once the refused call's record went
+    // through the consumers (an admin request settles them first), waited for, not slept for.
+    await vi.waitFor(async () => {
+      const failed = await admin<{ results: { http_status: number | null }[] }>('GET', '/interceptions?initiator=alice&status=failed');
+      expect(failed.results.map((r) => r.http_status)).toEqual([429]);
+    }, { timeout: 5000 });
     expect(notices()).toHaveLength(2);
   });
 });

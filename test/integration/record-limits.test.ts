@@ -287,7 +287,8 @@ describe('request bodies held at once are bounded (max_body_memory, issue #13)',
     h.up.enqueue(slow('b'));
     const body = (c: string) => ({ model: 'claude-mem', max_tokens: 10, messages: [{ role: 'user', content: c.repeat(700_000) }] });
     const first = h.post('/anthropic/v1/messages', body('a'));
-    await new Promise((r) => setTimeout(r, 50));
+    // The first body is held (it reached the upstream) before the second is sent.
+    await expect.poll(() => events.length, { timeout: 10_000, interval: 10 }).toBe(1);
     const second = h.post('/anthropic/v1/messages', body('b'));
     const [ra, rb] = await Promise.all([first, second]);
     expect([ra.status, rb.status]).toEqual([200, 200]);

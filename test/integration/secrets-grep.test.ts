@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
 import { startMockBedrock, type MockBedrock } from '../helpers/mock-bedrock.js';
 import { BUILT_CLI } from '../helpers/built-cli.js';
@@ -84,10 +84,11 @@ beforeAll(async () => {
   // The OpenAI key comes from the dashboard (a flag would make it read-only).
   await setOpenAiKey(SECRETS.openai);
 
-  await cli('tokens', 'revoke', 'bob');
-  await new Promise((resolve) => setTimeout(resolve, 1100)); // the server honours a revoke within 1 s
-
   const msg = (stream: boolean) => ({ model: 'claude-sonnet-4-5', max_tokens: 64, stream, messages: [{ role: 'user', content: 'hi' }] });
+  await cli('tokens', 'revoke', 'bob');
+  // The server honours the revoke (file watch): polled until bob is refused, not slept for.
+  await vi.waitFor(async () => expect(await call('/anthropic/v1/messages', msg(false), { 'x-api-key': bob })).toBe(401), { timeout: 10_000, interval: 50 });
+
   const chat = (stream: boolean) => ({ model: 'gpt-4o', stream, messages: [{ role: 'user', content: 'hi' }] });
   const resp = (stream: boolean) => ({ model: 'gpt-5', stream, input: 'hi' });
   const statuses: number[] = [];
