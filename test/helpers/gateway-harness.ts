@@ -64,6 +64,8 @@ export interface HarnessOptions {
   recordConsumers?: RecordConsumer[];
   /** The app's environment (default empty), e.g. `OTEL_BSP_SCHEDULE_DELAY`. */
   env?: NodeJS.ProcessEnv;
+  /** The app's clock (AppOptions.now), for tests that move across local midnight or a month. */
+  now?: () => number;
 }
 
 /** What a raw call got back: status, lower-cased headers and the exact body bytes. */
@@ -124,6 +126,7 @@ export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<Ga
     dataDir,
     port: 0,
     env: opts.env ?? {},
+    now: opts.now,
     recordConsumers: opts.recordConsumers,
     argv: [
       '--enabled',
