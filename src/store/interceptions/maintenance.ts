@@ -7,11 +7,12 @@
  * (a missing index only costs a re-parse at open). Open deletes `.tmp` leftovers.
  */
 import { open, unlink, writeFile, type FileHandle } from 'node:fs/promises';
-import { renameSync, unlinkSync } from 'node:fs';
+import { renameSync, statSync, unlinkSync } from 'node:fs';
 import type { Interception } from '../../record/types.js';
 import { entryFromRecord, pendingRecord, segmentDay, StringPool, type Entry } from './entry.js';
 import type { MemoryIndex } from './memory-index.js';
 import { dataPath, indexLine, indexPath, parseRecordLine, readLines, TMP_EXT } from './segment-files.js';
+import { encodeSummary, summaryPath, writeSummary } from './segment-summary.js';
 
 /** What the rewrite needs from the store. */
 export interface MaintenanceHost {
@@ -103,6 +104,8 @@ function entriesIn(index: MemoryIndex, day: string, pred: (e: Entry) => boolean)
 interface Rewrite {
   off: number;
   idx: string[];
+  /** The new file's entries in line order (its summary, segment-summary.ts). */
+  entries: Entry[];
   moved: Map<Entry, { off: number; len: number; stripped: boolean }>;
   dropped: Set<Entry>;
   pool: StringPool;
@@ -127,7 +130,7 @@ async function rewriteSegment(
   // at the end under the write lock, so nothing written during the rewrite is lost.
   const snapshotEnd = await host.exclusive(async () => host.appender(day).size);
   const out = await open(tmp, 'w', 0o600);
-  const rw: Rewrite = { off: 0, idx: [], moved: new Map(), dropped: new Set(), pool: new StringPool() };
+  const rw: Rewrite = { off: 0, idx: [], entries: [], moved: new Map(), dropped: new Set(), pool: new StringPool() };
   try {
     const items = entriesIn(host.index, day, (e) => e.off < snapshotEnd);
     for (let i = 0; i < items.length; i += batchSize) {
@@ -157,6 +160,7 @@ async function rewriteSegment(
       }
       const removed = host.index.removeWhere((e) => rw.dropped.has(e));
       await host.resetSegment(day, rw.off);
+      await saveSummary(host, day, rw);
       await syncDir(host.dir);
       return removed;
     });
@@ -175,6 +179,7 @@ async function dropWholeSegment(host: MaintenanceHost, day: string, decide: (e: 
   if (inSeg.length === 0 || inSeg.some((e) => decide(e) !== 'drop')) return null;
   // A record waiting to be written into this day must survive: fall back to a rewrite.
   if (all.some((e) => e.seg === null && e.pending && segmentDay(e.startedMs) === day && decide(e) !== 'drop')) return null;
+  unlinkQuiet(summaryPath(host.dir, day));
   unlinkQuiet(indexPath(host.dir, day));
   unlinkQuiet(dataPath(host.dir, day));
   const removed = host.index.removeWhere((e) => e.seg === day);
@@ -202,7 +207,11 @@ async function copyBatch(src: string, out: FileHandle, batch: Entry[], decide: (
     const outRec = d === 'strip' ? stripRecord(rec) : rec;
     const buf = d === 'strip' ? Buffer.from(JSON.stringify(outRec) + '\n') : Buffer.from(line!);
     // Index fields come from the line itself: the entry may already describe a newer pending record.
-    rw.idx.push(indexLine(entryFromRecord(outRec, rw.pool), rw.off, buf.length));
+    const entry = entryFromRecord(outRec, rw.pool);
+    rw.idx.push(indexLine(entry, rw.off, buf.length));
+    entry.off = rw.off;
+    entry.len = buf.length;
+    rw.entries.push(entry);
     rw.moved.set(e, { off: rw.off, len: buf.length, stripped: d === 'strip' });
     rw.dropped.delete(e);
     rw.off += buf.length;
@@ -211,6 +220,22 @@ async function copyBatch(src: string, out: FileHandle, batch: Entry[], decide: (
   const all = Buffer.concat(bufs);
   let done = 0;
   while (done < all.length) done += (await out.write(all, done, all.length - done)).bytesWritten;
+}
+
+/**
+ * The rewritten segment's summary, so the next open need not parse it. Best effort: without it
+ * (a failed write, a crash before it) the old summary no longer matches the file and open parses.
+ */
+async function saveSummary(host: MaintenanceHost, day: string, rw: Rewrite): Promise<void> {
+  try {
+    const st = statSync(dataPath(host.dir, day));
+    if (st.size !== rw.off) return;
+    for (const e of rw.entries) e.seg = day;
+    const bytes = encodeSummary(rw.entries, st, { recordLines: rw.entries.length, badLines: 0 });
+    if (bytes) await writeSummary(host.dir, day, bytes);
+  } catch {
+    // a cache: the next open parses this segment instead
+  }
 }
 
 function unlinkQuiet(path: string): void {

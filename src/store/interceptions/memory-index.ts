@@ -70,10 +70,10 @@ export class MemoryIndex implements LoadSink {
     this.dirty = true;
   }
 
-  /** Whether `id` already has an ended record (its begin lines can be skipped at load). */
-  ended(id: string): boolean {
+  /** The segment of `id`'s ended record, or null when it has none (its begin lines can be skipped at load). */
+  endedIn(id: string): string | null {
     const e = this.byId.get(id);
-    return e !== undefined && e.status !== 'in_flight';
+    return e !== undefined && e.status !== 'in_flight' ? (e.seg ?? '') : null;
   }
 
   /** Removes entries matching `pred` (purge); O(n) once, not per entry. */

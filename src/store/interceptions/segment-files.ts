@@ -9,6 +9,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Interception, InterceptionStatus } from '../../record/types.js';
 import { entryFromRecord, type Entry, type StringPool } from './entry.js';
+import { readSummary } from './segment-summary.js';
 
 export const DATA_EXT = '.jsonl';
 export const INDEX_EXT = '.idx';
@@ -87,8 +88,11 @@ function entryFromItem(item: IndexItem, day: string, pool: StringPool): Entry | 
 export interface LoadSink {
   /** Adds or supersedes; a begin line never undoes a finish. */
   load(e: Entry): void;
-  /** true when the id already has an ended record: its begin line needs no entry at all. */
-  ended(id: string): boolean;
+  /**
+   * The segment holding the id's ended record, or null when it has none: a begin line of an ended
+   * call needs no entry at all.
+   */
+  endedIn(id: string): string | null;
 }
 
 /** What loading a segment found. */
@@ -108,6 +112,16 @@ export interface SegmentLoad {
   indexValidBytes: number;
   /** Index lines for the data the index did not cover (the writer appends them). */
   missingIndex: string[];
+  /** Data file mtime at load (what a summary is checked against, with size and inode). */
+  mtimeMs: number;
+  /** Loaded from the segment's summary (segment-summary.ts) rather than parsed. */
+  fromSummary: boolean;
+  /**
+   * With `capture`, when parsed: every entry handed to the sink, in order (a begin line of a call
+   * ended in another segment too), for the segment's summary. Mutated by later lines of the same
+   * id, so encode it before loading anything else.
+   */
+  loaded: Entry[] | null;
 }
 
 /** Parses the index file into items, stopping at the first bad line. */
@@ -207,12 +221,32 @@ export async function scanData(
 }
 
 /**
- * Loads one segment: trusts the index's valid contiguous prefix (spot-checking its last record
- * against the data, which catches an index left from before a rewrite) and parses the rest.
+ * Loads one segment: from its summary when that still describes the data file exactly
+ * (segment-summary.ts); else trusts the index's valid contiguous prefix (spot-checking its last
+ * record against the data, which catches an index left from before a rewrite) and parses the rest.
  */
-export async function loadSegment(dir: string, day: string, pool: StringPool, sink: LoadSink): Promise<SegmentLoad> {
+export async function loadSegment(
+  dir: string,
+  day: string,
+  pool: StringPool,
+  sink: LoadSink,
+  opts: { capture?: boolean } = {},
+): Promise<SegmentLoad> {
   const path = dataPath(dir, day);
   const st = await stat(path);
+  const summary = await readSummary(dir, day, st, pool);
+  if (summary) {
+    for (const e of summary.entries) sink.load(e);
+    return {
+      scannedEnd: st.size, size: st.size, ino: st.ino, mtimeMs: st.mtimeMs, tornBytes: 0, recordLines: summary.recordLines,
+      badLines: summary.badLines, indexValidBytes: 0, missingIndex: [], fromSummary: true, loaded: null,
+    };
+  }
+  const loaded: Entry[] | null = opts.capture ? [] : null;
+  const load = (e: Entry): void => {
+    loaded?.push(e);
+    sink.load(e);
+  };
   const { items, raw } = await readIndex(indexPath(dir, day));
   let covered = 0;
   let used = 0;
@@ -238,12 +272,19 @@ export async function loadSegment(dir: string, day: string, pool: StringPool, si
   for (let i = 0; i < used; i++) {
     const item = items[i]!;
     if (item.length > 2) recordLines++;
-    if (item.length > 2 && item[9] !== 'in_flight') sink.load(entryFromItem(item, day, pool)!);
+    if (item.length > 2 && item[9] !== 'in_flight') load(entryFromItem(item, day, pool)!);
   }
   for (let i = 0; i < used; i++) {
     const item = items[i]!;
-    if (item.length > 2 && item[9] === 'in_flight' && !sink.ended(String(item[2]))) {
-      sink.load(entryFromItem(item, day, pool)!);
+    if (item.length <= 2 || item[9] !== 'in_flight') continue;
+    const endedIn = sink.endedIn(String(item[2]));
+    if (endedIn === day) continue;
+    if (endedIn === null) {
+      load(entryFromItem(item, day, pool)!);
+    } else if (loaded) {
+      // Ended in another segment (its started_at moved across midnight): no entry now, but the
+      // summary keeps the line, as parsing this segment alone would.
+      loaded.push(entryFromItem(item, day, pool)!);
     }
   }
   const missingIndex: string[] = [];
@@ -259,11 +300,14 @@ export async function loadSegment(dir: string, day: string, pool: StringPool, si
     e.seg = day;
     e.off = off;
     e.len = line.length;
-    sink.load(e);
+    load(e);
     recordLines++;
     missingIndex.push(indexLine(e, off, line.length));
   });
-  return { scannedEnd: end, size: st.size, ino: st.ino, tornBytes: torn, recordLines, badLines, indexValidBytes, missingIndex };
+  return {
+    scannedEnd: end, size: st.size, ino: st.ino, mtimeMs: st.mtimeMs, tornBytes: torn, recordLines, badLines, indexValidBytes,
+    missingIndex, fromSummary: false, loaded,
+  };
 }
 
 /** Scans only the data appended after `from` (read-only refresh while a server writes). */

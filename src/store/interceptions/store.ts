@@ -2,7 +2,7 @@
  * The file-backed interception store: day-segmented append-only JSON lines, an in-memory index of
  * the filterable fields, whole records read back by byte offset. See README.md in this folder.
  */
-import { mkdir, readdir, truncate, appendFile, unlink } from 'node:fs/promises';
+import { mkdir, readdir, truncate, appendFile, unlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EndStatus, Interception } from '../../record/types.js';
 import { storableLine } from '../../record/field-cap.js';
@@ -17,8 +17,9 @@ import { errText, type StoreLogger, type StoreOptions } from './options.js';
 import { READ_CHUNK, SegmentReader } from './reader.js';
 import { SearchIndexer } from './search-worker.js';
 import {
-  dataPath, INDEX_EXT, indexLine, indexPath, loadSegment, segmentOfFile, TMP_EXT,
+  dataPath, INDEX_EXT, indexLine, indexPath, loadSegment, segmentOfFile, TMP_EXT, type SegmentLoad,
 } from './segment-files.js';
+import { encodeSummary, SUMMARY_EXT, writeSummary } from './segment-summary.js';
 
 const DEFAULT_FLUSH_MS = 150;
 /** How soon a start line is written. */
@@ -107,13 +108,15 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     }
     const days = names.map(segmentOfFile).filter((d): d is string => d !== null).sort();
     for (const name of names) {
-      // An index whose data was dropped (crash between the two unlinks) must not meet a new file.
-      if (name.endsWith(INDEX_EXT) && !days.includes(name.slice(0, -INDEX_EXT.length))) {
+      // An index or summary whose data was dropped (crash between the unlinks) must not meet a new file.
+      const ext = name.endsWith(INDEX_EXT) ? INDEX_EXT : name.endsWith(SUMMARY_EXT) ? SUMMARY_EXT : null;
+      if (ext !== null && !days.includes(name.slice(0, -ext.length))) {
         await unlink(join(this.dir, name)).catch(() => undefined);
       }
     }
     const lines = new Map<string, number>();
-    for (const day of days) lines.set(day, await this.loadWriterSegment(day));
+    const summaries: { day: string; bytes: Buffer }[] = [];
+    for (const day of days) lines.set(day, await this.loadWriterSegment(day, summaries));
     if (unwritable !== null) {
       this.healthError = errText(unwritable);
       this.logger.error(
@@ -122,7 +125,12 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
       );
     }
     await this.markInterrupted();
-    if (this.releaseLock) this.compactLater(lines);
+    if (this.releaseLock) {
+      const compacting = this.compactLater(lines);
+      // Segments that were parsed get their summary for the next open, after start-up; those being
+      // compacted get theirs from the rewrite.
+      this.writeSummariesLater(summaries.filter((x) => !compacting.has(x.day)));
+    }
     // The full-text index is built in the background once start-up is done (searches are exact
     // meanwhile: they check the records the index has not reached).
     this.indexer?.wake();
@@ -132,20 +140,44 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
    * Past days whose files still hold superseded begin lines are rewritten without them, in the
    * background: about half the lines go, and with them half of the next open's work.
    */
-  private compactLater(lines: Map<string, number>): void {
+  private compactLater(lines: Map<string, number>): Set<string> {
     const live = new Map<string, number>();
     for (const e of this.index.all()) if (e.seg !== null) live.set(e.seg, (live.get(e.seg) ?? 0) + 1);
     // Yesterday may still get finishes of long calls; anything older is settled.
     const settled = segmentDay(this.now() - 86_400_000);
     const days = [...lines].filter(([day, n]) => day < settled && n > (live.get(day) ?? 0)).map(([day]) => day);
-    if (days.length === 0) return;
+    if (days.length === 0) return new Set();
     void this.serialMaintenance(() => compactSegments(this, days, () => this.closed)).catch((err: unknown) => {
       this.logger.warn({ err: errText(err) }, 'interception store: compaction stopped (data unchanged)');
     });
+    return new Set(days);
   }
 
-  private async loadWriterSegment(day: string): Promise<number> {
-    const load = await loadSegment(this.dir, day, this.pool, this.index);
+  /**
+   * Writes the summaries made at open (segment-summary.ts). A segment written to since has another
+   * size or mtime by then, so its summary is simply stale at the next open: never wrong.
+   */
+  private writeSummariesLater(summaries: readonly { day: string; bytes: Buffer }[]): void {
+    if (summaries.length === 0) return;
+    void this.serialMaintenance(async () => {
+      // Not stopped by close(): a few file writes, and they spare the next start the parsing.
+      for (const { day, bytes } of summaries) await writeSummary(this.dir, day, bytes);
+      return 0;
+    }).catch((err: unknown) => {
+      this.logger.warn({ err: errText(err) }, 'interception store: could not save segment summaries (the next start parses those segments)');
+    });
+  }
+
+  /** The summary of a segment just parsed, when its file is still as parsed (torn tail cut). */
+  private async summaryOf(day: string, load: SegmentLoad): Promise<Buffer | null> {
+    if (!load.loaded) return null;
+    const st = await stat(dataPath(this.dir, day)).catch(() => null);
+    if (!st || st.size !== load.scannedEnd || st.ino !== load.ino) return null;
+    return encodeSummary(load.loaded, st, { recordLines: load.recordLines, badLines: load.badLines });
+  }
+
+  private async loadWriterSegment(day: string, summaries: { day: string; bytes: Buffer }[]): Promise<number> {
+    const load = await loadSegment(this.dir, day, this.pool, this.index, { capture: this.releaseLock !== null });
     this.segs.set(day, { end: load.scannedEnd, ino: load.ino });
     if (load.tornBytes > 0) {
       this.logger.warn({ segment: day, bytes: load.tornBytes }, 'interception store: skipped a torn last line (interrupted write)');
@@ -165,6 +197,8 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
         this.logger.warn({ segment: day, err: errText(err) }, 'interception store: could not update the index');
       }
     }
+    const bytes = await this.summaryOf(day, load);
+    if (bytes) summaries.push({ day, bytes });
     return load.recordLines;
   }
 

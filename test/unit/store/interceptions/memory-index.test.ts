@@ -19,8 +19,8 @@ describe('MemoryIndex', () => {
     ix.load(ended('b', DAY0 - 5)); // started_at changed: the old position must go
     expect(ix.size).toBe(3);
     expect(ix.get('a')?.status).toBe('completed');
-    expect(ix.ended('a')).toBe(true);
-    expect(ix.ended('c')).toBe(false);
+    expect(ix.endedIn('a')).not.toBeNull();
+    expect(ix.endedIn('c')).toBeNull();
     expect(ix.all().map((e) => e.id)).toEqual(['b', 'a', 'c']);
   });
 
