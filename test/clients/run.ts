@@ -8,7 +8,9 @@
  * Scenarios: for each client a plain text turn and a tool round trip (the mock answers a tool call
  * first — Claude Code `Bash`, Codex `exec_command` — and text once the tool's output comes back).
  * Also a multi-turn conversation: a second prompt that continues the text turn's session
- * (`claude -p -c`, `codex exec resume --last`).
+ * (`claude -p -c`, `codex exec resume --last`). After `aibridge connect`: plain `claude -p` /
+ * `codex exec` with only HOME, and interactive `claude` in a pseudo-terminal (test/clients/pty.ts)
+ * with no "use this API key" question, plus the ANTHROPIC_API_KEY control that must show it.
  * Prints one line per check and a summary; exits 1 when any check fails.
  *
  * `AIBRIDGE_CAPTURE_DIR=DIR`: the clients talk to the gateway through a recording proxy and every
@@ -26,6 +28,7 @@ import type { Interception } from '../../src/record/types.js';
 import { scriptedReply, TOOL_ECHO, TOOL_MARKER, type Script, type Served } from './scripted.js';
 import { cleanEnv, ensureClients, readLog, run, startBuiltGateway, type ProcResult } from './setup.js';
 import { startCaptureProxy, writeCaptures, type CaptureProxy, type CaptureSegment } from './capture.js';
+import { startPty, type PtyProgram } from './pty.js';
 
 const KEYS = { anthropic: 'sk-ant-api03-clients-run-SECRET-9f8e7d', openai: 'sk-proj-clients-run-SECRET-1a2b3c' };
 const TEXT_PROMPT = 'Say hi to the bridge.';
@@ -54,6 +57,10 @@ const tempDir = (prefix: string) => {
   return d;
 };
 let n = 0;
+/** Bridge tokens `connect` made for the interactive runs (read from the written settings.json). */
+const ptySecrets: string[] = [];
+/** A screen with the token, and the 20-character tail Claude Code shows of a key, masked. */
+const redactToken = (screen: string, token: string) => (token ? screen.split(token).join('<token>').split(token.slice(-20)).join('<token tail>') : screen);
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
@@ -333,6 +340,141 @@ async function main(): Promise<number> {
     }
     check('--undo restored both files byte for byte', readFileSync(ccSettings, 'utf8') === ccBefore && readFileSync(cxConfig, 'utf8') === cxBefore);
 
+    // Interactive `claude` (not -p) after connect, in a pseudo-terminal (issue #19): it must start
+    // with no "Do you want to use this API key?" question and reach the bridge under the connect
+    // token. The same start with ANTHROPIC_API_KEY in place of ANTHROPIC_AUTH_TOKEN (the old
+    // snippet) must show that question: the check that proves this one can fail.
+    const interactiveConnect = async (tokenName: string, apiKeyInstead = false) => {
+      const home = tempDir('abr-pty-home-');
+      const c = await gw.cli(['connect', 'claude-code', '--home', home, '--token-name', tokenName], { AIBRIDGE_PORT: port });
+      check(`connect claude-code --token-name ${tokenName}: exits 0`, c.code === 0, c.stderr);
+      const file = join(home, '.claude', 'settings.json');
+      const settings = JSON.parse(readFileSync(file, 'utf8')) as { env: Record<string, string> };
+      const token = settings.env['ANTHROPIC_AUTH_TOKEN'] ?? '';
+      ptySecrets.push(token);
+      if (apiKeyInstead) {
+        settings.env = { ANTHROPIC_BASE_URL: settings.env['ANTHROPIC_BASE_URL']!, ANTHROPIC_API_KEY: token };
+        writeFileSync(file, JSON.stringify(settings, null, 2));
+      }
+      return { home, token };
+    };
+    /**
+     * What a person has in ~/.claude.json once they have used Claude Code before: the first-run
+     * onboarding finished (theme picker, security notes — and, when the key is not an approved
+     * ANTHROPIC_API_KEY, a connectivity preflight to api.anthropic.com that cannot pass on a machine
+     * with no network but the bridge) and this folder trusted ("Do you trust the files in this
+     * folder?", asked once per folder). Nothing about keys: customApiKeyResponses stays absent, so
+     * an ANTHROPIC_API_KEY is never pre-approved.
+     */
+    const returningUser = (home: string, work: string) => writeFileSync(join(home, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true, projects: { [work]: { hasTrustDialogAccepted: true } } }, null, 2));
+    const API_KEY_QUESTION = /use this API key/i;
+    const PTY_PROMPT = 'Say hi to the bridge from a terminal.';
+    const ptyEnv = (home: string) => ({ HOME: home, PATH: process.env['PATH'] ?? '/usr/bin:/bin', TERM: 'xterm-256color' });
+    const shown = (p: PtyProgram, token: string) => redactToken(p.screen().split('\n').filter((l) => l.trim()).slice(-14).join('\n'), token);
+    /** Answers the first-run screens as a new user would (Enter on each default) until the input box shows. */
+    const reachInput = async (p: PtyProgram): Promise<boolean> => {
+      const firstRun = [/Choose the text style/, /Press Enter to continue/, /Yes, I trust this folder/];
+      const deadline = Date.now() + 90_000;
+      while (Date.now() < deadline && !p.ended()) {
+        const s = p.screen();
+        if (API_KEY_QUESTION.test(s)) return false;
+        if (/\? for shortcuts/.test(s)) return true;
+        const step = firstRun.find((re) => re.test(s));
+        if (step) {
+          p.type('\r');
+          const gone = Date.now() + 10_000;
+          while (step.test(p.screen()) && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return false;
+    };
+    /** Types a prompt as a person does: the text, then Enter once the input box shows it. */
+    const ask = async (p: PtyProgram, prompt: string) => {
+      p.type(prompt);
+      await p.waitFor(new RegExp(prompt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 10_000);
+      p.type('\r');
+    };
+    /** /exit, as a person quits; Ctrl-C twice if that did not end it. The exit code, or 'killed'. */
+    const quit = async (p: PtyProgram): Promise<number | null | 'killed'> => {
+      const within = (ms: number) => Promise.race([p.exited, new Promise<'late'>((r) => setTimeout(() => r('late'), ms))]);
+      p.type('/exit');
+      await p.waitFor(/\/exit/, 5_000);
+      p.type('\r');
+      let code = await within(20_000);
+      if (code === 'late') {
+        p.type('\x03');
+        await new Promise((r) => setTimeout(r, 500));
+        p.type('\x03');
+        code = await within(10_000);
+      }
+      if (code === 'late') {
+        p.kill();
+        return 'killed';
+      }
+      return code;
+    };
+    const interactive = async (label: string, tokenName: string, returning: boolean) => {
+      log(`\nClaude Code: interactive claude in a pty after connect, ${label}`);
+      const { home, token } = await interactiveConnect(tokenName);
+      const work = tempDir('abr-pty-work-');
+      if (returning) returningUser(home, work);
+      const from = served.length;
+      const p = startPty(bins.claude, [], { env: ptyEnv(home), cwd: work });
+      try {
+        const ready = await reachInput(p);
+        check(`interactive ${label}: reaches the input box with no "use this API key" question`, ready && !p.saw(API_KEY_QUESTION), shown(p, token));
+        if (!ready) return;
+        await ask(p, PTY_PROMPT);
+        const ANSWER = /Hello from the scripted upstream \(#\d+\)\./;
+        const answered = await p.waitFor(ANSWER, 90_000);
+        const text = ANSWER.exec(p.screen())?.[0];
+        const answer = served.slice(from).find((x) => x.script.kind === 'text' && x.script.text === text);
+        check(`interactive ${label}: the screen shows the mock upstream's answer to the typed prompt`, answered && answer !== undefined && JSON.stringify(answer.request).includes(PTY_PROMPT), shown(p, token));
+        const code = await quit(p);
+        check(`interactive ${label}: /exit quits with code 0`, code === 0, { code, screen: shown(p, token) });
+        check(`interactive ${label}: no screen ever showed "use this API key"`, !p.saw(API_KEY_QUESTION));
+        const deadline2 = Date.now() + 10_000;
+        let rs = await gw.interceptions();
+        while (!(answer && recordFor(rs, answer.script)) && Date.now() < deadline2) {
+          await new Promise((r) => setTimeout(r, 100));
+          rs = await gw.interceptions();
+        }
+        const rec = answer && recordFor(rs, answer.script);
+        check(`interactive ${label}: recorded under the connect token "${tokenName}" (Claude Code, completed, the typed prompt)`, rec !== undefined && rec.initiator.name === tokenName && rec.client === 'Claude Code' && rec.status === 'completed' && prompts(rec).some((x) => x.endsWith(PTY_PROMPT)), rec && { initiator: rec.initiator.name, client: rec.client, status: rec.status, prompts: prompts(rec) });
+      } finally {
+        p.kill();
+      }
+    };
+    await interactive('first run (a new user: theme, security notes, trust this folder)', 'cc-pty-first', false);
+    await interactive('returning user (onboarding done, folder trusted)', 'cc-pty', true);
+
+    log('\nClaude Code: the same with ANTHROPIC_API_KEY instead of ANTHROPIC_AUTH_TOKEN (the old snippet): the question must show');
+    {
+      const { home, token } = await interactiveConnect('cc-pty-api-key', true);
+      const work = tempDir('abr-pty-work-');
+      returningUser(home, work);
+      const from = served.length;
+      const p = startPty(bins.claude, [], { env: ptyEnv(home), cwd: work });
+      try {
+        const asked = await p.waitFor(API_KEY_QUESTION, 60_000);
+        check('ANTHROPIC_API_KEY: interactive claude asks "Do you want to use this API key?" with "No (recommended)" preselected (and saw() catches it)', asked && /❯\s*2\. No \(recommended\)/.test(p.screen()) && p.saw(API_KEY_QUESTION), shown(p, token));
+        // Enter takes the preselected "No", as a person pressing Enter through it would.
+        p.type('\r');
+        const input = await p.waitFor(/\? for shortcuts/, 30_000);
+        if (input) {
+          await ask(p, PTY_PROMPT);
+          check('ANTHROPIC_API_KEY, after Enter: "Not logged in", nothing reaches the bridge', await p.waitFor(/Not logged in/, 30_000), shown(p, token));
+        } else check('ANTHROPIC_API_KEY, after Enter: reaches the input box', false, shown(p, token));
+        const code = await quit(p);
+        check('ANTHROPIC_API_KEY: /exit quits with code 0', code === 0, { code, screen: shown(p, token) });
+        const rs = await gw.interceptions();
+        check('ANTHROPIC_API_KEY: no call reached the upstream and nothing is recorded under "cc-pty-api-key"', served.length === from && !rs.some((r) => r.initiator.name === 'cc-pty-api-key'), { served: served.length - from, records: rs.filter((r) => r.initiator.name === 'cc-pty-api-key').length });
+      } finally {
+        p.kill();
+      }
+    }
+
     // Records --------------------------------------------------------------------------------
     log('\nInterceptions');
     const deadline = Date.now() + 10_000;
@@ -385,7 +527,7 @@ async function main(): Promise<number> {
 
     const logText = readLog(gw.logFile);
     const everything = logText + JSON.stringify(records);
-    check('no provider key or bridge token in the records or the JSON log', [KEYS.anthropic, KEYS.openai, ccToken, cxToken, sdkToken].every((s) => !everything.includes(s)));
+    check('no provider key or bridge token in the records or the JSON log', [KEYS.anthropic, KEYS.openai, ccToken, cxToken, sdkToken, ...ptySecrets].every((s) => !everything.includes(s)));
     check('structured log has an interception_end line per record', (logText.match(/"record_type":"interception_end"/g) ?? []).length === records.length);
 
     if (captureDir && proxy) {
