@@ -1,0 +1,135 @@
+/**
+ * A/B of gateway builds on a shared, loaded machine (issue #20): the throughput runs of
+ * `bench/run.ts` move ±20 % between rounds at load 8–12, far more than one change saves, so a
+ * change is measured here instead. Each DIST is a build's `dist/` (e.g. a second worktree's, at
+ * the commit before); every gateway has every feature on (recording, `--structured-logging
+ * --log-json` with chain and cost, secret redaction, OTLP to a local receiver) and talks to the
+ * same upstream (bench/upstream.ts); the node:http bare proxy runs alongside for scale. After the
+ * same warm-up as bench/run.ts, ROUNDS rounds of CALLS blocking calls at concurrency 32 go to each
+ * target in turn (order reversed every other round), and each process's CPU per call is read from
+ * /proc. The line to read is the paired one: each round's B − A, so load that hits a round hits
+ * both alike.
+ *
+ * Usage: `npm run build` in each tree, then
+ * `node --import tsx bench/ab-builds.ts ROUNDS CALLS DIST_A DIST_B [...]`. A DIST may end in
+ * `@FLAG,FLAG` (node flags for that gateway, e.g. `@--cpu-prof,--cpu-prof-dir=/tmp/p` or
+ * `@--perf-basic-prof` for `perf record -p PID`) and `#min` (no JSON log, no OTLP, redaction off:
+ * the bridge's floor with recording alone). `AB_LOG=FILE` keeps the gateways' stdout (V8 traces).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { startBenchUpstream } from './upstream.js';
+import { latencyRun, agent, type Target } from './load.js';
+import { cleanEnv } from '../test/reliability/gateway-process.js';
+
+const [roundsS, callsS, ...specs] = process.argv.slice(2);
+const rounds = Number(roundsS);
+const calls = Number(callsS);
+if (!(rounds > 0) || !(calls > 0) || specs.length === 0) {
+  process.stderr.write('usage: node --import tsx bench/ab-builds.ts ROUNDS CALLS DIST_A [DIST_B …]\n');
+  process.exit(2);
+}
+
+/** user + system CPU time of a process so far (ms), from /proc/PID/stat (clock ticks of 10 ms). */
+const cpuMs = (pid: number): number => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+};
+
+const sink = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': '0' }).end());
+});
+await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+const otlpUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+const up = await startBenchUpstream({ latencyMs: 2 });
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+const headers = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' };
+
+/** Resolves with the first match of `re` in the child's stdout. */
+function listening(child: ChildProcess, re: RegExp): Promise<string> {
+  let out = '';
+  return new Promise((resolve) =>
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      if (out.length < 100_000) out += d;
+      const m = re.exec(out);
+      if (m) resolve(m[1]!);
+    }),
+  );
+}
+
+async function gateway(spec: string): Promise<{ t: Target; pid: number }> {
+  const min = spec.endsWith('#min');
+  const [dist, flags] = spec.replace(/#min$/, '').split('@') as [string, string | undefined];
+  const cli = join(dist, 'src/cli.js');
+  const dir = mkdtempSync(join(tmpdir(), 'aibridge-ab-'));
+  dirs.push(dir);
+  const r = spawnSync(process.execPath, [cli, 'tokens', 'create', '--name', 'ab', '--data-dir', dir], { encoding: 'utf8', env: cleanEnv() });
+  if (r.status !== 0) throw new Error(`tokens create failed for ${dist}: ${r.stderr}`);
+  const token = r.stdout.trim().split('\n').at(-1)!.trim();
+  const features = min ? ['--redact-secrets', 'false'] : ['--structured-logging', '--log-json', join(dir, 'log.jsonl'), '--otlp-endpoint', otlpUrl];
+  const child = spawn(
+    process.execPath,
+    [...(flags ? flags.split(',') : []), cli, 'serve', '--data-dir', dir, '--port', '0', '--enabled', '--anthropic-key', 'sk-ant-bench-0000000000000000', '--anthropic-base-url', `${up.url}/`, ...features],
+    { stdio: ['ignore', 'pipe', 'ignore'], env: cleanEnv() },
+  );
+  children.push(child);
+  if (process.env['AB_LOG']) child.stdout!.pipe(createWriteStream(process.env['AB_LOG']));
+  const url = await listening(child, /listening on (http:\/\/\S+)/);
+  return { t: { name: spec, url: `${url}/anthropic/v1/messages`, headers: { ...headers, 'x-api-key': token } }, pid: child.pid! };
+}
+
+async function bare(): Promise<{ t: Target; pid: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./bare-http-proxy.ts', import.meta.url)), up.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  const url = await listening(child, /listening on (\S+)/);
+  return { t: { name: 'node:http bare proxy', url: `${url}/v1/messages`, headers: { ...headers, 'x-api-key': 'sk-ant-bench' } }, pid: child.pid! };
+}
+
+try {
+  const gateways = await Promise.all(specs.map(gateway));
+  const targets = [...gateways, await bare()];
+  for (const x of targets) await latencyRun(x.t, 32, 200); // the warm-up of bench/run.ts
+  const cpu = new Map<string, number[]>(targets.map((x) => [x.t.name, []]));
+  const rps = new Map<string, number[]>(targets.map((x) => [x.t.name, []]));
+  const loads: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const x of r % 2 === 0 ? targets : [...targets].reverse()) {
+      const c0 = cpuMs(x.pid);
+      const t0 = performance.now();
+      const n = (await latencyRun(x.t, 32, Math.ceil(calls / 32))).length;
+      const s = (performance.now() - t0) / 1000;
+      cpu.get(x.t.name)!.push((cpuMs(x.pid) - c0) / n);
+      rps.get(x.t.name)!.push(n / s);
+    }
+    loads.push(loadavg()[0]!);
+  }
+  const sorted = (a: number[]) => [...a].sort((x, y) => x - y);
+  const med = (a: number[]) => sorted(a)[Math.floor(a.length / 2)]!;
+  const rng = (a: number[], d = 3) => `${Math.min(...a).toFixed(d)}–${Math.max(...a).toFixed(d)}`;
+  for (const [name, a] of cpu) {
+    process.stdout.write(`${name}: CPU per call median ${med(a).toFixed(3)} ms (${rng(a)}); req/s median ${med(rps.get(name)!).toFixed(0)} (${rng(rps.get(name)!, 0)})\n`);
+  }
+  const a = cpu.get(gateways[0]!.t.name)!;
+  for (const g of gateways.slice(1)) {
+    const d = cpu.get(g.t.name)!.map((b, i) => ((b - a[i]!) / a[i]!) * 100);
+    const q = sorted(d);
+    process.stdout.write(
+      `paired, ${g.t.name} vs ${gateways[0]!.t.name}: CPU per call median ${med(d).toFixed(1)} % (quartiles ${q[Math.floor(d.length / 4)]!.toFixed(1)} … ${q[Math.floor((3 * d.length) / 4)]!.toFixed(1)} %; lower in ${d.filter((x) => x < 0).length} of ${d.length} rounds)\n`,
+    );
+  }
+  process.stdout.write(`load average (1 min) over the rounds: ${rng(loads, 1)}\n`);
+} finally {
+  for (const c of children) c.kill('SIGTERM');
+  await agent.close();
+  await up.close();
+  sink.close();
+  await new Promise((r) => setTimeout(r, 1000));
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
