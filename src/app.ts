@@ -259,6 +259,11 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
     startWarnings.push(exposed);
   }
 
+  // undici loads at the first upstream call (src/gateway/upstream/http.ts), not before listening
+  // (issue #18); a moment after start it is loaded anyway, so the first call does not wait for it.
+  const warmUpstream = setTimeout(() => pool.dispatcher, 500);
+  warmUpstream.unref();
+
   const retention = startRetention({
     store,
     retentionMs: () => settings().retention,
@@ -293,6 +298,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
     close() {
       closing ??= (async () => {
         stopping = true;
+        clearTimeout(warmUpstream);
         await retention.stop();
         await gateway.close();
         await records.close();

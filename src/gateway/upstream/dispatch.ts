@@ -6,8 +6,8 @@
  * the passthrough routes and the connection test keep using.
  */
 import { EventEmitter } from 'node:events';
-import { errors as undiciErrors, type Dispatcher } from 'undici';
-import { mapUpstreamError, type UpstreamAnswer, type UpstreamPool, type UpstreamRequest } from './http.js';
+import type { Dispatcher } from 'undici';
+import { mapUpstreamError, undici, type UpstreamAnswer, type UpstreamPool, type UpstreamRequest } from './http.js';
 import { CallAbort, type CallSignal } from './call-abort.js';
 
 /** Bytes held while nobody reads before undici is asked to stop reading the socket. */
@@ -94,7 +94,7 @@ export class UpstreamBody extends EventEmitter implements AsyncIterable<Uint8Arr
     const running = !this.complete;
     // Torn down first: the abort makes undici report an error, which must not become this body's.
     this.teardown(err);
-    if (running) this.abortUpstream(err ?? new undiciErrors.RequestAbortedError());
+    if (running) this.abortUpstream(err ?? new (undici().errors.RequestAbortedError)());
     return this;
   }
 
@@ -281,7 +281,7 @@ function splitUrl(url: string): Target {
 
 function abortReason(s: CallSignal): Error {
   const reason = s.reason;
-  return reason instanceof Error ? reason : new undiciErrors.RequestAbortedError();
+  return reason instanceof Error ? reason : new (undici().errors.RequestAbortedError)();
 }
 
 function listen(s: CallSignal, fn: () => void): void {

@@ -4,18 +4,35 @@
  * answer starts, `bodyTimeout` = the idle time allowed between two chunks of a stream.
  * Network failures become GatewayErrors (502/504); an abort by the client is passed through as is.
  */
-import { Agent, request, errors as undiciErrors, type Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type { Agent, Dispatcher } from 'undici';
 import { BadRequestError, GatewayError, UpstreamTimeoutError, UpstreamUnreachableError } from '../errors.js';
 import type { CallSignal } from './call-abort.js';
+
+const load = createRequire(import.meta.url);
+let undiciModule: typeof import('undici') | undefined;
+/**
+ * undici, loaded at first use: ~0.2 s of module loading that `aibridge serve` need not pay before
+ * it listens (issue #18); `startApp` warms it a moment after. CommonJS, so a synchronous require
+ * gives the same module (and error classes) an `import` would.
+ */
+export const undici = (): typeof import('undici') => (undiciModule ??= load('undici') as typeof import('undici'));
 
 export interface UpstreamPool {
   readonly dispatcher: Dispatcher;
   close(): Promise<void>;
 }
 
+/** One keep-alive pool, made at its first use (or {@link UpstreamPool.dispatcher} read to warm it). */
 export function createUpstreamPool(): UpstreamPool {
-  const agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256 });
-  return { dispatcher: agent, close: () => agent.close() };
+  let agent: Agent | undefined;
+  return {
+    get dispatcher() {
+      agent ??= new (undici().Agent)({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 256 });
+      return agent;
+    },
+    close: () => agent?.close() ?? Promise.resolve(),
+  };
 }
 
 export interface UpstreamRequest {
@@ -37,7 +54,7 @@ export interface UpstreamAnswer {
 
 export async function upstreamRequest(pool: UpstreamPool, r: UpstreamRequest): Promise<UpstreamAnswer> {
   try {
-    const res = await request(r.url, {
+    const res = await undici().request(r.url, {
       method: r.method,
       headers: r.body ? { ...r.headers, 'content-length': String(r.body.length) } : r.headers,
       body: r.body,
@@ -56,6 +73,7 @@ export async function upstreamRequest(pool: UpstreamPool, r: UpstreamRequest): P
 export function mapUpstreamError(provider: string, err: unknown, timeoutMs: number, signal?: CallSignal): unknown {
   if (signal?.aborted) return signal.reason ?? err;
   if (err instanceof GatewayError) return err;
+  const undiciErrors = undici().errors;
   if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
     return new UpstreamTimeoutError(provider, timeoutMs);
   }
