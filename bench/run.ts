@@ -12,7 +12,7 @@
  * its own. Rounds of each target alternate so that noise from other work on the machine hits all alike.
  * Options: `--quick` (fewer samples, smaller store), `--store-records N`, `--profile DIR` (runs the
  * gateway with `--cpu-prof` into DIR; summarise with `node --import tsx bench/profile-summary.ts DIR`),
- * `--only gateway|store|throughput|otel|features|large` (features: only the on/off feature rows; throughput: only the c=32 throughput runs, for quick
+ * `--only gateway|store|throughput|otel|features|budgets|large` (features: only the on/off feature rows; budgets: only the budgets row of them; throughput: only the c=32 throughput runs, for quick
  * comparisons; otel: only the collector-down rows; large: only "RSS with 6 concurrent 30 MB bodies",
  * bench/large-bodies.ts), and the opt-in `--only redaction` / `--only chain` (bench/secrets.ts: redaction
  * on/off/block with Claude-Code-sized prompts; the log chain against plain lines), `--only search`
@@ -259,7 +259,7 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
       await collectorDown();
       return;
     }
-    if (ONLY === 'features') {
+    if (ONLY === 'features' || ONLY === 'budgets') {
       await featureRows();
       return;
     }
@@ -384,16 +384,21 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
    * in this process (bench/feature-costs.ts).
    */
   async function featureRows(): Promise<void> {
-    type Off = { log?: false; otlp?: false; redact?: false };
-    const features: { name: string; off: Off }[] = [
+    // `budget`: the token has all three budgets (never reached), so every call goes through the
+    // budget gate and the spend ledger's alert checks; off = a token without a budget (issue #15).
+    type Off = { log?: false; otlp?: false; redact?: false; budget?: false };
+    const all: { name: string; off: Off }[] = [
       { name: 'secret redaction', off: { redact: false } },
       { name: 'OTLP export', off: { otlp: false } },
       { name: 'structured JSON log (chain, cost)', off: { log: false } },
+      { name: 'budgets (token with usd/day, usd/month, tokens/day)', off: { budget: false } },
     ];
-    const twin = async (name: string, off: Off) => {
+    const features = ONLY === 'budgets' ? all.filter((f) => f.off.budget === false) : all;
+    const BUDGET_FLAGS = ['--budget-usd-day', '1000000', '--budget-usd-month', '1000000', '--budget-tokens-day', '1000000000000'];
+    const twin = async (name: string, off: Off, budget: boolean) => {
       const dir = join(dataDir, name);
       mkdirSync(dir);
-      const tok = createBridgeToken(dir);
+      const tok = createBridgeToken(dir, 'bench', budget ? BUDGET_FLAGS : []);
       const args = bridgeArgs(up.url, { logFile: off.log === false ? undefined : join(dir, 'log.jsonl'), otlpUrl: off.otlp === false ? undefined : otlp.url, redact: off.redact });
       const g = await startGatewayProcess({ dataDir: dir, args });
       const t: Target = { name, url: `${g.url}/anthropic/v1/messages`, headers: { ...bridge.headers, 'x-api-key': tok } };
@@ -404,8 +409,9 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
       // Both twins fresh and warmed alike: a process's CPU includes its JIT and GC threads, so a
       // fresh twin next to a warm one would look dearer for reasons of its own.
       const slug = f.name.replace(/\W+/g, '-');
-      const on = await twin(`on-${slug}`, {});
-      const off = await twin(`off-${slug}`, f.off);
+      const budgetRow = f.off.budget === false;
+      const on = await twin(`on-${slug}`, {}, budgetRow);
+      const off = await twin(`off-${slug}`, f.off, false);
       try {
         // The main warm-up's size: fewer calls left both twins' JIT compiling through the rounds
         // (1.2-1.6 ms a call on + off alike, against ~0.36 ms in the steady state), drowning the
@@ -433,6 +439,7 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
         await off.g.stop();
       }
     }
+    if (ONLY === 'budgets') return;
     for (const r of await featureCosts()) fig({ name: `feature: ${r.name}, CPU per record`, value: r.us, unit: 'µs', note: r.note });
   }
 

@@ -27,8 +27,8 @@ export interface GatewayProcess {
 }
 
 /** Creates a bridge token with the CLI (works with or without a server on the data dir). */
-export function createBridgeToken(dataDir: string, name = 'bench'): string {
-  const r = spawnSync(process.execPath, [CLI, 'tokens', 'create', '--name', name, '--data-dir', dataDir], { encoding: 'utf8', env: cleanEnv() });
+export function createBridgeToken(dataDir: string, name = 'bench', flags: string[] = []): string {
+  const r = spawnSync(process.execPath, [CLI, 'tokens', 'create', '--name', name, '--data-dir', dataDir, ...flags], { encoding: 'utf8', env: cleanEnv() });
   if (r.status !== 0) throw new Error(`tokens create failed: ${r.stderr}`);
   return r.stdout.trim().split('\n').at(-1)!.trim();
 }
