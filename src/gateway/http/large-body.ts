@@ -132,9 +132,12 @@ function isHighSurrogateEscape(raw: Buffer, i: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
 }
 
+/** The reason {@link withoutLongStrings} gives for a long string whose bytes are not UTF-8. */
+export const NOT_UTF8 = 'not valid UTF-8';
+
 /** Why a long string is not valid JSON, or its decoded UTF-8 length. */
 function checkString(raw: Buffer, start: number, end: number): number | string {
-  if (!isUtf8(raw.subarray(start, end))) return 'not valid UTF-8';
+  if (!isUtf8(raw.subarray(start, end))) return NOT_UTF8;
   let bytes = end - start;
   let highEnd = -1; // where the last `\uD800`–`\uDBFF` escape ended
   for (let i = start; i < end; i++) {

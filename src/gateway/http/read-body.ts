@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { BadRequestError, BodyTimeoutError, PayloadTooLargeError, type GatewayError } from '../errors.js';
 import { formatDuration } from '../../config/duration.js';
 import { createBodyBudget, type BodyHold } from './body-budget.js';
-import { withoutLongStrings, type LongStrings } from './large-body.js';
+import { NOT_UTF8, withoutLongStrings, type LongStrings } from './large-body.js';
 
 /** How long a body may pause between pieces, and take in all (ms). */
 export interface BodyTimeouts {
@@ -188,7 +188,10 @@ async function parseLargeBody(raw: Buffer): Promise<ReadBody> {
   } catch {
     return { raw, json: undefined, error: new BadRequestError('request body is not valid UTF-8') };
   }
-  if ('error' in cut) return { raw, json: undefined, error: new BadRequestError(`request body is not valid JSON (${cut.error})`) };
+  if ('error' in cut) {
+    const what = cut.error === NOT_UTF8 ? 'is not valid UTF-8' : `is not valid JSON (${cut.error})`;
+    return { raw, json: undefined, error: new BadRequestError(`request body ${what}`) };
+  }
   const { text, long } = cut;
   const turn = await parseTurn(text.length);
   try {
