@@ -64,7 +64,7 @@ function listening(child: ChildProcess, re: RegExp): Promise<string> {
   );
 }
 
-async function gateway(spec: string): Promise<{ t: Target; pid: number }> {
+async function gateway(spec: string, i: number): Promise<{ t: Target; pid: number }> {
   const min = spec.endsWith('#min');
   const [dist, flags] = spec.replace(/#min$/, '').split('@') as [string, string | undefined];
   const cli = join(dist, 'src/cli.js');
@@ -82,7 +82,8 @@ async function gateway(spec: string): Promise<{ t: Target; pid: number }> {
   children.push(child);
   if (process.env['AB_LOG']) child.stdout!.pipe(createWriteStream(process.env['AB_LOG']));
   const url = await listening(child, /listening on (http:\/\/\S+)/);
-  return { t: { name: spec, url: `${url}/anthropic/v1/messages`, headers: { ...headers, 'x-api-key': token } }, pid: child.pid! };
+  // Named by position too: the same build twice is an A/A run (the noise floor of the method).
+  return { t: { name: `${String.fromCharCode(65 + i)} ${spec}`, url: `${url}/anthropic/v1/messages`, headers: { ...headers, 'x-api-key': token } }, pid: child.pid! };
 }
 
 async function bare(): Promise<{ t: Target; pid: number }> {
@@ -93,7 +94,7 @@ async function bare(): Promise<{ t: Target; pid: number }> {
 }
 
 try {
-  const gateways = await Promise.all(specs.map(gateway));
+  const gateways = await Promise.all(specs.map((spec, i) => gateway(spec, i)));
   const targets = [...gateways, await bare()];
   for (const x of targets) await latencyRun(x.t, 32, 200); // the warm-up of bench/run.ts
   const cpu = new Map<string, number[]>(targets.map((x) => [x.t.name, []]));
