@@ -4,9 +4,13 @@
  * inputs are not permitted", "invalid beta flag") to a field or flag the model does not take, so
  * the Anthropic route (request.ts) cleans a Claude Code body with the row of the mapped model.
  *
- * The rows follow Coder AI Bridge (its Bedrock integration test "unsupported fields removed", sent
- * `anthropic-beta: interleaved-thinking,effort,context-management,prompt-caching-scope` with
- * `output_config`, `context_management` and adaptive thinking):
+ * The rows follow Coder AI Bridge's code (coder/aibridge `intercept/messages/base.go`
+ * `filterBedrockBetaFlags`: the effort beta only on `anthropic.claude-opus-4-5`, the
+ * context-management beta only on Sonnet 4.5 / Haiku 4.5; `reqpayload.go` `bedrockBetaGatedFields`:
+ * `output_config` goes with the effort beta, `context_management` with its beta;
+ * `bedrockModelSupportsAdaptiveThinking`: 4.6 only), and its Bedrock integration test "unsupported
+ * fields removed", which sends `anthropic-beta: interleaved-thinking,effort,context-management,
+ * prompt-caching-scope` with `output_config`, `context_management` and adaptive thinking:
  * - Opus 4.5 keeps the effort beta and `output_config`; `context_management` and its beta go.
  * - Sonnet 4.5 / Haiku 4.5 keep the context-management beta and `context_management`;
  *   `output_config` and the effort beta go.
