@@ -9,6 +9,7 @@
 import { AnthropicBedrock } from '@anthropic-ai/bedrock-sdk';
 import { APIError } from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearOfMidnight, MIDNIGHT_MARGIN_MS } from '../helpers/clear-of-midnight.js';
 import { startBedrockHarness, type BedrockHarness } from './bedrock-harness.js';
 
 const MODEL = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
@@ -30,6 +31,8 @@ const invoke = (op: 'invoke' | 'invoke-with-response-stream') =>
     body: JSON.stringify({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 64, messages: [{ role: 'user', content: `budget ${op}` }] }),
   });
 
+// The budgets/totals here are per local day: the whole file runs inside one.
+beforeAll(() => clearOfMidnight(), MIDNIGHT_MARGIN_MS + 5_000);
 beforeAll(async () => {
   h = await startBedrockHarness();
   const list = (await admin('GET', '/tokens'))['results'] as { id: string; name: string }[];

@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearOfMidnight, MIDNIGHT_MARGIN_MS } from '../helpers/clear-of-midnight.js';
 import { BUILT_CLI } from '../helpers/built-cli.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
 import { cleanEnv, startGatewayProcess, type GatewayProcess } from '../reliability/gateway-process.js';
@@ -33,6 +34,8 @@ const serve = () => startGatewayProcess({
   args: ['--enabled', '--anthropic-key', 'sk-ant-restart-000000000000', '--anthropic-base-url', up.url + '/', '--openai-key', 'sk-oai-restart-000000000000', '--openai-base-url', up.url + '/v1/'],
 });
 
+// The budgets/totals here are per local day: the whole file runs inside one.
+beforeAll(() => clearOfMidnight(), MIDNIGHT_MARGIN_MS + 5_000);
 beforeAll(async () => {
   up = await startMockUpstream();
   dir = mkdtempSync(join(tmpdir(), 'abr-budget-restart-'));

@@ -5,9 +5,12 @@
  * message naming the budget, without touching the upstream, and is recorded `failed`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearOfMidnight, MIDNIGHT_MARGIN_MS } from '../helpers/clear-of-midnight.js';
 import { startGatewayHarness, type GatewayHarness } from '../helpers/gateway-harness.js';
 
 let h: GatewayHarness;
+// The budgets/totals here are per local day: the whole file runs inside one.
+beforeAll(() => clearOfMidnight(), MIDNIGHT_MARGIN_MS + 5_000);
 beforeAll(async () => {
   h = await startGatewayHarness();
 });

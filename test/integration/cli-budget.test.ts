@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearOfMidnight, MIDNIGHT_MARGIN_MS } from '../helpers/clear-of-midnight.js';
 import { startGatewayHarness, type GatewayHarness } from '../helpers/gateway-harness.js';
 import { CLI } from '../acceptance/harness.js';
 
@@ -96,6 +97,8 @@ describe('budget flags of the CLI (no server)', { timeout: 180_000 }, () => {
 
 describe('a running server honours a budget set by the CLI', { timeout: 120_000 }, () => {
   let h: GatewayHarness;
+  // The budgets/totals here are per local day: the whole file runs inside one.
+  beforeAll(() => clearOfMidnight(), MIDNIGHT_MARGIN_MS + 5_000);
   beforeAll(async () => {
     h = await startGatewayHarness({ tokenName: 'carol' });
   });

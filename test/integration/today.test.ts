@@ -4,6 +4,7 @@
  * this file's worker; a restart seeds today's figures from the store by the same day.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearOfMidnight, MIDNIGHT_MARGIN_MS } from '../helpers/clear-of-midnight.js';
 import { startApp } from '../../src/app.js';
 import type { RunningApp } from '../../src/app-types.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
@@ -12,6 +13,8 @@ import { tempDirs } from '../helpers/temp-dirs.js';
 const savedTz = process.env['TZ'];
 let up: MockUpstream;
 const temps = tempDirs();
+// The budgets/totals here are per local day: the whole file runs inside one.
+beforeAll(() => clearOfMidnight(), MIDNIGHT_MARGIN_MS + 5_000);
 beforeAll(async () => {
   process.env['TZ'] = 'Asia/Tokyo';
   up = await startMockUpstream();
