@@ -136,6 +136,7 @@ export function toOcsf(rec: Interception, opts: { costUsd?: number | null } = {}
   };
   if (rec.http_status !== null) event['status_code'] = String(rec.http_status);
   if (rec.error) event['status_detail'] = rec.error;
-  if (rec.http_status !== null) event['http_response'] = { code: rec.http_status };
+  // No `http_response`: API Activity has none in OCSF 1.3.0 (added after it); the status is in
+  // `api.response.code` and `status_code`.
   return event;
 }

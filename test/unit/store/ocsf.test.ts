@@ -36,10 +36,11 @@ describe('toOcsf', () => {
       src_endpoint: { name: 'Claude Code' },
       dst_endpoint: { svc_name: 'anthropic' },
       http_request: { http_method: 'POST', user_agent: 'claude-cli/2.0.0 (external, cli)' },
-      http_response: { code: 200 },
       resources: [{ type: 'AI model', name: 'claude-sonnet-4-5' }],
       unmapped: { gen_ai: { usage: { input_tokens: 17, output_tokens: 20, cache_read: { input_tokens: 3 }, cache_creation: { input_tokens: 4 }, reasoning: { output_tokens: 5 } } } },
     });
+    // OCSF 1.3.0's API Activity has no http_response (docs/ocsf.md).
+    expect(e['http_response']).toBeUndefined();
   });
 
   it('failures and cancellations: status, error, no token rows', () => {
