@@ -63,8 +63,8 @@ export function toOcsf(rec: Interception, opts: { costUsd?: number | null } = {}
     request: { uid: rec.id },
   };
   const response: OcsfEvent = {};
+  // OCSF 1.3.0's Response Elements have no `uid`: the provider's response id is `unmapped.gen_ai.response.id`.
   if (rec.http_status !== null) response['code'] = rec.http_status;
-  if (responseId) response['uid'] = responseId;
   if (failed) {
     response['error'] = rec.http_status !== null && rec.http_status >= 400 ? String(rec.http_status) : '_OTHER';
     if (rec.error) response['error_message'] = rec.error;

@@ -32,7 +32,7 @@ describe('toOcsf', () => {
       status_id: 1, status: 'Success', status_code: '200',
       metadata: { version: '1.3.0', uid: rec.id, product: { name: 'AI Bridge Desktop' } },
       actor: { user: { uid: 'tok_1', name: 'alice' }, app_name: 'Claude Code', session: { uid: 'sess-1' } },
-      api: { operation: 'messages', service: { name: 'anthropic' }, request: { uid: rec.id }, response: { code: 200, uid: 'msg_1' } },
+      api: { operation: 'messages', service: { name: 'anthropic' }, request: { uid: rec.id }, response: { code: 200 } },
       src_endpoint: { name: 'Claude Code' },
       dst_endpoint: { svc_name: 'anthropic' },
       http_request: { http_method: 'POST', user_agent: 'claude-cli/2.0.0 (external, cli)' },
@@ -41,6 +41,9 @@ describe('toOcsf', () => {
     });
     // OCSF 1.3.0's API Activity has no http_response (docs/ocsf.md).
     expect(e['http_response']).toBeUndefined();
+    // OCSF 1.3.0's response object has no uid: the provider's id is under unmapped.
+    expect((e['api'] as Record<string, Record<string, unknown>>)['response']!['uid']).toBeUndefined();
+    expect(e).toMatchObject({ unmapped: { gen_ai: { response: { id: 'msg_1' } } } });
   });
 
   it('failures and cancellations: status, error, no token rows', () => {
