@@ -29,6 +29,25 @@ function status(s: Interception['status']): { id: number; caption: string } {
   return { id: 0, caption: 'Unknown' };
 }
 
+/** OCSF 1.3.0's `string_t` `max_len`; the schema calls a string a "UTF-8 encoded byte sequence", so bytes. */
+const OCSF_MAX_STRING_BYTES = 65_535;
+
+/** `s` within OCSF's string bound: cut on a character boundary, ending in `…`, when longer. */
+function fitString(s: string): string {
+  if (s.length * 3 <= OCSF_MAX_STRING_BYTES || Buffer.byteLength(s) <= OCSF_MAX_STRING_BYTES) return s;
+  const bytes = Buffer.from(s);
+  let end = OCSF_MAX_STRING_BYTES - 3; // room for `…` (3 bytes)
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--; // never split a character
+  return bytes.subarray(0, end).toString('utf8') + '…';
+}
+
+function fitStrings(v: Json): Json {
+  if (typeof v === 'string') return fitString(v);
+  if (Array.isArray(v)) return v.map(fitStrings);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fitStrings(x)]));
+  return v;
+}
+
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
 
 /** The OCSF API Activity event of one ended interception. */
@@ -138,5 +157,8 @@ export function toOcsf(rec: Interception, opts: { costUsd?: number | null } = {}
   if (rec.error) event['status_detail'] = rec.error;
   // No `http_response`: API Activity has none in OCSF 1.3.0 (added after it); the status is in
   // `api.response.code` and `status_code`.
+  // Every typed string within string_t's bound (an upstream error can be up to the field cap,
+  // 1 MiB); `unmapped` is OCSF's untyped object, so its content stays whole.
+  for (const k of Object.keys(event)) if (k !== 'unmapped') event[k] = fitStrings(event[k]!);
   return event;
 }

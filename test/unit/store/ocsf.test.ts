@@ -7,6 +7,7 @@ import { exportRecords } from '../../../src/store/export.js';
 import { makeRecord } from '../../helpers/make-record.js';
 import { arrayReader } from '../../helpers/array-reader.js';
 import { assertOcsfEvent, ocsfErrors } from '../../helpers/ocsf-schema.js';
+import { ocsfSchemaFindings } from '../../helpers/ocsf-validate.js';
 
 const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
 const minute = 60_000;
@@ -52,6 +53,23 @@ describe('toOcsf', () => {
     expect(toOcsf(cancelled!)).toMatchObject({ status_id: 99, status: 'Cancelled' });
     expect(toOcsf(cancelled!)['http_response']).toBeUndefined();
     expect(toOcsf(broken!)).toMatchObject({ status_id: 2, api: { response: { error: '_OTHER' } } });
+  });
+
+  it("strings stay within OCSF's string_t max_len (65,535 UTF-8 bytes), cut on a character boundary", () => {
+    // 80,001 and 90,000 bytes: an upstream error body as long as the field cap allows would be more.
+    const rec = makeRecord(6, T0, { status: 'failed', http_status: 400, error: 'x' + 'é'.repeat(40_000), user_agent: '€'.repeat(30_000) });
+    const e = toOcsf(rec) as Record<string, any>;
+    for (const s of [e['status_detail'], e['api'].response.error_message, e['http_request'].user_agent] as string[]) {
+      expect(Buffer.byteLength(s)).toBeLessThanOrEqual(65_535);
+      expect(Buffer.byteLength(s)).toBeGreaterThan(65_530);
+      expect(s.endsWith('…')).toBe(true);
+      expect(s).not.toContain('\uFFFD');
+    }
+    expect(e['status_detail'].startsWith('xéé')).toBe(true);
+    expect(ocsfSchemaFindings(e).filter((f) => f.includes('max_len'))).toEqual([]);
+    // unmapped is OCSF's untyped object: content stays whole there.
+    const whole = toOcsf(makeRecord(7, T0, { user_prompts: [{ id: 'p', interception_id: 'i', provider_response_id: 'msg_1', prompt: 'p'.repeat(70_000), metadata: {}, created_at: new Date(T0).toISOString() }] })) as Record<string, any>;
+    expect(whole['unmapped'].aibridge.prompts[0]).toHaveLength(70_000);
   });
 
   it('the schema refuses what OCSF refuses (the test schema is not a rubber stamp)', () => {
