@@ -2,8 +2,8 @@
  * OCSF mapping of an interception (SPEC §14, `aibridge export --format ocsf`, `GET /api/v1/export?format=ocsf`):
  * one OCSF 1.3.0 **API Activity** event (`class_uid` 6003, category 6 Application Activity) per
  * ended interception, for Amazon Security Lake and SIEMs that read OCSF. Every field is listed in
- * docs/ocsf.md next to its ECS counterpart; test/unit/store/ocsf.test.ts validates events against
- * a JSON Schema of the class with a maintained validator (ajv).
+ * docs/ocsf.md next to its ECS counterpart; the tests check events against the published OCSF
+ * 1.3.0 schema (test/fixtures/ocsf/, test/helpers/ocsf-validate.ts).
  *
  * What OCSF has no place for (token counts, the GenAI names, tool calls, content) goes under
  * `unmapped` with the OpenTelemetry GenAI names, as OCSF asks for source data it does not model.

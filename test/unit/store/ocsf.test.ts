@@ -6,7 +6,7 @@ import { toOcsf } from '../../../src/store/ocsf.js';
 import { exportRecords } from '../../../src/store/export.js';
 import { makeRecord } from '../../helpers/make-record.js';
 import { arrayReader } from '../../helpers/array-reader.js';
-import { assertOcsfEvent, ocsfErrors } from '../../helpers/ocsf-schema.js';
+import { assertOcsfEvent } from '../../helpers/ocsf-schema.js';
 import { ocsfSchemaFindings } from '../../helpers/ocsf-validate.js';
 
 const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
@@ -17,6 +17,19 @@ const variety = (): Interception[] => [
   makeRecord(3, T0 + 2 * minute, { provider: 'bedrock', provider_name: 'bedrock', status: 'failed', http_status: 502, error: 'upstream unreachable', token_usages: [], tool_usages: [], model_thoughts: [] }),
   makeRecord(4, T0 + 3 * minute, { status: 'cancelled', http_status: null, user_agent: null }),
   makeRecord(5, T0 + 4 * minute, { status: 'failed', http_status: 200, error: 'malformed event', user_prompts: [] }),
+  // Bedrock with tool calls (one injected, arguments as a string) and thoughts.
+  makeRecord(6, T0 + 5 * minute, {
+    provider: 'bedrock', provider_name: 'bedrock', model: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0',
+    tool_usages: [
+      { id: 't6a', interception_id: 'i6', provider_response_id: 'msg_6', tool_call_id: 'toolu_a', tool: 'Bash', input: { command: 'ls' }, server_url: null, injected: false, invocation_error: null, metadata: {}, created_at: new Date(T0).toISOString() },
+      { id: 't6b', interception_id: 'i6', provider_response_id: 'msg_6', tool_call_id: 'toolu_b', tool: 'mcp__search', input: '{"q":1}', server_url: 'http://127.0.0.1:1', injected: true, invocation_error: 'refused', metadata: {}, created_at: new Date(T0).toISOString() },
+    ],
+  }),
+  // Thoughts only, no tool calls, no token rows (nothing reported).
+  makeRecord(7, T0 + 6 * minute, { tool_usages: [], token_usages: [] }),
+  // Nobody known but the token: an unrecognised client, no session, no user agent, no prompts,
+  // interrupted before it ended (no ended_at, no HTTP status).
+  makeRecord(8, T0 + 7 * minute, { client: 'Unknown', client_session_id: null, user_agent: null, user_prompts: [], status: 'interrupted', http_status: null, ended_at: null, token_usages: [], tool_usages: [], model_thoughts: [] }),
 ];
 
 describe('toOcsf', () => {
@@ -72,16 +85,24 @@ describe('toOcsf', () => {
     expect(whole['unmapped'].aibridge.prompts[0]).toHaveLength(70_000);
   });
 
-  it('the schema refuses what OCSF refuses (the test schema is not a rubber stamp)', () => {
-    const good = toOcsf(variety()[0]!);
-    expect(ocsfErrors({ ...good, class_uid: 6002 })).not.toEqual([]);
-    expect(ocsfErrors({ ...good, api: {} })).not.toEqual([]);
-    expect(ocsfErrors({ ...good, actor: {} })).not.toEqual([]);
-    expect(ocsfErrors({ ...good, src_endpoint: {} })).not.toEqual([]);
-    expect(ocsfErrors({ ...good, time: '2026-12-01T10:00:00Z' })).not.toEqual([]);
-    expect(ocsfErrors({ ...good, tokens: 1 })).not.toEqual([]);
-    const { metadata: _m, ...noMetadata } = good;
-    expect(ocsfErrors(noMetadata)).not.toEqual([]);
+  it('the published schema refuses a broken export event, naming each fault', () => {
+    const good = toOcsf(variety()[0]!) as Record<string, any>;
+    expect(ocsfSchemaFindings(good)).toEqual([]);
+    const broken: Record<string, any> = { ...good, time: new Date(T0).toISOString(), tokens: 1, class_uid: 6002, severity_id: 9 };
+    delete broken['metadata'];
+    broken['api'] = { ...good['api'], response: { code: '200', uid: 'msg_1' } };
+    broken['actor'] = {};
+    expect(ocsfSchemaFindings(broken)).toEqual([
+      'class_uid: 6002 is not a listed value (6003)',
+      'severity_id: 9 is not a listed value (0, 1, 2, 3, 4, 5, 6, 99)',
+      'time: timestamp_t is a long integer, got "2026-12-01T10:00:00.000Z"',
+      'actor: actor needs at least one of app_name, app_uid, invoked_by, process, session, user',
+      'api.response.code: integer_t is a 32-bit integer, got "200"',
+      'api.response.uid: not an attribute of response',
+      'tokens: not an attribute of api_activity',
+      'metadata: required by api_activity, missing',
+      'class_uid: 6002, the class is 6003',
+    ]);
   });
 });
 
@@ -91,8 +112,8 @@ it('exportRecords --format ocsf writes one event per interception', async () => 
   out.on('data', (c: Buffer) => chunks.push(c));
   const n = await exportRecords(arrayReader(variety()), { format: 'ocsf' }, out);
   const lines = Buffer.concat(chunks).toString('utf8').trim().split('\n');
-  expect(n).toBe(5);
-  expect(lines).toHaveLength(5);
+  expect(n).toBe(8);
+  expect(lines).toHaveLength(8);
   // Each line is an OCSF event plus SPEC §13's top-level `chain` (docs/ocsf.md says so).
   for (const l of lines) {
     const { chain, ...event } = JSON.parse(l) as Record<string, unknown>;
