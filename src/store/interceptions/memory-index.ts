@@ -70,6 +70,18 @@ export class MemoryIndex implements LoadSink {
     this.dirty = true;
   }
 
+  /**
+   * Bulk path for a segment older than segments already loaded (open loads the last days first,
+   * the rest newest first after start-up): the same outcome as loading in day order, where the
+   * newer segment's line supersedes — so an entry from another (newer) segment stays, except that
+   * an ended record beats an in-flight one.
+   */
+  loadOlder(e: Entry): void {
+    const old = this.byId.get(e.id);
+    if (old !== undefined && old.seg !== e.seg && !(old.status === 'in_flight' && e.status !== 'in_flight')) return;
+    this.load(e);
+  }
+
   /** The segment of `id`'s ended record, or null when it has none (its begin lines can be skipped at load). */
   endedIn(id: string): string | null {
     const e = this.byId.get(id);

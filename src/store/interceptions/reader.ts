@@ -42,11 +42,19 @@ export class SegmentReader {
     private readonly readOnly: boolean,
     /** The full-text index the writer keeps (search-worker.ts); none in read-only mode. */
     private readonly search: () => SearchIndex | null = () => null,
+    /**
+     * Resolves once the segments that can hold records started at `since` or later are loaded
+     * (the writer loads older segments after start-up; store.ts `ready`).
+     */
+    private readonly ready: (since: number | undefined) => Promise<void> = () => Promise.resolve(),
   ) {}
 
   async list(q: ListQuery): Promise<ListResult> {
     const limit = checkLimit(q.limit);
     await this.refresh();
+    await this.ready(q.startedAfter);
+    // A cursor from a segment not loaded yet: answered once it is.
+    if (q.afterId !== undefined && this.index.get(q.afterId) === undefined) await this.ready(undefined);
     if (q.session !== undefined) await this.learn(this.index.range(q.startedAfter, q.startedBefore));
     const words = q.q === undefined ? [] : queryWords(q.q);
     const { count, page } = words.length === 0 ? this.index.select(q, limit, q.afterId) : await this.searchSelect(q, words, limit);
@@ -66,6 +74,8 @@ export class SegmentReader {
 
   async get(id: string): Promise<Interception | undefined> {
     await this.refresh();
+    // Not among the segments loaded so far: it may be in one still loading after start-up.
+    if (this.index.get(id) === undefined) await this.ready(undefined);
     const e = this.index.get(id);
     if (!e) return undefined;
     const [rec] = await this.readEntries([e]);
@@ -74,6 +84,7 @@ export class SegmentReader {
 
   async *iterate(range: { since?: number; until?: number }): AsyncIterable<Interception> {
     await this.refresh();
+    await this.ready(range.since);
     // A snapshot of pointers (8 bytes each); the records themselves are read a chunk at a time.
     const snap = this.index.range(range.since, range.until);
     for (let i = 0; i < snap.length; i += READ_CHUNK) {
@@ -141,6 +152,7 @@ export class SegmentReader {
 
   async sessions(range: { since?: number; until?: number }, pricer?: SumsPricer): Promise<SessionSums[]> {
     await this.refresh();
+    await this.ready(range.since);
     const snap = this.index.range(range.since, range.until);
     await this.learn(snap.filter((e) => !e.deleted && e.status !== 'in_flight'));
     const rows = new Map<string, SessionSums>();
@@ -171,6 +183,7 @@ export class SegmentReader {
 
   async usage(range: { since?: number; until?: number }, keyOf: (e: UsageFields) => string, pricer?: SumsPricer): Promise<Map<string, UsageSums>> {
     await this.refresh();
+    await this.ready(range.since);
     const snap = this.index.range(range.since, range.until);
     // Entries whose index line predates the token sums: read those records once and keep the sums.
     await this.learn(snap.filter((e) => !e.tokKnown && !e.deleted && e.status !== 'in_flight'));

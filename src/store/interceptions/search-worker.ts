@@ -45,6 +45,8 @@ export class SearchIndexer {
     private readonly read: (entries: readonly Entry[]) => Promise<Interception[]>,
     private readonly logger: StoreLogger,
     private readonly delayMs: number,
+    /** Resolves once the store has loaded every segment (it loads older ones after start-up). */
+    private readonly loaded: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
   /** Look for new work after `delayMs` (a finish calls this; many finishes make one look). */
@@ -89,7 +91,8 @@ export class SearchIndexer {
 
   /** Resolves once nothing is left to index or compact (tests, the bench). */
   idle(): Promise<void> {
-    if (this.closed || (!this.running && !this.compactWanted && !this.hasWork())) return Promise.resolve();
+    if (this.closed) return Promise.resolve();
+    // A look even when nothing seems left: the store may still be loading older segments.
     if (!this.running) {
       // Now, not on an (unref'd) timer: a script awaiting this keeps its process alive.
       if (this.timer) clearTimeout(this.timer);
@@ -140,11 +143,9 @@ export class SearchIndexer {
     return e.doc === -1 && !e.deleted && e.status !== 'in_flight' && this.failed.get(e) !== place(e);
   }
 
-  private hasWork(): boolean {
-    return this.index.all().some((e) => this.wanted(e));
-  }
-
   private async loop(): Promise<void> {
+    // The build starts once every segment is in the index (and start-up's own loading is done).
+    await this.loaded();
     for (;;) {
       if (this.closed) return;
       if (this.compactWanted) {

@@ -17,7 +17,7 @@ import { errText, type StoreLogger, type StoreOptions } from './options.js';
 import { READ_CHUNK, SegmentReader } from './reader.js';
 import { SearchIndexer } from './search-worker.js';
 import {
-  dataPath, INDEX_EXT, indexLine, indexPath, loadSegment, segmentOfFile, TMP_EXT, type SegmentLoad,
+  dataPath, INDEX_EXT, indexLine, indexPath, loadSegment, segmentOfFile, TMP_EXT, type LoadSink, type SegmentLoad,
 } from './segment-files.js';
 import { encodeSummary, SUMMARY_EXT, writeSummary } from './segment-summary.js';
 
@@ -29,6 +29,14 @@ const RETRY_MS = 1000;
 
 /** Delay before the full-text index looks for work after open (start-up first) or a finish. */
 const SEARCH_DELAY_MS = 1000;
+/**
+ * Open loads the segments of the last this-many ms (by day) before it resolves: calls still in
+ * flight at a crash are there, and so is what start-up reads (today's totals). Older segments are
+ * loaded after start-up, newest first; a reader that needs them waits (FileInterceptionStore.ready).
+ */
+const RECENT_MS = 86_400_000;
+
+const yieldLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const silent: StoreLogger = { warn: () => undefined, error: () => undefined };
 
@@ -66,6 +74,14 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
   private readonly indexOnFinish: boolean;
   /** The last enqueue's record could not be serialized as it is (its line is the fallback form). */
   private lastFaulted = false;
+  /** Every segment of this day or later is loaded ('' = every segment: open is done). */
+  private loadedFrom = '';
+  /** Readers waiting for older segments: each resolves once `loadedFrom` reaches its day. */
+  private readonly loadWaiters: { day: string; resolve: () => void }[] = [];
+  /** Open's background part: the older segments loaded (and their unfinished calls marked). */
+  private older: Promise<void> = Promise.resolve();
+  /** In-flight entries of older segments, marked interrupted once every segment is loaded. */
+  private unmarked: Entry[] = [];
 
   constructor(opts: StoreOptions) {
     this.dir = join(opts.dir, 'interceptions');
@@ -75,13 +91,22 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     this.flushMs = opts.flushIntervalMs ?? DEFAULT_FLUSH_MS;
     this.testHook = opts.testHook ?? (() => undefined);
     this.indexOnFinish = opts.searchIndexOnFinish !== false;
-    this.reader = new SegmentReader(this.dir, this.index, this.pool, this.segs, this.readOnly, () => this.indexer?.search ?? null);
+    this.reader = new SegmentReader(
+      this.dir, this.index, this.pool, this.segs, this.readOnly, () => this.indexer?.search ?? null, (since) => this.ready(since),
+    );
     this.indexer = this.readOnly || opts.searchIndex === false
       ? null
-      : new SearchIndexer(this.index, (entries) => this.reader.readEntries(entries), this.logger, opts.searchIndexDelayMs ?? SEARCH_DELAY_MS);
+      : new SearchIndexer(
+        this.index, (entries) => this.reader.readEntries(entries), this.logger, opts.searchIndexDelayMs ?? SEARCH_DELAY_MS, () => this.older,
+      );
   }
 
-  /** Loads every segment; in writer mode also repairs tails and marks unfinished calls interrupted. */
+  /**
+   * Loads the segments; in writer mode also repairs tails and marks unfinished calls interrupted.
+   * A writer loads only the last two days' segments before it resolves and the older ones right
+   * after, in the background (start-up of a store of hundreds of thousands of records is then
+   * that of a few thousand); every read waits until the segments its time range needs are loaded.
+   */
   async open(): Promise<void> {
     if (this.readOnly) {
       await this.reader.refresh();
@@ -116,7 +141,9 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     }
     const lines = new Map<string, number>();
     const summaries: { day: string; bytes: Buffer }[] = [];
-    for (const day of days) lines.set(day, await this.loadWriterSegment(day, summaries));
+    const recentFrom = segmentDay(this.now() - RECENT_MS);
+    const older = days.filter((d) => d < recentFrom).reverse();
+    for (const day of days) if (day >= recentFrom) lines.set(day, await this.loadWriterSegment(day, summaries, this.index));
     if (unwritable !== null) {
       this.healthError = errText(unwritable);
       this.logger.error(
@@ -124,16 +151,93 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
         `interception store: the data folder cannot be written (${this.healthError}; disk full or read-only?); starting anyway — records are kept in memory and written when it can be`,
       );
     }
-    await this.markInterrupted();
-    if (this.releaseLock) {
+    // (Were a call's started_at moved back past these days between its begin and its end — the
+    // recorder never moves it — its end would load only afterwards, and this marking would win.)
+    await this.markInterrupted(this.index.all().filter((e) => e.status === 'in_flight'));
+    // Durable before serving: a second crash must not lose the marking.
+    await this.flush().catch(() => undefined);
+    if (older.length > 0) this.loadedFrom = recentFrom;
+    this.older = this.loadOlder(older, lines, summaries);
+    // Maintenance (compaction, summaries, purge, stripContent) starts once every segment is loaded.
+    this.maintenance = this.older.then(() => {
+      if (!this.releaseLock) return;
       const compacting = this.compactLater(lines);
       // Segments that were parsed get their summary for the next open, after start-up; those being
       // compacted get theirs from the rewrite.
       this.writeSummariesLater(summaries.filter((x) => !compacting.has(x.day)));
-    }
-    // The full-text index is built in the background once start-up is done (searches are exact
-    // meanwhile: they check the records the index has not reached).
+    }).catch((err: unknown) => {
+      this.logger.warn({ err: errText(err) }, 'interception store: maintenance after open stopped (data unchanged)');
+    });
+    // The full-text index is built in the background once every segment is loaded (searches are
+    // exact meanwhile: they check the records the index has not reached).
     this.indexer?.wake();
+  }
+
+  /**
+   * Open's background part: the segments older than the last two days, newest first, a turn of
+   * the event loop between segments (the gateway serves meanwhile). Their unfinished calls are
+   * marked interrupted at the end, when no older segment can still hold their end (readers of a
+   * range holding one wait for that: `ready`). Not stopped by close() (which waits for it): a
+   * writer must know every segment's size before it appends.
+   */
+  private async loadOlder(days: readonly string[], lines: Map<string, number>, summaries: { day: string; bytes: Buffer }[]): Promise<void> {
+    const sink: LoadSink = {
+      load: (e) => {
+        this.index.loadOlder(e);
+        if (e.status === 'in_flight') this.unmarked.push(e);
+      },
+      endedIn: (id) => this.index.endedIn(id),
+    };
+    for (const day of days) {
+      await yieldLoop();
+      try {
+        lines.set(day, await this.loadWriterSegment(day, summaries, sink));
+      } catch (err) {
+        // Open would have failed on it; after start-up the gateway runs on without this day.
+        this.logger.error({ segment: day, err: errText(err) }, 'interception store: could not load a segment; its records are missing until the next start');
+      }
+      this.loadedUntil(day);
+    }
+    // Still in flight, loaded (not superseded by a later line) and not this run's.
+    const open = this.unmarked.filter((e) => e.status === 'in_flight' && e.pending === null && this.index.get(e.id) === e);
+    await this.markInterrupted(open).catch((err: unknown) => {
+      this.logger.error({ err: errText(err) }, 'interception store: could not mark unfinished calls interrupted (the next start does)');
+    });
+    this.unmarked = [];
+    this.loadedUntil('');
+  }
+
+  private loadedUntil(day: string): void {
+    this.loadedFrom = day;
+    for (let i = this.loadWaiters.length - 1; i >= 0; i--) {
+      const w = this.loadWaiters[i]!;
+      if (day === '' || w.day >= day) {
+        this.loadWaiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+
+  /**
+   * Resolves once every segment that can hold records started at `since` or later is loaded
+   * (`undefined`: every segment), and their unfinished calls are marked. Readers call it first;
+   * it resolves at once except in the seconds after open.
+   */
+  async ready(since: number | undefined): Promise<void> {
+    const day = since === undefined || !Number.isFinite(since) ? '' : segmentDay(since);
+    while (this.loadedFrom !== '') {
+      if (day !== '' && day >= this.loadedFrom) {
+        // Loaded; a call left unfinished there is marked only at the end of open's background part.
+        if (this.unmarked.some((e) => e.seg !== null && e.seg >= day)) await this.older;
+        return;
+      }
+      await new Promise<void>((resolve) => this.loadWaiters.push({ day, resolve }));
+    }
+  }
+
+  /** Resolves once open's background part is done: every segment loaded (tests, the bench). */
+  loaded(): Promise<void> {
+    return this.older;
   }
 
   /**
@@ -176,8 +280,8 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     return encodeSummary(load.loaded, st, { recordLines: load.recordLines, badLines: load.badLines });
   }
 
-  private async loadWriterSegment(day: string, summaries: { day: string; bytes: Buffer }[]): Promise<number> {
-    const load = await loadSegment(this.dir, day, this.pool, this.index, { capture: this.releaseLock !== null });
+  private async loadWriterSegment(day: string, summaries: { day: string; bytes: Buffer }[], sink: LoadSink): Promise<number> {
+    const load = await loadSegment(this.dir, day, this.pool, sink, { capture: this.releaseLock !== null });
     this.segs.set(day, { end: load.scannedEnd, ino: load.ino });
     if (load.tornBytes > 0) {
       this.logger.warn({ segment: day, bytes: load.tornBytes }, 'interception store: skipped a torn last line (interrupted write)');
@@ -202,8 +306,8 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     return load.recordLines;
   }
 
-  private async markInterrupted(): Promise<void> {
-    const open = this.index.all().filter((e) => e.status === 'in_flight');
+  /** Records an `interrupted` version of each of these in-flight entries (loaded, not of this run). */
+  private async markInterrupted(open: readonly Entry[]): Promise<void> {
     if (open.length === 0) return;
     const endedAt = new Date(this.now()).toISOString();
     for (let i = 0; i < open.length; i += READ_CHUNK) {
@@ -213,8 +317,6 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
       }
     }
     this.logger.warn({ count: open.length }, 'interception store: marked unfinished calls interrupted');
-    // Durable before serving: a second crash must not lose the marking.
-    await this.flush().catch(() => undefined);
   }
 
   // ---- writer -------------------------------------------------------------------------------
@@ -303,6 +405,15 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
 
   private async flushOnce(): Promise<void> {
     if (this.queue.size === 0) return;
+    if (this.loadedFrom !== '') {
+      // A line for a day whose segment is not loaded yet (its size unknown): after open's background part.
+      for (const e of this.queue) {
+        if ((e.seg ?? segmentDay(e.startedMs)) < this.loadedFrom) {
+          await this.older;
+          break;
+        }
+      }
+    }
     if (!this.releaseLock) {
       // Started on a disk that took nothing: the writer lock first (it is what failed then).
       try {
