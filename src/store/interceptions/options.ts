@@ -27,6 +27,11 @@ export interface StoreOptions {
   searchIndexOnFinish?: boolean;
   /** How long after open, or after a record finished, the index looks for work (default 1,000 ms). */
   searchIndexDelayMs?: number;
+  /**
+   * How long after open segments older than two days load only as far as reads need, before they
+   * all load (default 1,000 ms: start-up first).
+   */
+  loadOlderDelayMs?: number;
   /** Batching window for writes (default 150 ms; a finished record is on disk within 1 s). */
   flushIntervalMs?: number;
   /**

@@ -35,6 +35,11 @@ const SEARCH_DELAY_MS = 1000;
  * loaded after start-up, newest first; a reader that needs them waits (FileInterceptionStore.ready).
  */
 const RECENT_MS = 86_400_000;
+/**
+ * Older segments load on demand (a read that needs them) until this long after open, then all of
+ * them: start-up (what the gateway does before it listens) goes first, as with the search index.
+ */
+const LOAD_OLDER_DELAY_MS = 1000;
 
 const yieldLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -55,6 +60,7 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
   private readonly now: () => number;
   private readonly readOnly: boolean;
   private readonly flushMs: number;
+  private readonly loadOlderDelayMs: number;
   /** Entries whose record waits for its write (retried after failures). */
   private readonly queue = new Set<Entry>();
   private readonly appenders = new Map<string, SegmentAppender>();
@@ -82,6 +88,10 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
   private older: Promise<void> = Promise.resolve();
   /** In-flight entries of older segments, marked interrupted once every segment is loaded. */
   private unmarked: Entry[] = [];
+  /** Older segments load without waiting for a reader (the delay passed, close, loaded()). */
+  private loadFreely = false;
+  /** Wakes the paused loader of older segments. */
+  private wakeLoader: (() => void) | null = null;
 
   constructor(opts: StoreOptions) {
     this.dir = join(opts.dir, 'interceptions');
@@ -89,6 +99,7 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     this.logger = opts.logger ?? silent;
     this.readOnly = opts.readOnly === true;
     this.flushMs = opts.flushIntervalMs ?? DEFAULT_FLUSH_MS;
+    this.loadOlderDelayMs = opts.loadOlderDelayMs ?? LOAD_OLDER_DELAY_MS;
     this.testHook = opts.testHook ?? (() => undefined);
     this.indexOnFinish = opts.searchIndexOnFinish !== false;
     this.reader = new SegmentReader(
@@ -97,15 +108,16 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     this.indexer = this.readOnly || opts.searchIndex === false
       ? null
       : new SearchIndexer(
-        this.index, (entries) => this.reader.readEntries(entries), this.logger, opts.searchIndexDelayMs ?? SEARCH_DELAY_MS, () => this.older,
+        this.index, (entries) => this.reader.readEntries(entries), this.logger, opts.searchIndexDelayMs ?? SEARCH_DELAY_MS, () => this.loaded(),
       );
   }
 
   /**
    * Loads the segments; in writer mode also repairs tails and marks unfinished calls interrupted.
-   * A writer loads only the last two days' segments before it resolves and the older ones right
-   * after, in the background (start-up of a store of hundreds of thousands of records is then
-   * that of a few thousand); every read waits until the segments its time range needs are loaded.
+   * A writer loads only the last two days' segments before it resolves and the older ones after,
+   * newest first: for a second only as far as reads need (start-up's read this month), then all
+   * of them in the background. Start-up of a store of hundreds of thousands of records is then
+   * that of the month's; every read waits until the segments its time range needs are loaded.
    */
   async open(): Promise<void> {
     if (this.readOnly) {
@@ -175,7 +187,8 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
 
   /**
    * Open's background part: the segments older than the last two days, newest first, a turn of
-   * the event loop between segments (the gateway serves meanwhile). Their unfinished calls are
+   * the event loop between segments (the gateway serves meanwhile); until `loadOlderDelayMs`
+   * passes, only while a reader waits for one (start-up is not slowed by what it does not read). Their unfinished calls are
    * marked interrupted at the end, when no older segment can still hold their end (readers of a
    * range holding one wait for that: `ready`). Not stopped by close() (which waits for it): a
    * writer must know every segment's size before it appends.
@@ -188,7 +201,11 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
       },
       endedIn: (id) => this.index.endedIn(id),
     };
+    const timer = days.length > 0 ? setTimeout(() => this.loadAll(), this.loadOlderDelayMs) : null;
     for (const day of days) {
+      // Until the delay passes, only as far as a waiting reader needs (start-up's: this month).
+      while (!this.loadFreely && this.loadWaiters.length === 0) await new Promise<void>((resolve) => (this.wakeLoader = resolve));
+      this.wakeLoader = null;
       await yieldLoop();
       try {
         lines.set(day, await this.loadWriterSegment(day, summaries, sink));
@@ -204,7 +221,14 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
       this.logger.error({ err: errText(err) }, 'interception store: could not mark unfinished calls interrupted (the next start does)');
     });
     this.unmarked = [];
+    if (timer) clearTimeout(timer);
     this.loadedUntil('');
+  }
+
+  /** Older segments load now, without waiting for a reader or the delay. */
+  private loadAll(): void {
+    this.loadFreely = true;
+    this.wakeLoader?.();
   }
 
   private loadedUntil(day: string): void {
@@ -228,15 +252,19 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     while (this.loadedFrom !== '') {
       if (day !== '' && day >= this.loadedFrom) {
         // Loaded; a call left unfinished there is marked only at the end of open's background part.
-        if (this.unmarked.some((e) => e.seg !== null && e.seg >= day)) await this.older;
+        if (this.unmarked.some((e) => e.seg !== null && e.seg >= day)) await this.loaded();
         return;
       }
-      await new Promise<void>((resolve) => this.loadWaiters.push({ day, resolve }));
+      await new Promise<void>((resolve) => {
+        this.loadWaiters.push({ day, resolve });
+        this.wakeLoader?.();
+      });
     }
   }
 
-  /** Resolves once open's background part is done: every segment loaded (tests, the bench). */
+  /** Loads every segment now and resolves once open's background part is done. */
   loaded(): Promise<void> {
+    this.loadAll();
     return this.older;
   }
 
@@ -409,7 +437,7 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
       // A line for a day whose segment is not loaded yet (its size unknown): after open's background part.
       for (const e of this.queue) {
         if ((e.seg ?? segmentDay(e.startedMs)) < this.loadedFrom) {
-          await this.older;
+          await this.loaded();
           break;
         }
       }
@@ -557,6 +585,7 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     this.timer = null;
     await this.indexer?.close();
     if (!this.readOnly) {
+      this.loadAll();
       await this.maintenance.catch(() => undefined);
       await this.exclusive(() => this.flushOnce()).catch((err: unknown) => {
         this.logger.error({ err: errText(err), lost: this.queue.size }, 'interception store: closed with unwritten records');

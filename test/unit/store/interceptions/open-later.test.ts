@@ -97,6 +97,21 @@ describe('older segments loaded after open', () => {
     expect(s.index.size).toBe(all.length);
   });
 
+  it('loads older segments only as far as reads need until the delay passes', async () => {
+    const { old, recent } = await seed();
+    const s = (await openInterceptionStore({ dir, now: () => NOW, searchIndexDelayMs: 3_600_000, loadOlderDelayMs: 3_600_000 })) as FileInterceptionStore;
+    opened.push(s);
+    // Start-up's kind of read (a month's usage): days 8 and 9 are loaded for it, nothing older.
+    const usage = await s.usage({ since: DAY0 + 8 * DAY }, () => 'all');
+    const fromDay8 = old.filter((r) => Date.parse(r.started_at) >= DAY0 + 8 * DAY).length + recent.length;
+    expect(usage.get('all')?.requests).toBe(fromDay8);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(s.index.size).toBe(fromDay8);
+    // A read of everything loads the rest.
+    expect((await s.list({})).count).toBe(old.length + recent.length);
+    expect(s.index.size).toBe(old.length + recent.length);
+  });
+
   it('a search before the full-text index is built, and after, over old segments', async () => {
     const { old } = await seed();
     const s = await open();
