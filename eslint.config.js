@@ -50,7 +50,7 @@ export default tseslint.config(
     files: ['src/record/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': walls(
-        into(['gateway', 'store', 'config', 'ui', 'app', 'app-types', 'cli'], 'src/record/ is the ground floor: it imports nothing else of src/ (ARCHITECTURE.md).'),
+        into(['gateway', 'store', 'config', 'ui', 'app', 'app-types', 'app-lifecycle', 'cli'], 'src/record/ is the ground floor: it imports nothing else of src/ (ARCHITECTURE.md).'),
       ),
     },
   },
@@ -66,7 +66,7 @@ export default tseslint.config(
     files: ['src/ui/**/*.ts', 'src/ui/**/*.tsx'],
     rules: {
       '@typescript-eslint/no-restricted-imports': walls(
-        into(['record', 'store', 'config', 'gateway', 'app', 'app-types', 'cli'], 'src/ui/ runs in the browser: it takes only types from the rest (`import type`).', {
+        into(['record', 'store', 'config', 'gateway', 'app', 'app-types', 'app-lifecycle', 'cli'], 'src/ui/ runs in the browser: it takes only types from the rest (`import type`).', {
           allowTypeImports: true,
         }),
       ),

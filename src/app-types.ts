@@ -3,14 +3,7 @@
  * (electron/main.ts) call `startApp()` from src/app.ts and get a {@link RunningApp}.
  */
 import type { RecordConsumer } from './record/fanout.js';
-import type { ConnectClient, ConnectStatus } from './store/connect.js';
-
-/** One-click client setup (SPEC §16) with this gateway's URL: what the admin API and the tray use. */
-export interface ConnectApi {
-  status(): ConnectStatus[];
-  connect(client: ConnectClient, tokenName?: string): Promise<ConnectStatus>;
-  undo(client: ConnectClient): Promise<ConnectStatus>;
-}
+import type { ConnectApi } from './store/connect.js';
 import type { BudgetAlert } from './record/budgets.js';
 
 /** Where provider secrets live. Headless: a 0600 JSON file. Desktop: Electron safeStorage. */

@@ -56,6 +56,16 @@ export interface LoggerOptions {
   checkpointIntervalMs?: number;
 }
 
+/**
+ * Test-only (docs/logging.md): `AIBRIDGE_TEST_CHECKPOINT_INTERVAL_MS` shortens the 60 s checkpoint
+ * timer so a whole-process test sees it fire without waiting a minute. Only shorter: SPEC §13 asks
+ * for a checkpoint at least every 60 s, so anything else (unset, not a number, ≥ 60 s) is 60 s.
+ */
+export function testCheckpointInterval(env: NodeJS.ProcessEnv): number | undefined {
+  const ms = Number(env['AIBRIDGE_TEST_CHECKPOINT_INTERVAL_MS']);
+  return Number.isInteger(ms) && ms >= 100 && ms < 60_000 ? ms : undefined;
+}
+
 /** Writes the SPEC §7 lines of finished records: a batched consumer of the record fan-out. */
 export interface RecordLog extends RecordConsumer {
   /** Writes all lines of a finished record, in order, when structured logging is on. Never throws. */

@@ -29,6 +29,19 @@ export interface GatewayDeps {
   settle?: () => void;
 }
 
+/**
+ * `onConnectionDropped` for the composition: a warning naming `--max-connections`, once a minute at
+ * most (a flood of refused connections must not flood the log too).
+ */
+export function connectionDropWarning(settings: () => Settings, now: () => number, warn: (obj: object, msg: string) => void): () => void {
+  let last = -Infinity;
+  return () => {
+    if (now() - last < 60_000) return;
+    last = now();
+    warn({ max_connections: settings().max_connections }, `connection refused: ${settings().max_connections} connections are open (--max-connections)`);
+  };
+}
+
 export interface Gateway {
   readonly server: Server;
   listen(port: number, host?: string): Promise<{ port: number; host: string }>;

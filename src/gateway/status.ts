@@ -4,6 +4,7 @@
  * live. Built from the parts `startApp` composes; read on every request.
  */
 import type { Settings } from '../config/schema.js';
+import type { TodayTotals } from '../record/today.js';
 import type { UsageTotals } from '../record/usage.js';
 import type { BudgetAlert } from '../record/budgets.js';
 import type { ProviderStatus } from './providers/index.js';
@@ -37,35 +38,45 @@ export interface StatusSources {
   version: string;
   /** `http://host:port` once listening. */
   listenUrl(): string;
-  storeHealth(): { ok: boolean; error: string | null };
-  providers(): ProviderStatus[];
-  today(): UsageTotals;
-  /** USD of today's calls. */
-  todayCost(): number;
-  inFlight(): number;
-  budgetAlerts(): BudgetAlert[];
-  overload(): OverloadStatus;
+  store: { health(): { ok: boolean; error: string | null } };
+  providers: { status(): ProviderStatus[] };
+  /** Today's finished calls, their USD, and the calls in flight. */
+  today: Pick<TodayTotals, 'usage' | 'costUsd' | 'inFlight'>;
+  budgets: { alerts(): BudgetAlert[] };
+  overload: { snapshot(): OverloadStatus };
   secretStorage: 'file' | 'os-encrypted';
   telemetry(): TelemetryStatus;
-  warnings(): string[];
+  /** Said once at start (listening beyond loopback…), kept for the dashboard (issue #13). */
+  startWarnings: readonly string[];
+  /** What the secret store reports about stored keys now. */
+  secretProblems(): string[];
+}
+
+/** `/healthz`: ok, or degraded while recording fails (the gateway still proxies). */
+export function healthOf(store: { ok: boolean; error: string | null }): { ok: boolean; [k: string]: unknown } {
+  return store.ok ? { ok: true } : { ok: false, status: 'degraded', error: `recording fails: ${store.error}` };
 }
 
 export function statusOf(src: StatusSources): AppStatus {
   const url = src.listenUrl();
-  const store = src.storeHealth();
+  const store = src.store.health();
   return {
     enabled: src.settings().enabled,
     version: src.version,
     listen: url,
     health: { ok: store.ok, store },
-    providers: src.providers(),
+    providers: src.providers.status(),
     endpoints: { anthropic: `${url}/anthropic`, openai: `${url}/openai/v1`, bedrock: `${url}/bedrock` },
-    today: { ...src.today(), cost_usd: src.todayCost() },
-    in_flight: src.inFlight(),
-    budget_alerts: src.budgetAlerts(),
-    overload: src.overload(),
+    today: { ...src.today.usage(), cost_usd: src.today.costUsd() },
+    in_flight: src.today.inFlight(),
+    budget_alerts: src.budgets.alerts(),
+    overload: src.overload.snapshot(),
     secret_storage: src.secretStorage,
     telemetry: src.telemetry(),
-    warnings: src.warnings(),
+    warnings: [
+      ...src.startWarnings,
+      ...src.secretProblems(),
+      ...(store.ok ? [] : [`recording fails: ${store.error} — records are kept in memory and written when the disk takes them again; the gateway keeps proxying`]),
+    ],
   };
 }

@@ -18,6 +18,21 @@ export function loadAdminToken(dataDir: string, env: NodeJS.ProcessEnv = process
   return token;
 }
 
+/**
+ * The admin token; when it cannot be saved (a full or read-only disk, issue #13) this run uses one
+ * kept in memory rather than not start, and says so: `aibridge admin-token` does not know it.
+ */
+export function adminTokenOrTemporary(dataDir: string, env: NodeJS.ProcessEnv, warn: (msg: string) => void): string {
+  try {
+    return loadAdminToken(dataDir, env);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!code || code === 'ENOENT' || code === 'EISDIR') throw err;
+    warn(`the admin token could not be saved (${code}): this run uses a temporary one, in the login URL it prints; set AIBRIDGE_ADMIN_TOKEN to keep one`);
+    return 'abadm_' + randomBytes(24).toString('base64url');
+  }
+}
+
 /** Constant-time comparison that does not leak the token's length. */
 export function tokenEquals(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();

@@ -12,7 +12,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecretStore } from '../app-types.js';
-import { keyIdOf } from '../record/chain.js';
+import { ed25519Signer, keyIdOf, type ChainSigner } from '../record/chain.js';
 import { readOptionalFile } from './private-file.js';
 import { fileSecretStore } from './secrets-file.js';
 
@@ -28,6 +28,22 @@ export interface ChainKey {
   keyId: string;
   /** Set when the key could not be kept where it should (the caller logs it). */
   warning?: string;
+}
+
+/**
+ * The signer of the log chain's checkpoints for the running gateway; a key that cannot be read
+ * leaves the lines chained but unsigned, and says so through `warn`, rather than stop the gateway.
+ */
+export function loadChainSigner(dataDir: string, secrets: SecretStore, warn: (msg: string) => void): ChainSigner | undefined {
+  try {
+    const key = loadChainKey(dataDir, secrets);
+    const signer = ed25519Signer(key.privateKey);
+    if (key.warning) warn(key.warning);
+    return signer;
+  } catch (err) {
+    warn(`log chain checkpoints are not signed: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 /**

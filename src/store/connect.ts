@@ -216,6 +216,26 @@ export function connectStatus(ctx: ConnectContext, client: ConnectClient): Conne
   };
 }
 
+/** One-click client setup (SPEC §16) with this gateway's URL: what the admin API and the tray use. */
+export interface ConnectApi {
+  status(): ConnectStatus[];
+  connect(client: ConnectClient, tokenName?: string): Promise<ConnectStatus>;
+  undo(client: ConnectClient): Promise<ConnectStatus>;
+}
+
+/**
+ * {@link ConnectApi} for a running gateway: the client is pointed at `listenUrl()` as it is at the
+ * call, a wildcard address (0.0.0.0, ::) through loopback.
+ */
+export function connectApi(base: Omit<ConnectContext, 'bridgeUrl'>, listenUrl: () => string): ConnectApi {
+  const ctx = (): ConnectContext => ({ ...base, bridgeUrl: listenUrl().replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//127.0.0.1:') });
+  return {
+    status: () => connectStatusAll(ctx()),
+    connect: (client, tokenName) => connectClient(ctx(), client, { tokenName }),
+    undo: (client) => undoConnect(ctx(), client),
+  };
+}
+
 export function connectStatusAll(ctx: ConnectContext): ConnectStatus[] {
   return CONNECT_CLIENTS.map((c) => connectStatus(ctx, c));
 }

@@ -14,10 +14,21 @@ import type { CallSignal } from '../upstream/call-abort.js';
 import { wrapperPerAdapter, type ProviderAdapter, type ProviderCall, type ProviderReply } from '../providers/adapter.js';
 import { CircuitOpenError, GatewayError, TooManyRequestsError } from '../errors.js';
 import type { RequestGate } from '../gates.js';
+import type { Logger } from '../log.js';
 import { CircuitBreakers, circuitKey, isFailureStatus, type CallOutcome, type CircuitState } from './circuit-breaker.js';
 
 export { CircuitBreakers } from './circuit-breaker.js';
 export type { CircuitState } from './circuit-breaker.js';
+
+/** A circuit's new state reported: its metric, and a log line (a warning when it opens). */
+export function reportCircuitState(metrics: { setCircuitState(key: string, state: CircuitState): void }, log: Logger): (key: string, state: CircuitState) => void {
+  return (key, state) => {
+    metrics.setCircuitState(key, state);
+    const msg = `upstream circuit ${key} is ${state.replace('_', '-')}`;
+    if (state === 'open') log.warn({ circuit: key, state }, msg);
+    else log.info({ circuit: key, state }, msg);
+  };
+}
 
 export interface OverloadSettings {
   max_concurrency: number;

@@ -41,6 +41,7 @@ describe('import walls', () => {
     ['src/ui/api/x.ts', "import { tokenSums } from '../../record/usage.js';"],
     ['src/ui/pages/x.tsx', "import { dayKeyAt } from '../../gateway/routes/usage.js';"],
     ['src/ui/x.ts', "import { startApp } from '../app.js';"],
+    ['src/record/x.ts', "import { inOrderOnce } from '../app-lifecycle.js';"],
     ['src/gateway/x.ts', "import { app } from 'electron';"],
     ['src/ui/x.ts', "import type { BrowserWindow } from 'electron';"],
     ['src/store/x.ts', "import { x } from '../../electron/desktop.js';"],
