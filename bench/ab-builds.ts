@@ -14,7 +14,9 @@
  * `node --import tsx bench/ab-builds.ts ROUNDS CALLS DIST_A DIST_B [...]`. A DIST may end in
  * `@FLAG,FLAG` (node flags for that gateway, e.g. `@--cpu-prof,--cpu-prof-dir=/tmp/p` or
  * `@--perf-basic-prof` for `perf record -p PID`) and `#min` (no JSON log, no OTLP, redaction off:
- * the bridge's floor with recording alone). `AB_LOG=FILE` keeps the gateways' stdout (V8 traces).
+ * the bridge's floor with recording alone). A spec `yard:MODE` is a yardstick of bench/yard-proxy.ts
+ * instead of a build (e.g. `yard:dispatch-parse`: body read + `JSON.parse` + undici dispatch), for
+ * decomposing the gap between the bare proxy and the bridge. `AB_LOG=FILE` keeps the gateways' stdout (V8 traces).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -65,6 +67,7 @@ function listening(child: ChildProcess, re: RegExp): Promise<string> {
 }
 
 async function gateway(spec: string, i: number): Promise<{ t: Target; pid: number }> {
+  if (spec.startsWith('yard:')) return yard(spec.slice(5), i);
   const min = spec.endsWith('#min');
   const [dist, flags] = spec.replace(/#min$/, '').split('@') as [string, string | undefined];
   const cli = join(dist, 'src/cli.js');
@@ -86,6 +89,13 @@ async function gateway(spec: string, i: number): Promise<{ t: Target; pid: numbe
   return { t: { name: `${String.fromCharCode(65 + i)} ${spec}`, url: `${url}/anthropic/v1/messages`, headers: { ...headers, 'x-api-key': token } }, pid: child.pid! };
 }
 
+async function yard(mode: string, i: number): Promise<{ t: Target; pid: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./yard-proxy.ts', import.meta.url)), mode, up.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  const url = await listening(child, /listening on (\S+)/);
+  return { t: { name: `${String.fromCharCode(65 + i)} yard:${mode}`, url: `${url}/v1/messages`, headers: { ...headers, 'x-api-key': 'sk-ant-bench' } }, pid: child.pid! };
+}
+
 async function bare(): Promise<{ t: Target; pid: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./bare-http-proxy.ts', import.meta.url)), up.url], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
@@ -96,6 +106,8 @@ async function bare(): Promise<{ t: Target; pid: number }> {
 try {
   const gateways = await Promise.all(specs.map((spec, i) => gateway(spec, i)));
   const targets = [...gateways, await bare()];
+  // PIDs for `perf record -p PID` (with `@--perf-basic-prof`).
+  for (const x of targets) process.stderr.write(`${x.t.name}: pid ${x.pid}\n`);
   for (const x of targets) await latencyRun(x.t, 32, 200); // the warm-up of bench/run.ts
   const cpu = new Map<string, number[]>(targets.map((x) => [x.t.name, []]));
   const rps = new Map<string, number[]>(targets.map((x) => [x.t.name, []]));
