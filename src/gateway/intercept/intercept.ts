@@ -229,7 +229,8 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
   } else {
     const kept = body ?? Buffer.alloc(0);
     // Large answers take a parse turn like large request bodies (read-body.ts).
-    const turn = await parseTurn(kept.length);
+    const waiting = parseTurn(kept.length);
+    const turn = waiting && (await waiting);
     try {
       outcome = parseBlockingBody(ctx, adapter, kept);
     } finally {

@@ -97,7 +97,12 @@ export function createTee(res: ServerResponse, opts: TeeOptions): Tee {
       return flowing;
     },
     parsePending,
-    kept: () => (keepLimit > 0 && !over ? Buffer.concat(keep, Math.min(kept, keepLimit)) : undefined),
+    kept: () => {
+      if (keepLimit <= 0 || over) return undefined;
+      // An answer in one piece (a blocking answer usually is): that piece, not a copy of it.
+      if (keep.length === 1 && kept <= keepLimit) return keep[0]!;
+      return Buffer.concat(keep, Math.min(kept, keepLimit));
+    },
     overflow: () => {
       if (!over) return undefined;
       const tail = Buffer.concat(over.tail);
