@@ -8,8 +8,9 @@ import type { EndStatus, Interception } from '../../record/types.js';
 import { storableLine } from '../../record/field-cap.js';
 import type { SumsPricer } from '../../record/cost.js';
 import type { InterceptionStore, ListQuery, ListResult, SessionSums, UsageFields, UsageSums } from './types.js';
-import { SegmentAppender } from './appender.js';
-import { entryFromRecord, pendingLine, segmentDay, StringPool, type Entry } from './entry.js';
+import type { SegmentAppender } from './appender.js';
+import { entryFromRecord, segmentDay, StringPool, type Entry } from './entry.js';
+import { OlderSegmentLoader } from './loader.js';
 import { acquireWriterLock } from './lock.js';
 import { MemoryIndex } from './memory-index.js';
 import { compactSegments, purgeSegments, stripSegments, type MaintenanceHost } from './maintenance.js';
@@ -17,22 +18,21 @@ import { errText, type StoreLogger, type StoreOptions } from './options.js';
 import { READ_CHUNK, SegmentReader } from './reader.js';
 import { SearchIndexer } from './search-worker.js';
 import {
-  dataPath, INDEX_EXT, indexLine, indexPath, loadSegment, segmentOfFile, TMP_EXT, type LoadSink, type SegmentLoad,
+  dataPath, INDEX_EXT, indexPath, loadSegment, segmentOfFile, TMP_EXT, type LoadSink, type SegmentLoad,
 } from './segment-files.js';
 import { encodeSummary, SUMMARY_EXT, writeSummary } from './segment-summary.js';
+import { RETRY_MS, SegmentWriter } from './writer.js';
 
 const DEFAULT_FLUSH_MS = 150;
 /** How soon a start line is written. */
 const BEGIN_FLUSH_MS = 25;
-/** Retry delay after a failed write: often enough to recover quickly, rare enough not to spin. */
-const RETRY_MS = 1000;
 
 /** Delay before the full-text index looks for work after open (start-up first) or a finish. */
 const SEARCH_DELAY_MS = 1000;
 /**
  * Open loads the segments of the last this-many ms (by day) before it resolves: calls still in
  * flight at a crash are there, and so is what start-up reads (today's totals). Older segments are
- * loaded after start-up, newest first; a reader that needs them waits (FileInterceptionStore.ready).
+ * loaded after start-up, newest first; a reader that needs them waits (FileInterceptionStore.ready, loader.ts).
  */
 const RECENT_MS = 86_400_000;
 /**
@@ -40,8 +40,6 @@ const RECENT_MS = 86_400_000;
  * them: start-up (what the gateway does before it listens) goes first, as with the search index.
  */
 const LOAD_OLDER_DELAY_MS = 1000;
-
-const yieldLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const silent: StoreLogger = { warn: () => undefined, error: () => undefined };
 
@@ -60,38 +58,21 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
   private readonly now: () => number;
   private readonly readOnly: boolean;
   private readonly flushMs: number;
-  private readonly loadOlderDelayMs: number;
-  /** Entries whose record waits for its write (retried after failures). */
-  private readonly queue = new Set<Entry>();
-  private readonly appenders = new Map<string, SegmentAppender>();
   /** Known data end and inode per segment: the writer's sizes, the reader's refresh baseline. */
   private readonly segs = new Map<string, { end: number; ino: number }>();
   private readonly reader: SegmentReader;
+  /** The write side: queue, flush tick, write lock, health (writer.ts). */
+  private readonly writer: SegmentWriter;
+  /** Open's background part: older segments, what readers wait for (loader.ts). */
+  private readonly loader: OlderSegmentLoader;
   /** Keeps the full-text index (writer mode; SPEC §15). */
   readonly indexer: SearchIndexer | null;
-  private mutex: Promise<unknown> = Promise.resolve();
   private maintenance: Promise<unknown> = Promise.resolve();
-  private timer: NodeJS.Timeout | null = null;
-  private timerDue = 0;
-  private healthError: string | null = null;
-  private releaseLock: (() => Promise<void>) | null = null;
   private closed = false;
   /** Finished records go into the full-text index from memory (search-worker.ts indexNow). */
   private readonly indexOnFinish: boolean;
   /** The last enqueue's record could not be serialized as it is (its line is the fallback form). */
   private lastFaulted = false;
-  /** Every segment of this day or later is loaded ('' = every segment: open is done). */
-  private loadedFrom = '';
-  /** Readers waiting for older segments: each resolves once `loadedFrom` reaches its day. */
-  private readonly loadWaiters: { day: string; resolve: () => void }[] = [];
-  /** Open's background part: the older segments loaded (and their unfinished calls marked). */
-  private older: Promise<void> = Promise.resolve();
-  /** In-flight entries of older segments, marked interrupted once every segment is loaded. */
-  private unmarked: Entry[] = [];
-  /** Older segments load without waiting for a reader (the delay passed, close, loaded()). */
-  private loadFreely = false;
-  /** Wakes the paused loader of older segments. */
-  private wakeLoader: (() => void) | null = null;
 
   constructor(opts: StoreOptions) {
     this.dir = join(opts.dir, 'interceptions');
@@ -99,9 +80,10 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     this.logger = opts.logger ?? silent;
     this.readOnly = opts.readOnly === true;
     this.flushMs = opts.flushIntervalMs ?? DEFAULT_FLUSH_MS;
-    this.loadOlderDelayMs = opts.loadOlderDelayMs ?? LOAD_OLDER_DELAY_MS;
     this.testHook = opts.testHook ?? (() => undefined);
     this.indexOnFinish = opts.searchIndexOnFinish !== false;
+    this.loader = new OlderSegmentLoader(this.index, this.logger, opts.loadOlderDelayMs ?? LOAD_OLDER_DELAY_MS);
+    this.writer = new SegmentWriter(this.dir, this.segs, this.logger, this.loader);
     this.reader = new SegmentReader(
       this.dir, this.index, this.pool, this.segs, this.readOnly, () => this.indexer?.search ?? null, (since) => this.ready(since),
     );
@@ -130,7 +112,7 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     let unwritable: unknown = null;
     try {
       await mkdir(this.dir, { recursive: true });
-      this.releaseLock = await acquireWriterLock(this.dir);
+      this.writer.releaseLock = await acquireWriterLock(this.dir);
     } catch (err) {
       if (!isDiskError(err)) throw err; // e.g. another process writes here: that stays fatal
       unwritable = err;
@@ -157,10 +139,10 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     const older = days.filter((d) => d < recentFrom).reverse();
     for (const day of days) if (day >= recentFrom) lines.set(day, await this.loadWriterSegment(day, summaries, this.index));
     if (unwritable !== null) {
-      this.healthError = errText(unwritable);
+      this.writer.healthError = errText(unwritable);
       this.logger.error(
         { dir: this.dir },
-        `interception store: the data folder cannot be written (${this.healthError}; disk full or read-only?); starting anyway — records are kept in memory and written when it can be`,
+        `interception store: the data folder cannot be written (${this.writer.healthError}; disk full or read-only?); starting anyway — records are kept in memory and written when it can be`,
       );
     }
     // (Were a call's started_at moved back past these days between its begin and its end — the
@@ -168,11 +150,13 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     await this.markInterrupted(this.index.all().filter((e) => e.status === 'in_flight'));
     // Durable before serving: a second crash must not lose the marking.
     await this.flush().catch(() => undefined);
-    if (older.length > 0) this.loadedFrom = recentFrom;
-    this.older = this.loadOlder(older, lines, summaries);
+    const loadDay = async (day: string, sink: LoadSink): Promise<void> => {
+      lines.set(day, await this.loadWriterSegment(day, summaries, sink));
+    };
+    const allLoaded = this.loader.start(recentFrom, older, loadDay, (open) => this.markInterrupted(open));
     // Maintenance (compaction, summaries, purge, stripContent) starts once every segment is loaded.
-    this.maintenance = this.older.then(() => {
-      if (!this.releaseLock) return;
+    this.maintenance = allLoaded.then(() => {
+      if (!this.writer.releaseLock) return;
       const compacting = this.compactLater(lines);
       // Segments that were parsed get their summary for the next open, after start-up; those being
       // compacted get theirs from the rewrite.
@@ -185,87 +169,14 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     this.indexer?.wake();
   }
 
-  /**
-   * Open's background part: the segments older than the last two days, newest first, a turn of
-   * the event loop between segments (the gateway serves meanwhile); until `loadOlderDelayMs`
-   * passes, only while a reader waits for one (start-up is not slowed by what it does not read). Their unfinished calls are
-   * marked interrupted at the end, when no older segment can still hold their end (readers of a
-   * range holding one wait for that: `ready`). Not stopped by close() (which waits for it): a
-   * writer must know every segment's size before it appends.
-   */
-  private async loadOlder(days: readonly string[], lines: Map<string, number>, summaries: { day: string; bytes: Buffer }[]): Promise<void> {
-    const sink: LoadSink = {
-      load: (e) => {
-        this.index.loadOlder(e);
-        if (e.status === 'in_flight') this.unmarked.push(e);
-      },
-      endedIn: (id) => this.index.endedIn(id),
-    };
-    const timer = days.length > 0 ? setTimeout(() => this.loadAll(), this.loadOlderDelayMs) : null;
-    for (const day of days) {
-      // Until the delay passes, only as far as a waiting reader needs (start-up's: this month).
-      while (!this.loadFreely && this.loadWaiters.length === 0) await new Promise<void>((resolve) => (this.wakeLoader = resolve));
-      this.wakeLoader = null;
-      await yieldLoop();
-      try {
-        lines.set(day, await this.loadWriterSegment(day, summaries, sink));
-      } catch (err) {
-        // Open would have failed on it; after start-up the gateway runs on without this day.
-        this.logger.error({ segment: day, err: errText(err) }, 'interception store: could not load a segment; its records are missing until the next start');
-      }
-      this.loadedUntil(day);
-    }
-    // Still in flight, loaded (not superseded by a later line) and not this run's.
-    const open = this.unmarked.filter((e) => e.status === 'in_flight' && e.pending === null && this.index.get(e.id) === e);
-    await this.markInterrupted(open).catch((err: unknown) => {
-      this.logger.error({ err: errText(err) }, 'interception store: could not mark unfinished calls interrupted (the next start does)');
-    });
-    this.unmarked = [];
-    if (timer) clearTimeout(timer);
-    this.loadedUntil('');
-  }
-
-  /** Older segments load now, without waiting for a reader or the delay. */
-  private loadAll(): void {
-    this.loadFreely = true;
-    this.wakeLoader?.();
-  }
-
-  private loadedUntil(day: string): void {
-    this.loadedFrom = day;
-    for (let i = this.loadWaiters.length - 1; i >= 0; i--) {
-      const w = this.loadWaiters[i]!;
-      if (day === '' || w.day >= day) {
-        this.loadWaiters.splice(i, 1);
-        w.resolve();
-      }
-    }
-  }
-
-  /**
-   * Resolves once every segment that can hold records started at `since` or later is loaded
-   * (`undefined`: every segment), and their unfinished calls are marked. Readers call it first;
-   * it resolves at once except in the seconds after open.
-   */
-  async ready(since: number | undefined): Promise<void> {
-    const day = since === undefined || !Number.isFinite(since) ? '' : segmentDay(since);
-    while (this.loadedFrom !== '') {
-      if (day !== '' && day >= this.loadedFrom) {
-        // Loaded; a call left unfinished there is marked only at the end of open's background part.
-        if (this.unmarked.some((e) => e.seg !== null && e.seg >= day)) await this.loaded();
-        return;
-      }
-      await new Promise<void>((resolve) => {
-        this.loadWaiters.push({ day, resolve });
-        this.wakeLoader?.();
-      });
-    }
+  /** Resolves once the segments holding records started at `since` or later are loaded (loader.ts). */
+  ready(since: number | undefined): Promise<void> {
+    return this.loader.ready(since);
   }
 
   /** Loads every segment now and resolves once open's background part is done. */
   loaded(): Promise<void> {
-    this.loadAll();
-    return this.older;
+    return this.loader.loaded();
   }
 
   /**
@@ -309,7 +220,7 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
   }
 
   private async loadWriterSegment(day: string, summaries: { day: string; bytes: Buffer }[], sink: LoadSink): Promise<number> {
-    const load = await loadSegment(this.dir, day, this.pool, sink, { capture: this.releaseLock !== null });
+    const load = await loadSegment(this.dir, day, this.pool, sink, { capture: this.writer.releaseLock !== null });
     this.segs.set(day, { end: load.scannedEnd, ino: load.ino });
     if (load.tornBytes > 0) {
       this.logger.warn({ segment: day, bytes: load.tornBytes }, 'interception store: skipped a torn last line (interrupted write)');
@@ -355,7 +266,7 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     // started still leaves that call on disk, to become `interrupted` at the next start (SPEC §6).
     // Not every turn of the event loop: a write + fdatasync per turn halved throughput under load
     // (bench, 45 % → 62 % of a bare proxy). While writes fail, keep to the retry pace instead.
-    this.schedule(this.healthError === null ? Math.min(this.flushMs, BEGIN_FLUSH_MS) : RETRY_MS);
+    this.writer.schedule(this.writer.healthError === null ? Math.min(this.flushMs, BEGIN_FLUSH_MS) : RETRY_MS);
   }
 
   finish(rec: Interception & { status: EndStatus }): void {
@@ -394,8 +305,8 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     // cap) is stored anyway, its tool inputs as text: a record always ends.
     e.pending = asLine ? storableLine(rec, (err) => this.serializeFault(rec.id, err)) : rec;
     const stored = this.index.put(e);
-    this.queue.add(stored);
-    this.schedule(this.flushMs);
+    this.writer.queue.add(stored);
+    this.writer.schedule(this.flushMs);
     return stored;
   }
 
@@ -404,133 +315,28 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     this.logger.error({ id, err: errText(err) }, 'interception store: record could not be serialized; stored with its tool inputs as text');
   }
 
-  private schedule(ms: number): void {
-    if (this.closed) return;
-    const due = Date.now() + ms;
-    if (this.timer) {
-      if (due >= this.timerDue) return;
-      clearTimeout(this.timer);
-    }
-    this.timerDue = due;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.flush().catch(() => this.schedule(RETRY_MS));
-    }, ms);
-  }
-
   /** Runs `fn` alone against writes and rewrites (the store's single write lock). */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.mutex.then(fn, fn);
-    this.mutex = run.catch(() => undefined);
-    return run;
+    return this.writer.exclusive(fn);
   }
 
   /** Writes everything queued; rejects with the write error (records stay queued and retried). */
   flush(): Promise<void> {
     if (this.readOnly) return Promise.resolve();
-    return this.exclusive(() => this.flushOnce());
-  }
-
-  private async flushOnce(): Promise<void> {
-    if (this.queue.size === 0) return;
-    if (this.loadedFrom !== '') {
-      // A line for a day whose segment is not loaded yet (its size unknown): after open's background part.
-      for (const e of this.queue) {
-        if ((e.seg ?? segmentDay(e.startedMs)) < this.loadedFrom) {
-          await this.loaded();
-          break;
-        }
-      }
-    }
-    if (!this.releaseLock) {
-      // Started on a disk that took nothing: the writer lock first (it is what failed then).
-      try {
-        await mkdir(this.dir, { recursive: true });
-        this.releaseLock = await acquireWriterLock(this.dir);
-      } catch (err) {
-        this.healthError = errText(err);
-        this.schedule(RETRY_MS);
-        throw err;
-      }
-    }
-    const bySeg = new Map<string, Entry[]>();
-    for (const e of this.queue) {
-      if (e.deleted || !e.pending) continue;
-      const day = e.seg ?? segmentDay(e.startedMs);
-      let list = bySeg.get(day);
-      if (!list) bySeg.set(day, (list = []));
-      list.push(e);
-    }
-    this.queue.clear();
-    let failure: unknown = null;
-    for (const [day, group] of bySeg) {
-      const recs = group.map((e) => e.pending);
-      const lines = group.map((e) => Buffer.from(pendingLine(e) + '\n'));
-      // Index lines describe the record written, captured before any await lets a newer one in.
-      const snapshot = group.map((e) => ({ ...e }));
-      try {
-        // The folder is made before a segment's first write and again after any failure (someone
-        // may have removed it); not on every flush (a syscall per 25 ms tick for nothing).
-        if (!this.appenders.has(day) || this.healthError !== null) await mkdir(this.dir, { recursive: true });
-        const app = this.appender(day);
-        const offsets = await app.write(lines);
-        let idx = '';
-        group.forEach((e, i) => {
-          const off = offsets[i]!;
-          const len = lines[i]!.length;
-          idx += indexLine(snapshot[i]!, off, len);
-          if (e.deleted) return;
-          e.seg = day;
-          e.off = off;
-          e.len = len;
-          // A newer version handed in meanwhile is queued already; keep it pending.
-          if (e.pending === recs[i]) e.pending = null;
-        });
-        this.segs.set(day, { end: app.size, ino: this.segs.get(day)?.ino ?? 0 });
-        await app.writeIndex(idx);
-      } catch (err) {
-        failure = err;
-        for (const e of group) if (e.pending && !e.deleted) this.queue.add(e);
-      }
-    }
-    if (failure !== null) {
-      const text = errText(failure);
-      if (this.healthError === null) {
-        this.logger.error(
-          { err: text, queued: this.queue.size },
-          'interception store: write failed; records kept in memory and retried — the gateway keeps proxying',
-        );
-      }
-      this.healthError = text;
-      this.schedule(RETRY_MS);
-      throw failure;
-    }
-    if (this.healthError !== null) {
-      this.logger.warn({ previous: this.healthError }, 'interception store: writes work again');
-      this.healthError = null;
-    }
+    return this.writer.flush();
   }
 
   appender(day: string): SegmentAppender {
-    let app = this.appenders.get(day);
-    if (!app) {
-      app = new SegmentAppender(this.dir, day, this.segs.get(day)?.end ?? 0);
-      this.appenders.set(day, app);
-    }
-    return app;
+    return this.writer.appender(day);
   }
 
   /** After a rewrite or drop: forget the old handle; the next write reopens at `size`. */
-  async resetSegment(day: string, size: number | null): Promise<void> {
-    const app = this.appenders.get(day);
-    this.appenders.delete(day);
-    if (size === null) this.segs.delete(day);
-    else this.segs.set(day, { end: size, ino: 0 });
-    await app?.close();
+  resetSegment(day: string, size: number | null): Promise<void> {
+    return this.writer.resetSegment(day, size);
   }
 
   health(): { ok: boolean; error: string | null } {
-    return { ok: this.healthError === null, error: this.healthError };
+    return { ok: this.writer.healthError === null, error: this.writer.healthError };
   }
 
   // ---- reader (reader.ts) ---------------------------------------------------------------------
@@ -581,19 +387,12 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.writer.stop();
     await this.indexer?.close();
     if (!this.readOnly) {
-      this.loadAll();
+      this.loader.loadAll();
       await this.maintenance.catch(() => undefined);
-      await this.exclusive(() => this.flushOnce()).catch((err: unknown) => {
-        this.logger.error({ err: errText(err), lost: this.queue.size }, 'interception store: closed with unwritten records');
-      });
-      if (this.timer) clearTimeout(this.timer);
-      for (const app of this.appenders.values()) await app.close();
-      this.appenders.clear();
-      await this.releaseLock?.();
+      await this.writer.close();
     }
   }
 }
