@@ -16,15 +16,18 @@ export interface Budgets {
   readonly gate: RequestGate;
 }
 
-export async function createBudgets(deps: {
+/** What the budgets read and report to; `prices` is the catalog a spend is priced with. */
+export interface BudgetDeps<P = PriceLookup> {
   store: Pick<InterceptionReader, 'usage'>;
   tokens: Pick<TokenStore, 'budgetOf'>;
-  prices: PriceLookup;
+  prices: P;
   now: () => number;
   log: Logger;
   /** Each alert, after its log line (the live feed: dashboard banner, desktop notification). */
   onAlert(a: BudgetAlert): void;
-}): Promise<Budgets> {
+}
+
+export async function createBudgets(deps: BudgetDeps): Promise<Budgets> {
   const ledger = await createSpendLedger({
     now: deps.now,
     prices: deps.prices,

@@ -5,23 +5,11 @@
  * consumers and `budgets.gate` among the request gates.
  */
 import { recordCost, sumsPricer } from '../record/cost.js';
-import type { BudgetAlert } from '../record/budgets.js';
 import { createTodayTotals, type TodayTotals } from '../record/today.js';
-import type { InterceptionReader } from '../store/interceptions/types.js';
 import type { PriceSettings } from '../store/prices-file.js';
-import type { TokenStore } from '../store/tokens.js';
-import { createBudgets, type Budgets } from './budgets.js';
-import type { Logger } from './log.js';
+import { createBudgets, type BudgetDeps, type Budgets } from './budgets.js';
 
-export async function createSpend(deps: {
-  store: Pick<InterceptionReader, 'usage'>;
-  tokens: Pick<TokenStore, 'budgetOf'>;
-  prices: PriceSettings;
-  now: () => number;
-  log: Logger;
-  /** Each budget alert, after its log line (the live feed: dashboard banner, desktop notification). */
-  onAlert(a: BudgetAlert): void;
-}): Promise<{ today: TodayTotals; budgets: Budgets }> {
+export async function createSpend(deps: BudgetDeps<PriceSettings>): Promise<{ today: TodayTotals; budgets: Budgets }> {
   const { store, prices, now } = deps;
   const today = await createTodayTotals({
     now,
