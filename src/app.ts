@@ -6,7 +6,7 @@
  */
 import type { AppOptions, RunningApp } from './app-types.js';
 import { appVersion, UI_DIR } from './app-paths.js';
-import { inOrderOnce, listenOrClose } from './app-lifecycle.js';
+import { inOrderOnce, listenOrClose, type Listening } from './app-lifecycle.js';
 import { parseServeFlags } from './config/flags.js';
 import { loadFixedLayer, readConfigPrices } from './config/layers.js';
 import { ConfigService } from './config/config.js';
@@ -112,7 +112,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
     modelForKey: (model) => redactor.ownSecretsOut(model),
   });
 
-  let listenUrl = '';
+  let listening: Listening | undefined; // once listening
   let stopping = false;
   const startWarnings: string[] = []; // said once at start, kept in the status for the dashboard
   const setEnabled = async (on: boolean) => {
@@ -125,7 +125,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
     statusOf({
       settings,
       version: appVersion(),
-      listenUrl: () => listenUrl,
+      listenUrl: () => listening?.url ?? '',
       store,
       providers,
       today,
@@ -139,7 +139,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
     });
   // One-click client setup (SPEC §16) for the dashboard and the tray: this bridge's own URL.
   const codexHome = opts.connectHome === undefined && env['CODEX_HOME'] ? env['CODEX_HOME'] : undefined;
-  const connect = connectApi({ dataDir, home: opts.connectHome ?? homedir(), codexHome, tokens, now }, () => listenUrl);
+  const connect = connectApi({ dataDir, home: opts.connectHome ?? homedir(), codexHome, tokens, now }, () => listening?.loginBase ?? '');
 
   const gateway = createGateway({
     settings,
@@ -168,7 +168,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   const s0 = settings();
   const bound = await listenOrClose(gateway, opts.port ?? s0.port, s0.host, inOrderOnce([() => tokens.close(), () => store.close(), () => logging.close(), () => pool.close()]));
   config.onChange((s) => (gateway.server.maxConnections = s.max_connections));
-  listenUrl = bound.url;
+  listening = bound;
   const exposed = listenWarning(bound.host, s0.allow_remote_admin);
   if (exposed) {
     log.warn({ host: bound.host, allow_remote_admin: s0.allow_remote_admin }, exposed);
@@ -182,7 +182,7 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   const retention = startRetention({ store, retentionMs: () => settings().retention, contentRetentionMs: () => settings().content_retention, now, logger: log, metrics, intervalMs: opts.retentionIntervalMs });
 
   return {
-    url: listenUrl,
+    url: bound.url,
     port: bound.port,
     adminToken,
     loginUrl: `${bound.loginBase}/ui/#token=${adminToken}`,

@@ -224,11 +224,12 @@ export interface ConnectApi {
 }
 
 /**
- * {@link ConnectApi} for a running gateway: the client is pointed at `listenUrl()` as it is at the
- * call, a wildcard address (0.0.0.0, ::) through loopback.
+ * {@link ConnectApi} for a running gateway: the client is pointed at `bridgeUrl()` as it is at the
+ * call — the address a browser or client on this machine opens (the app's `loginBase`: a wildcard
+ * listen address through loopback).
  */
-export function connectApi(base: Omit<ConnectContext, 'bridgeUrl'>, listenUrl: () => string): ConnectApi {
-  const ctx = (): ConnectContext => ({ ...base, bridgeUrl: listenUrl().replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//127.0.0.1:') });
+export function connectApi(base: Omit<ConnectContext, 'bridgeUrl'>, bridgeUrl: () => string): ConnectApi {
+  const ctx = (): ConnectContext => ({ ...base, bridgeUrl: bridgeUrl() });
   return {
     status: () => connectStatusAll(ctx()),
     connect: (client, tokenName) => connectClient(ctx(), client, { tokenName }),
