@@ -25,7 +25,8 @@ describe.each(['http/protobuf', 'http/json'] as const)('OTLP export over %s', (p
   let recv: OtlpReceiver;
   let h: GatewayHarness;
   const spanFor = async (rec: Interception): Promise<ReceivedSpan> => {
-    const deadline = Date.now() + 10_000;
+    // Generous: the export thread loads the SDK on its own (seconds on a loaded CI machine).
+    const deadline = Date.now() + 20_000;
     for (;;) {
       const s = recv.spans.find((x) => x.attributes['aibridge.interception_id'] === rec.id);
       if (s) return s;

@@ -5,23 +5,17 @@
  * `otlp_headers`, `otlp_protocol`; `otlp_content` is read per record. A settings change rebuilds
  * the pipeline (the old one flushes in the background). No endpoint: nothing is built, nothing runs.
  *
- * The consumer runs on the fan-out's batched drain, after the client's last bytes, and only queues:
- * a collector that is down or slow never adds latency to a call; drops are counted on /metrics and
+ * The consumer runs on the fan-out's batched drain, after the client's last bytes, and only posts
+ * the record to the export thread (./otlp-thread.ts: the SDK runs there, off the event loop, and
+ * loads only once an endpoint is set): a collector that is down or slow never adds latency to a call; drops are counted on /metrics and
  * the health shows in `GET /api/v1/status` (`telemetry`) and in the log (once per change).
  */
 import type { Settings } from '../../config/schema.js';
 import { parseOtlpHeaders } from '../../config/schema.js';
 import type { FinishedRecord, RecordConsumer } from '../../record/fanout.js';
 import type { Interception } from '../../record/types.js';
-import type { OtlpPipeline } from './otlp.js';
+import { startOtlpThread, type OtlpThread } from './otlp-thread.js';
 import { envNumber } from './env.js';
-
-// The SDK and the conventions table cost ~0.2-1 s to import: loaded only once an endpoint is set,
-// so the CLI and a gateway without telemetry never pay for them.
-type Modules = { otlp: typeof import('./otlp.js'); genai: typeof import('./genai.js') };
-let modules: Promise<Modules> | undefined;
-const loadModules = (): Promise<Modules> =>
-  (modules ??= Promise.all([import('./otlp.js'), import('./genai.js')]).then(([otlp, genai]) => ({ otlp, genai })));
 
 /** `telemetry` in `GET /api/v1/status`. */
 export interface TelemetryStatus {
@@ -76,7 +70,7 @@ function describe(err: Error): string {
 /** Creates the telemetry consumer for `startApp`'s fan-out list. */
 export function createTelemetry(opts: TelemetryOptions): Telemetry {
   let key: string | null = null;
-  let pipeline: OtlpPipeline | null = null;
+  let pipeline: OtlpThread | null = null;
   let exported = 0;
   let dropped = 0;
   const closing = new Set<Promise<void>>();
@@ -98,36 +92,13 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     errors.set(signal, text);
   };
 
-  /** Stops a pipeline without waiting for it; bounded, so a dead collector cannot hold a close. */
-  const retire = (p: OtlpPipeline): void => {
-    let timer: NodeJS.Timeout | undefined;
-    const done = Promise.race([
-      p.shutdown(),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, closeWaitMs);
-        timer.unref();
-      }),
-    ]).finally(() => {
-      clearTimeout(timer);
-      closing.delete(done);
-    });
+  /** Stops a pipeline without waiting for it; bounded (the thread ends after closeWaitMs), so a dead collector cannot hold a close. */
+  const retire = (p: OtlpThread): void => {
+    const done = p.shutdown().finally(() => closing.delete(done));
     closing.add(done);
   };
 
-  // Records that end while the SDK is still loading wait here (bounded like the span queue).
-  const early: FinishedRecord[] = [];
-  const earlyMax = envNumber(opts.env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048);
-  let mods: Modules | undefined;
-
-  const dropped1 = (): void => {
-    dropped++;
-    opts.metrics.telemetryDropped('queue_full', 1);
-  };
-  const ship = (p: OtlpPipeline, m: Modules, rec: FinishedRecord): void => {
-    const cost = opts.costOf?.(rec) ?? null;
-    p.span(m.genai.spanPlan(rec, { content: opts.settings().otlp_content, costUsd: cost }));
-    p.metrics(m.genai.metricPlan(rec, cost));
-  };
+  const maxQueueSize = envNumber(opts.env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048);
 
   const configure = (s: Settings): void => {
     const next = pipelineKey(s);
@@ -137,37 +108,28 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     key = next;
     errors.clear();
     const endpoint = s.otlp_endpoint;
-    if (!endpoint || next === null) {
-      early.length = 0;
-      return;
-    }
-    const build = (m: Modules): void => {
-      mods = m;
-      if (key !== next) return; // changed again (or closed) while loading
-      pipeline = m.otlp.createOtlpPipeline({
-        endpoint,
-        headers: (s.otlp_headers && parseOtlpHeaders(s.otlp_headers)) || {},
-        protocol: s.otlp_protocol,
-        serviceVersion: opts.version,
-        env: opts.env,
-        onExported: (n) => {
-          exported += n;
-          opts.metrics.telemetryExported(n);
-        },
-        onDropped: (reason, n) => {
-          dropped += n;
-          opts.metrics.telemetryDropped(reason, n);
-        },
-        onResult,
-      });
-      opts.logger.info({ endpoint, protocol: s.otlp_protocol }, 'telemetry export to OTLP endpoint');
-      for (const rec of early.splice(0)) ship(pipeline, m, rec);
-    };
-    if (mods) build(mods);
-    else
-      loadModules().then(build, (err: unknown) => {
-        errors.set('traces', `could not load the OpenTelemetry SDK: ${String(err)}`);
-      });
+    if (!endpoint || next === null) return;
+    // The SDK loads and runs on its own thread (./otlp-thread.ts); records posted meanwhile wait there.
+    pipeline = startOtlpThread({
+      endpoint,
+      headers: (s.otlp_headers && parseOtlpHeaders(s.otlp_headers)) || {},
+      protocol: s.otlp_protocol,
+      serviceVersion: opts.version,
+      env: opts.env,
+      maxQueueSize,
+      closeWaitMs,
+      onExported: (n) => {
+        exported += n;
+        opts.metrics.telemetryExported(n);
+      },
+      onDropped: (reason, n) => {
+        dropped += n;
+        opts.metrics.telemetryDropped(reason, n);
+      },
+      onResult,
+      onFault: (message) => opts.logger.warn({}, message),
+    });
+    opts.logger.info({ endpoint, protocol: s.otlp_protocol }, 'telemetry export to OTLP endpoint');
   };
   configure(opts.settings());
   opts.onSettingsChange(configure);
@@ -177,14 +139,9 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       name: 'telemetry',
       mode: 'batched',
       finish(rec: FinishedRecord) {
-        if (key === null) return;
-        if (pipeline && mods) ship(pipeline, mods, rec);
-        else if (early.length < earlyMax) early.push(rec);
-        else dropped1();
+        pipeline?.ship(rec, opts.costOf?.(rec) ?? null, opts.settings().otlp_content);
       },
       async close() {
-        // Still loading the SDK: let it finish so the records that waited are shipped too.
-        if (key !== null && !pipeline) await loadModules().catch(() => undefined);
         if (pipeline) retire(pipeline);
         pipeline = null;
         key = null;
@@ -202,7 +159,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
         content: s.otlp_content,
         exported,
         dropped,
-        queued: (pipeline?.pending() ?? 0) + early.length,
+        queued: pipeline?.pending() ?? 0,
       };
     },
   };
