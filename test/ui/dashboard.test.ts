@@ -165,7 +165,8 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
   it('adds live rows only when they match the filters', async () => {
     await goto('#/interceptions?provider=openai', 'form.filters');
     await page.waitForSelector('.live-live');
-    await page.waitForSelector('.empty, table.interceptions');
+    // The list for these filters, not the previous page's rows still shown (dimmed) while it loads.
+    await expect.poll(() => page.textContent('.list-bar [role="status"]')).toBe('No matches');
     const openai = new OpenAI({ baseURL: `${h.app.url}/openai/v1`, apiKey: bridgeToken, maxRetries: 0 });
     await anthropic().messages.create({ model: MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'filtered out: anthropic' }] });
     // Finished (listed) means its live event was already sent, ahead of the OpenAI one below.
@@ -176,6 +177,39 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     await page.locator('table.interceptions tbody tr', { hasText: 'kept: openai' }).waitFor();
     expect(await page.locator('table.interceptions tbody tr', { hasText: 'filtered out' }).count()).toBe(0);
     expect(await page.locator('table.interceptions tbody tr').count()).toBe(1);
+  });
+
+  it('keeps a live row that finished while the list for new filters was loading', async () => {
+    await goto('#/interceptions', 'table.interceptions');
+    await page.waitForSelector('.live-live');
+    // The race on purpose: the server answers the filtered list before the call below exists, and
+    // the answer reaches the page only after that call's live row did.
+    const isList = (u: URL) => u.pathname === '/api/v1/interceptions' && u.searchParams.get('provider') === 'openai';
+    let answered!: () => void;
+    const fetched = new Promise<void>((resolve) => { answered = resolve; });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => { release = resolve; });
+    await page.route(isList, async (route) => {
+      const res = await route.fetch();
+      answered();
+      await released;
+      await route.fulfill({ response: res });
+    });
+    try {
+      await page.evaluate(`location.hash = '#/interceptions?provider=openai'`);
+      await fetched;
+      expect(await bridgeCall(h.app, bridgeToken, { api: 'chat', prompt: 'late: openai' })).toBe(200);
+      await page.locator('table.interceptions tbody tr', { hasText: 'late: openai' }).waitFor();
+      release();
+      // The held answer (1 record: the previous case's) plus the live row that came after it was asked for.
+      await expect.poll(() => page.textContent('.list-bar [role="status"]')).toBe('2 interceptions match · showing 1–2');
+    } finally {
+      release();
+      await page.unroute(isList);
+    }
+    expect(await page.locator('table.interceptions tbody tr', { hasText: 'late: openai' }).count()).toBe(1);
+    expect(await page.locator('table.interceptions tbody tr', { hasText: 'kept: openai' }).count()).toBe(1);
+    expect(await page.locator('table.interceptions tbody tr').count()).toBe(2);
   });
 
   it('shows a slow streaming call as a running row while it runs, then as the finished row, without a reload', async () => {

@@ -22,6 +22,12 @@ const pageStarts = new Map<string, number>();
 let lastList = '#/interceptions';
 /** The list view last shown (with its filters and page), for the detail view's back link. */
 export const lastListHash = (): string => lastList;
+/** A list request, and the live rows that arrived after it was sent until its answer was shown (newest first). */
+interface ListRequest {
+  live: Interception[];
+  answer?: InterceptionPage;
+  shown?: boolean;
+}
 
 export function totals(rec: Interception) {
   let input = 0, output = 0, cache = 0;
@@ -118,8 +124,17 @@ export function InterceptionsPage({ route }: { route: Route }) {
   const filterKey = FILTER_KEYS.map((k) => filters[k]).join('\u0000') + `\u0000${limit}`;
   const stack = cursorStacks.get(filterKey) ?? [];
 
+  // The list request last sent: live rows that arrive before its answer is shown are kept for it.
+  const sent = useRef<ListRequest>({ live: [] });
   const page = useAsync(
-    (signal) => api.get<InterceptionPage>(`/interceptions${query({ ...apiQuery(filters), limit, after_id: after })}`, signal),
+    (signal) => {
+      const req: ListRequest = { live: [] };
+      sent.current = req;
+      return api.get<InterceptionPage>(`/interceptions${query({ ...apiQuery(filters), limit, after_id: after })}`, signal).then((answer) => {
+        req.answer = answer;
+        return answer;
+      });
+    },
     [filterKey, after],
   );
   const [rows, setRows] = useState<Interception[]>([]);
@@ -132,10 +147,17 @@ export function InterceptionsPage({ route }: { route: Route }) {
   state.current = { filters, after, limit };
 
   useEffect(() => {
-    if (!page.data) return;
-    setRows(page.data.results);
-    setCount(page.data.count);
-    setFresh(new Set());
+    const req = sent.current;
+    // Only the answer to the last request sent (not one that resolved just before the filters changed).
+    if (!page.data || page.data !== req.answer) return;
+    req.shown = true;
+    // The server read the list when the request came: a live row that arrived since may be missing from it.
+    const listed = new Set(page.data.results.map((r) => r.id));
+    const { filters: f, limit: lim } = state.current;
+    const later = req.live.filter((r) => !listed.has(r.id) && matches(f, r));
+    setRows([...later, ...page.data.results].slice(0, lim));
+    setCount(page.data.count + later.length);
+    setFresh(new Set(later.map((r) => r.id)));
     setMissed(0);
   }, [page.data]);
 
@@ -144,6 +166,8 @@ export function InterceptionsPage({ route }: { route: Route }) {
     const { filters: f, after: cursor, limit: lim } = state.current;
     if (rec.status === 'in_flight' || !matches(f, rec)) return;
     if (cursor) { setMissed((n) => n + 1); return; }
+    const req = sent.current;
+    if (!req.shown && !req.live.some((r) => r.id === rec.id)) req.live.unshift(rec);
     setRows((prev) => {
       if (prev.some((r) => r.id === rec.id)) return prev;
       setCount((c) => c + 1);
