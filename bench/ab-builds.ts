@@ -37,9 +37,13 @@ if (!(rounds > 0) || !(calls > 0) || specs.length === 0) {
   process.exit(2);
 }
 
-/** user + system CPU time of a process so far (ms), from /proc/PID/stat (clock ticks of 10 ms). */
-const cpuMs = (pid: number): number => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+/**
+ * user + system CPU time so far (ms), from /proc (clock ticks of 10 ms): of the whole process
+ * (every thread: V8's helpers, libuv's pool, a worker), or with `main` of its main thread alone —
+ * the event loop, which is what bounds a Node proxy's throughput.
+ */
+const cpuMs = (pid: number, main = false): number => {
+  const f = readFileSync(main ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
 };
 
@@ -111,14 +115,17 @@ try {
   for (const x of targets) await latencyRun(x.t, 32, 200); // the warm-up of bench/run.ts
   const cpu = new Map<string, number[]>(targets.map((x) => [x.t.name, []]));
   const rps = new Map<string, number[]>(targets.map((x) => [x.t.name, []]));
+  const mainCpu = new Map<string, number[]>(targets.map((x) => [x.t.name, []]));
   const loads: number[] = [];
   for (let r = 0; r < rounds; r++) {
     for (const x of r % 2 === 0 ? targets : [...targets].reverse()) {
       const c0 = cpuMs(x.pid);
+      const m0 = cpuMs(x.pid, true);
       const t0 = performance.now();
       const n = (await latencyRun(x.t, 32, Math.ceil(calls / 32))).length;
       const s = (performance.now() - t0) / 1000;
       cpu.get(x.t.name)!.push((cpuMs(x.pid) - c0) / n);
+      mainCpu.get(x.t.name)!.push((cpuMs(x.pid, true) - m0) / n);
       rps.get(x.t.name)!.push(n / s);
     }
     loads.push(loadavg()[0]!);
@@ -127,12 +134,19 @@ try {
   const med = (a: number[]) => sorted(a)[Math.floor(a.length / 2)]!;
   const rng = (a: number[], d = 3) => `${Math.min(...a).toFixed(d)}–${Math.max(...a).toFixed(d)}`;
   for (const [name, a] of cpu) {
-    process.stdout.write(`${name}: CPU per call median ${med(a).toFixed(3)} ms (${rng(a)}); req/s median ${med(rps.get(name)!).toFixed(0)} (${rng(rps.get(name)!, 0)})\n`);
+    const m = mainCpu.get(name)!;
+    process.stdout.write(
+      `${name}: CPU per call median ${med(a).toFixed(3)} ms (${rng(a)}), main thread ${med(m).toFixed(3)} ms (${rng(m)}); req/s median ${med(rps.get(name)!).toFixed(0)} (${rng(rps.get(name)!, 0)})\n`,
+    );
   }
   const a = cpu.get(gateways[0]!.t.name)!;
   for (const g of gateways.slice(1)) {
     const d = cpu.get(g.t.name)!.map((b, i) => ((b - a[i]!) / a[i]!) * 100);
     const q = sorted(d);
+    const ma = mainCpu.get(gateways[0]!.t.name)!;
+    const dm = mainCpu.get(g.t.name)!.map((b, i) => ((b - ma[i]!) / ma[i]!) * 100);
+    const dr = rps.get(g.t.name)!.map((b, i) => ((b - rps.get(gateways[0]!.t.name)![i]!) / rps.get(gateways[0]!.t.name)![i]!) * 100);
+    process.stdout.write(`paired, ${g.t.name} vs ${gateways[0]!.t.name}: main-thread CPU per call median ${med(dm).toFixed(1)} %; req/s median ${med(dr).toFixed(1)} % (higher in ${dr.filter((x) => x > 0).length} of ${dr.length} rounds)\n`);
     process.stdout.write(
       `paired, ${g.t.name} vs ${gateways[0]!.t.name}: CPU per call median ${med(d).toFixed(1)} % (quartiles ${q[Math.floor(d.length / 4)]!.toFixed(1)} … ${q[Math.floor((3 * d.length) / 4)]!.toFixed(1)} %; lower in ${d.filter((x) => x < 0).length} of ${d.length} rounds)\n`,
     );
