@@ -39,7 +39,7 @@ import {
   GEN_AI_TOKEN_TYPE_VALUE_OUTPUT,
 } from '@opentelemetry/semantic-conventions/incubating';
 import type { FinishedRecord } from '../../record/fanout.js';
-import type { ProviderKind } from '../../record/types.js';
+import type { Metadata, ProviderKind } from '../../record/types.js';
 
 /** The span event for one tool call (no semantic-conventions constant yet). */
 export const EVENT_GEN_AI_TOOL_CALL = 'gen_ai.tool.call';
@@ -49,6 +49,37 @@ const PROVIDER_NAME: Record<ProviderKind, string> = {
   openai: GEN_AI_PROVIDER_NAME_VALUE_OPENAI,
   bedrock: GEN_AI_PROVIDER_NAME_VALUE_AWS_BEDROCK,
 };
+
+/**
+ * The part of a finished record the mapping reads: what crosses to the export thread
+ * (./otlp-thread.ts `telemetryRecord`), so that only this is cloned, not the whole record.
+ * A {@link FinishedRecord} is one.
+ */
+export interface TelemetryRecord {
+  id: string;
+  initiator: { id: string; name: string };
+  provider: ProviderKind;
+  model: string;
+  api: string;
+  streaming: boolean;
+  client: string;
+  client_session_id: string | null;
+  started_at: string;
+  ended_at: string | null;
+  status: FinishedRecord['status'];
+  http_status: number | null;
+  error: string | null;
+  /** `response_model` is read. */
+  metadata: Metadata;
+  /** `metadata.reasoning_tokens` is read. */
+  token_usages: readonly Pick<FinishedRecord['token_usages'][number], 'provider_response_id' | 'input_tokens' | 'output_tokens' | 'cache_read_input_tokens' | 'cache_write_input_tokens' | 'metadata'>[];
+  /** Read only with `content`. */
+  user_prompts: readonly { prompt: string }[];
+  /** Read only with `content`. */
+  model_thoughts: readonly { content: string }[];
+  /** `input` is read only with `content`. */
+  tool_usages: readonly { tool: string; tool_call_id: string; input: unknown; created_at: string }[];
+}
 
 /** One span event. */
 export interface SpanEventPlan {
@@ -98,7 +129,7 @@ const ms = (iso: string | null, fallback: number): number => {
 };
 
 /** Token sums the GenAI way: `input_tokens` includes cache reads and writes. */
-function tokenSums(rec: FinishedRecord) {
+function tokenSums(rec: TelemetryRecord) {
   let input = 0;
   let output = 0;
   let cacheRead = 0;
@@ -124,18 +155,18 @@ function tokenSums(rec: FinishedRecord) {
  * the HTTP conventions do), else `_OTHER` (a 200 whose body broke, a malformed stream). Null for
  * every other end status.
  */
-export function errorType(rec: FinishedRecord): string | null {
+export function errorType(rec: TelemetryRecord): string | null {
   if (rec.status !== 'failed') return null;
   return rec.http_status !== null && rec.http_status >= 400 ? String(rec.http_status) : '_OTHER';
 }
 
-function responseModel(rec: FinishedRecord): string {
+function responseModel(rec: TelemetryRecord): string {
   const m = rec.metadata?.['response_model'];
   return typeof m === 'string' && m !== '' ? m : rec.model;
 }
 
 /** The attributes both the span and the metrics carry (spanPlan writes the same four out). */
-function commonAttributes(rec: FinishedRecord): Attributes {
+function commonAttributes(rec: TelemetryRecord): Attributes {
   return {
     [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_CHAT,
     [ATTR_GEN_AI_PROVIDER_NAME]: PROVIDER_NAME[rec.provider] ?? rec.provider,
@@ -145,7 +176,7 @@ function commonAttributes(rec: FinishedRecord): Attributes {
 }
 
 /** The span for one finished record. */
-export function spanPlan(rec: FinishedRecord, opts: PlanOptions): SpanPlan {
+export function spanPlan(rec: TelemetryRecord, opts: PlanOptions): SpanPlan {
   const startMs = ms(rec.started_at, Date.now());
   const endMs = Math.max(startMs, ms(rec.ended_at, startMs));
   const t = tokenSums(rec);
@@ -209,7 +240,7 @@ export function spanPlan(rec: FinishedRecord, opts: PlanOptions): SpanPlan {
 }
 
 /** The metric points for one finished record. */
-export function metricPlan(rec: FinishedRecord, costUsd?: number | null): MetricPlan {
+export function metricPlan(rec: TelemetryRecord, costUsd?: number | null): MetricPlan {
   const t = tokenSums(rec);
   const start = Date.parse(rec.started_at);
   const end = Date.parse(rec.ended_at ?? '');

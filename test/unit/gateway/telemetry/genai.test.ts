@@ -1,6 +1,7 @@
 /** The record → GenAI span / metric mapping (SPEC §14), on hand-built records. */
 import { describe, expect, it } from 'vitest';
 import { errorType, metricPlan, spanPlan } from '../../../../src/gateway/telemetry/genai.js';
+import { telemetryRecord } from '../../../../src/gateway/telemetry/otlp-thread.js';
 import type { FinishedRecord } from '../../../../src/record/fanout.js';
 import { makeRecord } from '../../../helpers/make-record.js';
 
@@ -89,4 +90,28 @@ describe('metricPlan', () => {
     expect(metricPlan(rec({ status: 'failed', http_status: 429, token_usages: [] })).errorType).toBe('429');
     expect(metricPlan(rec({ token_usages: [] })).hasTokens).toBe(false);
   });
+});
+
+describe('telemetryRecord (what crosses to the export thread)', () => {
+  // The thread maps the slim record; it must give exactly the span and points the whole record gives.
+  const full = (over: Parameters<typeof makeRecord>[2] = {}) => rec(over);
+  const variants: [string, FinishedRecord][] = [
+    ['completed with tokens, reasoning, a session', full()],
+    ['failed with a status and an error', full({ status: 'failed', http_status: 503, error: 'upstream said no' })],
+    ['no token rows, a response model', full({ token_usages: [], metadata: { response_model: 'claude-sonnet-4-5-20250929', other: 'x' } })],
+    ['tool calls and thoughts', full({
+      tool_usages: [{ id: 't1', interception_id: 'i', provider_response_id: 'msg_1', tool_call_id: 'call_1', tool: 'Read', input: { path: '/a' }, server_url: null, injected: false, invocation_error: null, metadata: {}, created_at: '2026-12-01T09:00:01.000Z' }],
+      model_thoughts: [{ id: 'm1', interception_id: 'i', content: 'thinking…', metadata: {}, created_at: '2026-12-01T09:00:00.500Z' }],
+    })],
+  ];
+  for (const [name, r] of variants) {
+    for (const content of [false, true]) {
+      it(`${name}, content ${content ? 'on' : 'off'}: same span and metric points`, () => {
+        const slim = telemetryRecord(r, content);
+        expect(spanPlan(slim, { content, costUsd: 0.5 })).toEqual(spanPlan(r, { content, costUsd: 0.5 }));
+        expect(metricPlan(slim, 0.5)).toEqual(metricPlan(r, 0.5));
+        if (!content) expect(JSON.stringify(slim)).not.toContain('/a'); // no content crosses when it is off
+      });
+    }
+  }
 });
