@@ -12,7 +12,7 @@
  * its own. Rounds of each target alternate so that noise from other work on the machine hits all alike.
  * Options: `--quick` (fewer samples, smaller store), `--store-records N`, `--profile DIR` (runs the
  * gateway with `--cpu-prof` into DIR; summarise with `node --import tsx bench/profile-summary.ts DIR`),
- * `--only gateway|store|throughput|otel|features|budgets|large` (features: only the on/off feature rows; budgets: only the budgets row of them; throughput: only the c=32 throughput runs, for quick
+ * `--only gateway|store|throughput|otel|rss|features|budgets|large` (rss: only the 200-open-streams memory rows; features: only the on/off feature rows; budgets: only the budgets row of them; throughput: only the c=32 throughput runs, for quick
  * comparisons; otel: only the collector-down rows; large: only "RSS with 6 concurrent 30 MB bodies",
  * bench/large-bodies.ts), and the opt-in `--only redaction` / `--only chain` (bench/secrets.ts: redaction
  * on/off/block with Claude-Code-sized prompts; the log chain against plain lines), `--only search`
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
     } else {
       if (ONLY !== 'store' && ONLY !== 'large') await benchGateway(dataDir, otlp);
       if (ONLY === undefined || ONLY === 'large') await benchLargeBodies(otlp);
-      if (ONLY !== 'gateway' && ONLY !== 'throughput' && ONLY !== 'otel' && ONLY !== 'features' && ONLY !== 'large') await benchStoreFigures(dataDir);
+      if (ONLY !== 'gateway' && ONLY !== 'throughput' && ONLY !== 'otel' && ONLY !== 'rss' && ONLY !== 'features' && ONLY !== 'large') await benchStoreFigures(dataDir);
     }
   } finally {
     await otlp.close();
@@ -253,10 +253,14 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
     // CPU in `perf` early on), so after the 1,200 calls this once was its first c=32 run cost ~1.5×
     // the later ones. Every target gets the same warm-up (issue #20, docs/performance.md).
     log(`warm-up (${quick ? 1_920 : 6_400} calls a target, concurrency 32)`);
-    for (const t of all) count(t, await latencyRun(t, 32, quick ? 60 : 200));
+    if (ONLY !== 'rss') for (const t of all) count(t, await latencyRun(t, 32, quick ? 60 : 200));
 
     if (ONLY === 'otel') {
       await collectorDown();
+      return;
+    }
+    if (ONLY === 'rss') {
+      await rss();
       return;
     }
     if (ONLY === 'features' || ONLY === 'budgets') {
