@@ -16,7 +16,8 @@
  * `@--perf-basic-prof` for `perf record -p PID`) and `#min` (no JSON log, no OTLP, redaction off:
  * the bridge's floor with recording alone). A spec `yard:MODE` is a yardstick of bench/yard-proxy.ts
  * instead of a build (e.g. `yard:dispatch-parse`: body read + `JSON.parse` + undici dispatch), for
- * decomposing the gap between the bare proxy and the bridge. `AB_LOG=FILE` keeps the gateways' stdout (V8 traces).
+ * decomposing the gap between the bare proxy and the bridge. `AB_LOG=FILE` keeps the gateways' stdout (V8 traces);
+ * `AB_CONCURRENCY=1` measures one call at a time (each round's latency p50 is reported too).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,6 +31,8 @@ import { latencyRun, agent, type Target } from './load.js';
 import { cleanEnv } from '../test/reliability/gateway-process.js';
 
 const [roundsS, callsS, ...specs] = process.argv.slice(2);
+/** `AB_CONCURRENCY` (default 32; 1 for the added-latency figure of SPEC §9). */
+const CONCURRENCY = Number(process.env['AB_CONCURRENCY'] ?? 32);
 const rounds = Number(roundsS);
 const calls = Number(callsS);
 if (!(rounds > 0) || !(calls > 0) || specs.length === 0) {
@@ -113,16 +116,20 @@ try {
   // PIDs for `perf record -p PID` (with `@--perf-basic-prof`).
   for (const x of targets) process.stderr.write(`${x.t.name}: pid ${x.pid}\n`);
   for (const x of targets) await latencyRun(x.t, 32, 200); // the warm-up of bench/run.ts
+  const sorted = (a: number[]) => [...a].sort((x, y) => x - y);
   const cpu = new Map<string, number[]>(targets.map((x) => [x.t.name, []]));
   const rps = new Map<string, number[]>(targets.map((x) => [x.t.name, []]));
   const mainCpu = new Map<string, number[]>(targets.map((x) => [x.t.name, []]));
+  const p50 = new Map<string, number[]>(targets.map((x) => [x.t.name, []]));
   const loads: number[] = [];
   for (let r = 0; r < rounds; r++) {
     for (const x of r % 2 === 0 ? targets : [...targets].reverse()) {
       const c0 = cpuMs(x.pid);
       const m0 = cpuMs(x.pid, true);
       const t0 = performance.now();
-      const n = (await latencyRun(x.t, 32, Math.ceil(calls / 32))).length;
+      const samples = await latencyRun(x.t, CONCURRENCY, Math.ceil(calls / CONCURRENCY));
+      const n = samples.length;
+      p50.get(x.t.name)!.push(sorted(samples)[Math.floor(n / 2)]!);
       const s = (performance.now() - t0) / 1000;
       cpu.get(x.t.name)!.push((cpuMs(x.pid) - c0) / n);
       mainCpu.get(x.t.name)!.push((cpuMs(x.pid, true) - m0) / n);
@@ -130,13 +137,12 @@ try {
     }
     loads.push(loadavg()[0]!);
   }
-  const sorted = (a: number[]) => [...a].sort((x, y) => x - y);
   const med = (a: number[]) => sorted(a)[Math.floor(a.length / 2)]!;
   const rng = (a: number[], d = 3) => `${Math.min(...a).toFixed(d)}–${Math.max(...a).toFixed(d)}`;
   for (const [name, a] of cpu) {
     const m = mainCpu.get(name)!;
     process.stdout.write(
-      `${name}: CPU per call median ${med(a).toFixed(3)} ms (${rng(a)}), main thread ${med(m).toFixed(3)} ms (${rng(m)}); req/s median ${med(rps.get(name)!).toFixed(0)} (${rng(rps.get(name)!, 0)})\n`,
+      `${name}: CPU per call median ${med(a).toFixed(3)} ms (${rng(a)}), main thread ${med(m).toFixed(3)} ms (${rng(m)}); req/s median ${med(rps.get(name)!).toFixed(0)} (${rng(rps.get(name)!, 0)}); latency p50 median ${med(p50.get(name)!).toFixed(3)} ms (${rng(p50.get(name)!)})\n`,
     );
   }
   const a = cpu.get(gateways[0]!.t.name)!;

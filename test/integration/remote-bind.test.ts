@@ -63,6 +63,7 @@ async function start(argv: string[], settingsJson?: unknown): Promise<{ app: Run
     dataDir,
     port: 0,
     env: {},
+    connectHome: join(dataDir, 'home'),
     argv: ['--enabled', '--anthropic-key', 'sk-ant-remote-test-0123456789', '--anthropic-base-url', up.url, '--log-json', logFile, ...argv],
   });
   apps.push(app);
@@ -98,6 +99,17 @@ describe.skipIf(!LAN)('--host 0.0.0.0 (issue #13)', () => {
     expect(g.app.loginUrl).toBe(`http://127.0.0.1:${g.port}/ui/#token=${g.app.adminToken}`);
     const r = await call('127.0.0.1', g.port, 'GET', '/api/v1/status', bearer);
     expect(r.status).toBe(200);
+  });
+
+  it('Connect points clients at loopback, not at 0.0.0.0 (the address a client cannot dial on every OS)', async () => {
+    const made = await call('127.0.0.1', g.port, 'POST', '/api/v1/connect/claude-code', bearer);
+    expect(made.status, JSON.stringify(made.json)).toBe(200);
+    const settings = JSON.parse(readFileSync(join(g.dataDir, 'home', '.claude', 'settings.json'), 'utf8')) as { env: Record<string, string> };
+    expect(settings.env['ANTHROPIC_BASE_URL']).toBe(`http://127.0.0.1:${g.port}/anthropic`);
+    // The written token works against that URL.
+    const msg = await call('127.0.0.1', g.port, 'POST', '/anthropic/v1/messages', { 'x-api-key': settings.env['ANTHROPIC_AUTH_TOKEN']!, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }));
+    expect(msg.status, JSON.stringify(msg.json)).toBe(200);
   });
 
   it('another machine reaches the gateway by its LAN address (provider routes, /healthz)', async () => {
