@@ -27,7 +27,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startBenchUpstream } from './upstream.js';
-import { latencyRun, agent, type Target } from './load.js';
+import { cpuMs, latencyRun, agent, type Target } from './load.js';
 import { cleanEnv } from '../test/reliability/gateway-process.js';
 
 const [roundsS, callsS, ...specs] = process.argv.slice(2);
@@ -40,15 +40,6 @@ if (!(rounds > 0) || !(calls > 0) || specs.length === 0) {
   process.exit(2);
 }
 
-/**
- * user + system CPU time so far (ms), from /proc (clock ticks of 10 ms): of the whole process
- * (every thread: V8's helpers, libuv's pool, a worker), or with `main` of its main thread alone —
- * the event loop, which is what bounds a Node proxy's throughput.
- */
-const cpuMs = (pid: number, main = false): number => {
-  const f = readFileSync(main ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-};
 
 const sink = createServer((req, res) => {
   req.resume();

@@ -2,6 +2,7 @@
  * The bench's load generator: keep-alive undici clients, latency samples, stream timing and
  * fixed-duration throughput. Times come from `performance.now()` in this process.
  */
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 
 export const agent = new Agent({ connections: 512, keepAliveTimeout: 30_000, pipelining: 1 });
@@ -105,4 +106,14 @@ export function percentile(samples: number[], p: number): number {
   if (samples.length === 0) return NaN;
   const s = [...samples].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+/**
+ * user + system CPU time so far (ms), from /proc (clock ticks of 10 ms): of the whole process
+ * (every thread: V8's helpers, libuv's pool, a worker), or with `mainThread` of its main thread
+ * alone — the event loop, which is what bounds a Node proxy's throughput.
+ */
+export function cpuMs(pid: number, mainThread = false): number {
+  const f = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
 }

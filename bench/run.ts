@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { createServer, type AddressInfo } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { startBenchUpstream } from './upstream.js';
-import { latencyRun, percentile, streamCall, throughputRun, agent, type Target } from './load.js';
+import { cpuMs, latencyRun, percentile, streamCall, throughputRun, agent, type Target } from './load.js';
 import { benchStore } from './store.js';
 import { largeBodies } from './large-bodies.js';
 import { featureCosts } from './feature-costs.js';
@@ -344,14 +344,17 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
     // CPU time of the proxying process per call (from /proc): what each call costs the proxy,
     // which is what limits it once the cores are saturated.
     const cpuPerCall = new Map<string, number[]>();
+    const mainPerCall: number[] = [];
     const procOf = (t: Target) => (t === bridge ? gw.pid : t === undiciT ? bareU.child.pid : t === httpT ? bareH.child.pid : undefined);
     const tput = await alternate(all, 2, async (t) => {
       const pid = procOf(t);
       const c0 = pid ? cpuMs(pid) : 0;
+      const m0 = t === bridge ? cpuMs(gw.pid, true) : 0;
       const t0 = performance.now();
       const rps = await throughputRun(t, 32, secs);
       const calls = (rps * (performance.now() - t0)) / 1000;
       const cpu = pid ? (cpuMs(pid) - c0) / calls : undefined;
+      if (t === bridge) mainPerCall.push((cpuMs(gw.pid, true) - m0) / calls);
       if (pid) cpuPerCall.set(t.name, [...(cpuPerCall.get(t.name) ?? []), cpu!]);
       log(`  ${t.name}: ${Math.round(rps)} req/s${cpu === undefined ? '' : `, ${cpu.toFixed(3)} ms CPU per call`}`);
       if (t === bridge) bridgeCalls += Math.round(calls);
@@ -370,6 +373,7 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
     fig({ name: 'CPU per call, node:http bare proxy', value: mean(cpuPerCall.get('bare-http')!), unit: 'ms', note: 'proxy process user+sys during the throughput runs' });
     fig({ name: 'CPU per call, undici bare proxy', value: mean(cpuPerCall.get('bare-undici')!), unit: 'ms' });
     fig({ name: 'CPU per call, bridge', value: mean(cpuPerCall.get('bridge')!), unit: 'ms', note: 'every feature on' });
+    fig({ name: 'CPU per call, bridge, event loop only', value: mean(mainPerCall), unit: 'ms', note: 'the main thread: the rest is V8 helpers and the OTLP thread' });
 
     // Sanity: recording, logging and export really were on.
     await new Promise((r) => setTimeout(r, 500));
@@ -540,11 +544,6 @@ function logBytes(path: string): number {
 }
 
 /** user + system CPU time of a process so far (ms), from /proc/PID/stat (clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 function pass(f: Figure): boolean | null {
   if (!f.target) return null;
   return f.target.op === '<=' ? f.value <= f.target.limit : f.value >= f.target.limit;
