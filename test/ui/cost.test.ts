@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { hasChromium, type Browser } from './support/browser.js';
 import { adminFetch, bridgeCall, gotoHash, newestRecord, openSignedIn, startHarness, type Harness } from './support/harness.js';
+import { EVENTUALLY } from './support/wait.js';
 import { NO_PRICE, usd } from '../../src/ui/lib/cost.js';
 
 if (!hasChromium) console.warn('test/ui: skipped — /usr/bin/chromium is missing (apt-get install -y chromium; .ci/run installs it)');
@@ -55,7 +56,7 @@ describe.skipIf(!hasChromium)('cost and budgets in Chromium', { timeout: 60_000 
     const listed = (await adminFetch<{ results: Token[] }>(h.app, '/tokens')).results.find((t) => t.name === 'carol')!;
     expect(listed.budget).toEqual({ usd_per_day: null, usd_per_month: 250, tokens_per_day: null });
     const row = page.locator('#token-list tr', { hasText: 'carol' });
-    await expect.poll(() => row.textContent()).toContain('$0.00 of $250.00 this month');
+    await expect.poll(() => row.textContent(), EVENTUALLY).toContain('$0.00 of $250.00 this month');
   });
 
   it('shows each call\'s cost in the table and the detail, and "no price" (not $0) for an unknown model', async () => {
@@ -73,16 +74,16 @@ describe.skipIf(!hasChromium)('cost and budgets in Chromium', { timeout: 60_000 
 
     const pricedCell = page.locator(`tr[data-id="${pricedId}"] td.cost-cell`);
     const localCell = page.locator(`tr[data-id="${localId}"] td.cost-cell`);
-    await expect.poll(() => pricedCell.textContent()).toBe(usd(priced.cost.usd!));
+    await expect.poll(() => pricedCell.textContent(), EVENTUALLY).toBe(usd(priced.cost.usd!));
     expect(await localCell.textContent()).toBe(NO_PRICE);
     expect(await page.textContent('table.interceptions thead')).toContain('Cost');
 
     // The detail view keeps #call-cost from the call shown before until the new record arrives: poll.
     await goto(`#/interceptions/${localId}`, '#call-cost');
-    await expect.poll(() => page.textContent('#call-cost')).toContain(NO_PRICE);
+    await expect.poll(() => page.textContent('#call-cost'), EVENTUALLY).toContain(NO_PRICE);
     expect(await page.textContent('#call-cost')).not.toContain('$0');
     await goto(`#/interceptions/${pricedId}`, '#call-cost');
-    await expect.poll(() => page.textContent('#call-cost')).toContain(usd(priced.cost.usd!));
+    await expect.poll(() => page.textContent('#call-cost'), EVENTUALLY).toContain(usd(priced.cost.usd!));
     expect(await page.textContent('#call-cost')).toContain('catalog price');
   });
 
@@ -90,7 +91,7 @@ describe.skipIf(!hasChromium)('cost and budgets in Chromium', { timeout: 60_000 
     await goto('#/', '#today-cost');
     const status = await adminFetch<{ today: { cost_usd: number } }>(h.app, '/status');
     expect(status.today.cost_usd).toBeGreaterThan(0);
-    await expect.poll(() => page.textContent('#today-cost')).toBe(usd(status.today.cost_usd));
+    await expect.poll(() => page.textContent('#today-cost'), EVENTUALLY).toBe(usd(status.today.cost_usd));
   });
 
   it('charts cost per day and breaks cost down by model and by initiator', async () => {
@@ -98,7 +99,7 @@ describe.skipIf(!hasChromium)('cost and budgets in Chromium', { timeout: 60_000 
     const byModel = await adminFetch<{ results: { key: string; cost_usd: number | null }[] }>(h.app, '/usage?group_by=model');
     const pricedRow = byModel.results.find((r) => r.key === PRICED_MODEL)!;
     const table = page.locator('#breakdown table');
-    await expect.poll(() => table.textContent()).toContain(LOCAL_MODEL);
+    await expect.poll(() => table.textContent(), EVENTUALLY).toContain(LOCAL_MODEL);
     expect(await page.locator('#breakdown tr', { hasText: PRICED_MODEL }).locator('td[data-cost]').textContent()).toBe(usd(pricedRow.cost_usd!));
     expect(await page.locator('#breakdown tr', { hasText: LOCAL_MODEL }).locator('td[data-cost]').textContent()).toBe(NO_PRICE);
     expect(await page.textContent('#cost-per-day')).toContain('had no price');
@@ -106,7 +107,7 @@ describe.skipIf(!hasChromium)('cost and budgets in Chromium', { timeout: 60_000 
     const byInitiator = await adminFetch<{ results: { key: string; cost_usd: number | null; unpriced_requests: number }[] }>(h.app, '/usage?group_by=initiator');
     const carol = byInitiator.results.find((r) => r.key === 'carol')!;
     expect(carol.unpriced_requests).toBe(1);
-    await expect.poll(() => page.locator('#breakdown tr', { hasText: 'carol' }).locator('td[data-cost]').textContent()).toBe(`${usd(carol.cost_usd!)} + 1 unpriced`);
+    await expect.poll(() => page.locator('#breakdown tr', { hasText: 'carol' }).locator('td[data-cost]').textContent(), EVENTUALLY).toBe(`${usd(carol.cost_usd!)} + 1 unpriced`);
     await page.click('#breakdown button:has-text("Cost")');
     expect(await page.getAttribute('#breakdown button:has-text("Cost")', 'aria-pressed')).toBe('true');
   });
@@ -119,12 +120,12 @@ describe.skipIf(!hasChromium)('cost and budgets in Chromium', { timeout: 60_000 
     expect(await page.inputValue('#price-model')).toBe(LOCAL_MODEL);
     await page.fill('input[name="price-input"]', 'lots');
     await page.click('#price-form button[type="submit"]');
-    await expect.poll(() => page.textContent('#price-form [role="alert"]')).toContain('is not a price');
+    await expect.poll(() => page.textContent('#price-form [role="alert"]'), EVENTUALLY).toContain('is not a price');
     await page.fill('input[name="price-input"]', '100');
     await page.fill('input[name="price-output"]', '200');
     await page.click('#price-form button[type="submit"]');
-    await expect.poll(() => page.textContent('#price-form [role="status"]')).toContain('Saved the price');
-    await expect.poll(() => row.textContent()).toContain('override');
+    await expect.poll(() => page.textContent('#price-form [role="status"]'), EVENTUALLY).toContain('Saved the price');
+    await expect.poll(() => row.textContent(), EVENTUALLY).toContain('override');
     expect(await page.textContent(`#price-overrides tr[data-override="${LOCAL_MODEL}"]`)).toContain('$100');
     const prices = await adminFetch<{ overrides: Record<string, unknown> }>(h.app, '/prices');
     expect(prices.overrides[LOCAL_MODEL]).toEqual({ input: 100, output: 200 });
@@ -134,14 +135,14 @@ describe.skipIf(!hasChromium)('cost and budgets in Chromium', { timeout: 60_000 
     expect(repriced.cost.usd).toBeGreaterThan(0);
     expect(repriced.cost.source).toBe('override');
     await goto(`#/interceptions/${localId}`, '#call-cost');
-    await expect.poll(() => page.textContent('#call-cost')).toContain(usd(repriced.cost.usd!));
+    await expect.poll(() => page.textContent('#call-cost'), EVENTUALLY).toContain(usd(repriced.cost.usd!));
     expect(await page.textContent('#call-cost')).toContain('your override');
 
     await goto('#/prices', '#price-overrides table');
     await page.click(`button[aria-label="Remove the override of ${LOCAL_MODEL}"]`);
     await page.waitForSelector('dialog[open]');
     await page.click('dialog[open] button:has-text("Remove override")');
-    await expect.poll(() => page.textContent('#price-overrides')).toContain('No overrides');
+    await expect.poll(() => page.textContent('#price-overrides'), EVENTUALLY).toContain('No overrides');
     expect((await adminFetch<{ overrides: Record<string, unknown> }>(h.app, '/prices')).overrides).toEqual({});
     expect((await record(localId)).cost.usd).toBeNull();
   });
@@ -153,20 +154,20 @@ describe.skipIf(!hasChromium)('cost and budgets in Chromium', { timeout: 60_000 
     expect(await page.inputValue('#budget-edit-usd_per_month')).toBe('250');
     await page.fill('#budget-edit-tokens_per_day', '1.5');
     await page.click('dialog.budget-dialog button[type="submit"]');
-    await expect.poll(() => page.textContent('dialog.budget-dialog [role="alert"]')).toContain('whole number');
+    await expect.poll(() => page.textContent('dialog.budget-dialog [role="alert"]'), EVENTUALLY).toContain('whole number');
     const spent = (await adminFetch<{ results: Token[] }>(h.app, '/tokens')).results.find((t) => t.name === 'carol')!.spend;
     // One more call of the mock's size passes the limit.
     await page.fill('#budget-edit-tokens_per_day', String(spent.tokens_today + 1));
     await page.click('dialog.budget-dialog button[type="submit"]');
     await page.waitForSelector('dialog.budget-dialog[open]', { state: 'detached' }).catch(() => {});
-    await expect.poll(async () => (await adminFetch<{ results: Token[] }>(h.app, '/tokens')).results.find((t) => t.name === 'carol')!.budget?.tokens_per_day).toBe(spent.tokens_today + 1);
+    await expect.poll(async () => (await adminFetch<{ results: Token[] }>(h.app, '/tokens')).results.find((t) => t.name === 'carol')!.budget?.tokens_per_day, EVENTUALLY).toBe(spent.tokens_today + 1);
     const row = page.locator('#token-list tr', { hasText: 'carol' });
-    await expect.poll(() => row.locator('li[data-budget="tokens_per_day"]').textContent()).toContain(`of ${(spent.tokens_today + 1).toLocaleString('en-US')} tokens today`);
+    await expect.poll(() => row.locator('li[data-budget="tokens_per_day"]').textContent(), EVENTUALLY).toContain(`of ${(spent.tokens_today + 1).toLocaleString('en-US')} tokens today`);
     expect(await page.locator('#budget-banner').count()).toBe(0);
 
     expect(await bridgeCall(h.app, token, { model: PRICED_MODEL, prompt: 'reaches the budget' })).toBe(200);
     // The alert arrives over the live feed: the banner shows without a reload.
-    await expect.poll(() => page.textContent('#budget-banner')).toContain('carol reached its budget');
+    await expect.poll(() => page.textContent('#budget-banner'), EVENTUALLY).toContain('carol reached its budget');
     expect(await page.textContent('#budget-banner')).toContain('tokens per day');
     const before = h.upstream.requests.length;
     expect(await bridgeCall(h.app, token, { model: PRICED_MODEL, prompt: 'refused' })).toBe(429);
@@ -176,11 +177,11 @@ describe.skipIf(!hasChromium)('cost and budgets in Chromium', { timeout: 60_000 
     await page.waitForSelector('#token-list table');
     // From /status after a reload too.
     await page.waitForSelector('#budget-banner');
-    await expect.poll(() => row.locator('li[data-budget="tokens_per_day"]').getAttribute('title')).toMatch(/tokens per day: \d+ % used/);
+    await expect.poll(() => row.locator('li[data-budget="tokens_per_day"]').getAttribute('title'), EVENTUALLY).toMatch(/tokens per day: \d+ % used/);
     await page.click('button[aria-label="Budget of carol"]');
     await page.waitForSelector('dialog.budget-dialog[open]');
     await page.click('dialog.budget-dialog button:has-text("Remove budget")');
-    await expect.poll(() => row.textContent()).toContain('No budget');
+    await expect.poll(() => row.textContent(), EVENTUALLY).toContain('No budget');
     expect((await adminFetch<{ results: Token[] }>(h.app, '/tokens')).results.find((t) => t.name === 'carol')!.budget).toBeNull();
     expect(await bridgeCall(h.app, token, { model: PRICED_MODEL, prompt: 'allowed again' })).toBe(200);
 

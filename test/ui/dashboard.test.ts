@@ -13,6 +13,7 @@ import type { Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, openBrowser, type Browser } from './support/browser.js';
 import { adminFetch, bridgeCall, gotoHash, startHarness, type Harness } from './support/harness.js';
+import { EVENTUALLY } from './support/wait.js';
 import { startOtlpReceiver } from '../helpers/otlp-receiver.js';
 
 if (!hasChromium) console.warn('test/ui: skipped — /usr/bin/chromium is missing (apt-get install -y chromium; .ci/run installs it)');
@@ -70,7 +71,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     await page.reload();
     await page.fill('input[name="admin-token"]', 'not-the-token');
     await page.click('button[type="submit"]');
-    await expect.poll(() => page.textContent('[role="alert"]')).toContain('not accepted');
+    await expect.poll(() => page.textContent('[role="alert"]'), EVENTUALLY).toContain('not accepted');
     await page.fill('input[name="admin-token"]', h.app.adminToken);
     await page.click('button[type="submit"]');
     await page.waitForSelector('#bridge-state');
@@ -84,14 +85,14 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
 
     await page.fill('#f-anthropic_key', SECRET);
     await page.click('#provider-anthropic button[type="submit"]');
-    await expect.poll(() => page.textContent('#provider-anthropic [role="status"]')).toContain('Saved');
+    await expect.poll(() => page.textContent('#provider-anthropic [role="status"]'), EVENTUALLY).toContain('Saved');
     expect(await page.inputValue('#f-anthropic_key')).toBe('');
     const placeholder = (await page.getAttribute('#f-anthropic_key', 'placeholder')) ?? '';
     expect(placeholder).toContain('…');
     expect(SECRET.includes(placeholder.replace('…', ''))).toBe(false);
 
     await page.click('#provider-anthropic button:has-text("Test connection")');
-    await expect.poll(() => page.textContent('#test-anthropic-result')).toMatch(/Connected|Not working|failed/);
+    await expect.poll(() => page.textContent('#test-anthropic-result'), EVENTUALLY).toMatch(/Connected|Not working|failed/);
     expect(await page.textContent('#test-anthropic-result')).toContain('Connected');
     // The gateway called upstream with the saved key: it really was stored.
     expect(h.upstream.last().headers['x-api-key']).toBe(SECRET);
@@ -121,7 +122,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     expect(bridgeToken.length).toBeGreaterThan(16);
     expect(await page.isVisible('button[aria-label="Copy the new token"]')).toBe(true);
     expect(await page.textContent('#new-token')).toContain('only time');
-    await expect.poll(() => page.textContent('#token-list')).toContain('alice');
+    await expect.poll(() => page.textContent('#token-list'), EVENTUALLY).toContain('alice');
 
     await page.click('#new-token button:has-text("Done")');
     expect(await page.content()).not.toContain(bridgeToken);
@@ -166,11 +167,11 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     await goto('#/interceptions?provider=openai', 'form.filters');
     await page.waitForSelector('.live-live');
     // The list for these filters, not the previous page's rows still shown (dimmed) while it loads.
-    await expect.poll(() => page.textContent('.list-bar [role="status"]')).toBe('No matches');
+    await expect.poll(() => page.textContent('.list-bar [role="status"]'), EVENTUALLY).toBe('No matches');
     const openai = new OpenAI({ baseURL: `${h.app.url}/openai/v1`, apiKey: bridgeToken, maxRetries: 0 });
     await anthropic().messages.create({ model: MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'filtered out: anthropic' }] });
     // Finished (listed) means its live event was already sent, ahead of the OpenAI one below.
-    await expect.poll(async () => (await adminFetch<{ count: number }>(h.app, '/interceptions?provider=anthropic&limit=1')).count).toBe(2);
+    await expect.poll(async () => (await adminFetch<{ count: number }>(h.app, '/interceptions?provider=anthropic&limit=1')).count, EVENTUALLY).toBe(2);
     const stream = await openai.chat.completions.create({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'kept: openai' }] });
     for await (const chunk of stream) void chunk;
     // Events arrive in order on one stream: once the OpenAI row is in, the Anthropic one was seen and skipped.
@@ -202,7 +203,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
       await page.locator('table.interceptions tbody tr', { hasText: 'late: openai' }).waitFor();
       release();
       // The held answer (1 record: the previous case's) plus the live row that came after it was asked for.
-      await expect.poll(() => page.textContent('.list-bar [role="status"]')).toBe('2 interceptions match · showing 1–2');
+      await expect.poll(() => page.textContent('.list-bar [role="status"]'), EVENTUALLY).toBe('2 interceptions match · showing 1–2');
     } finally {
       release();
       await page.unroute(isList);
@@ -241,7 +242,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     const msg = await stream.finalMessage();
     expect(msg.content.length).toBeGreaterThan(0);
     const row = page.locator(`table.interceptions tbody tr[data-id="${id}"]`);
-    await expect.poll(() => row.textContent()).toContain('Completed');
+    await expect.poll(() => row.textContent(), EVENTUALLY).toContain('Completed');
     expect(await row.getAttribute('class')).not.toContain('is-running');
     expect(await row.textContent()).toContain(slowPrompt);
     expect(await page.locator(`table.interceptions tbody tr[data-id="${id}"]`).count()).toBe(1);
@@ -256,16 +257,16 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     expect(total).toBeGreaterThan(8);
     // A small page (any limit works in the URL; the menu offers 25–200) so a few records span pages.
     await goto('#/interceptions?limit=4', 'table.interceptions');
-    await expect.poll(() => page.locator('table.interceptions tbody tr').count()).toBe(4);
+    await expect.poll(() => page.locator('table.interceptions tbody tr').count(), EVENTUALLY).toBe(4);
     const firstPage = await page.locator('table.interceptions tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
     await page.click('nav.pager button:has-text("Older")');
-    await expect.poll(() => page.evaluate<string>('location.hash')).toContain('after=');
-    await expect.poll(() => page.locator('table.interceptions tbody tr').first().getAttribute('data-id')).not.toBe(firstPage[0]);
+    await expect.poll(() => page.evaluate<string>('location.hash'), EVENTUALLY).toContain('after=');
+    await expect.poll(() => page.locator('table.interceptions tbody tr').first().getAttribute('data-id'), EVENTUALLY).not.toBe(firstPage[0]);
     const second = await page.locator('table.interceptions tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
     expect(second.some((id) => firstPage.includes(id))).toBe(false);
     expect(await page.textContent('.list-bar [role="status"]')).toContain('showing 5–8');
     await page.click('nav.pager button:has-text("Newer")');
-    await expect.poll(() => page.locator('table.interceptions tbody tr').first().getAttribute('data-id')).toBe(firstPage[0]);
+    await expect.poll(() => page.locator('table.interceptions tbody tr').first().getAttribute('data-id'), EVENTUALLY).toBe(firstPage[0]);
   });
 
   it('switches the bridge off from the overview, and clients get 503', async () => {
@@ -273,7 +274,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     const sw = page.locator('button[role="switch"]');
     expect(await sw.getAttribute('aria-checked')).toBe('true');
     await sw.click();
-    await expect.poll(() => sw.getAttribute('aria-checked')).toBe('false');
+    await expect.poll(() => sw.getAttribute('aria-checked'), EVENTUALLY).toBe('false');
     expect(await page.textContent('#bridge-state')).toBe('Bridge is off');
 
     const err = await anthropic().messages.create({ model: MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }).then(() => null, (e: unknown) => e);
@@ -281,7 +282,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     expect((err as InstanceType<typeof Anthropic.APIError>).status).toBe(503);
 
     await sw.click();
-    await expect.poll(() => sw.getAttribute('aria-checked')).toBe('true');
+    await expect.poll(() => sw.getAttribute('aria-checked'), EVENTUALLY).toBe('true');
     expect(h.app.isEnabled()).toBe(true);
   });
 
@@ -291,11 +292,11 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     const file = join(h.dataDir, 'home', '.codex', 'config.toml');
     await row.getByRole('button', { name: 'Connect Codex' }).click();
     // "not connected" contains "connected": wait for the row to say connected and not "not".
-    await expect.poll(async () => ((await row.textContent()) ?? '').replace('not connected', '')).toContain('connected');
+    await expect.poll(async () => ((await row.textContent()) ?? '').replace('not connected', ''), EVENTUALLY).toContain('connected');
     expect(readFileSync(file, 'utf8')).toContain(`base_url = "${h.app.url}/openai/v1"`);
     expect(await row.textContent()).not.toMatch(/abr_/);
     await row.getByRole('button', { name: 'Undo' }).click();
-    await expect.poll(() => row.textContent()).toContain('not connected');
+    await expect.poll(() => row.textContent(), EVENTUALLY).toContain('not connected');
     expect(existsSync(file)).toBe(false);
   });
 
@@ -311,7 +312,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     expect(await page.textContent('dialog[open]')).toContain('401');
     await page.click('dialog[open] button:has-text("Revoke token")');
     const row = page.locator('#token-list tr', { hasText: 'temp-laptop' });
-    await expect.poll(() => row.textContent()).toContain('Revoked');
+    await expect.poll(() => row.textContent(), EVENTUALLY).toContain('Revoked');
     expect(await bridgeCall(h.app, temp)).toBe(401);
     expect(await bridgeCall(h.app, bridgeToken)).toBe(200);
   });
@@ -326,9 +327,9 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     const localDay = await page.evaluate<string>(`new Date(${JSON.stringify(started)}).toLocaleDateString('sv-SE')`);
     await page.click('#per-day summary');
     expect(await page.textContent('#per-day .chart-table table')).toContain(localDay);
-    await expect.poll(() => page.textContent('#breakdown table')).toContain(MODEL);
+    await expect.poll(() => page.textContent('#breakdown table'), EVENTUALLY).toContain(MODEL);
     await page.click('#breakdown button:has-text("Initiator")');
-    await expect.poll(() => page.textContent('#breakdown table')).toContain('alice');
+    await expect.poll(() => page.textContent('#breakdown table'), EVENTUALLY).toContain('alice');
     expect(await page.getAttribute('#breakdown a[href*="initiator=alice"]', 'href')).toBe('#/interceptions?initiator=alice');
   });
 
@@ -337,12 +338,12 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     await page.fill('#f-retention', 'ten days');
     expect(await page.textContent('#f-retention-hint')).toContain('is not a duration');
     await page.click('button:has-text("Save changes")');
-    await expect.poll(() => page.textContent('[role="alert"]')).toContain('Fix the highlighted');
+    await expect.poll(() => page.textContent('[role="alert"]'), EVENTUALLY).toContain('Fix the highlighted');
 
     await page.fill('#f-retention', '14d');
     await page.fill('#f-content_retention', '7d');
     await page.click('button:has-text("Save changes")');
-    await expect.poll(() => page.textContent('.sticky-actions [role="status"]')).toContain('Saved');
+    await expect.poll(() => page.textContent('.sticky-actions [role="status"]'), EVENTUALLY).toContain('Saved');
     await page.reload();
     await page.waitForSelector('#f-retention');
     expect(await page.inputValue('#f-retention')).toBe('14d');
@@ -365,7 +366,7 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
     expect(mine.find((l) => l['record_type'] === 'prompt_usage')?.['prompt']).toBe(PROMPT);
     expect(JSON.stringify(lines)).not.toContain(SECRET);
     expect(JSON.stringify(lines)).not.toContain(bridgeToken);
-    await expect.poll(() => page.textContent('#export [role="status"]')).toMatch(/Saved aibridge-.*\d+ line/);
+    await expect.poll(() => page.textContent('#export [role="status"]'), EVENTUALLY).toMatch(/Saved aibridge-.*\d+ line/);
 
     await page.check('input[name="export-format"][value="ecs"]');
     const [ecs] = await Promise.all([page.waitForEvent('download'), page.click('#export button[type="submit"]')]);
@@ -394,13 +395,15 @@ describe.skipIf(!hasChromium)('dashboard in Chromium', { timeout: 60_000 }, () =
       await page.selectOption('#f-otlp_protocol', 'http/json');
       await page.fill('#f-otlp_headers', `authorization=Bearer ${OTLP_SECRET}`);
       await page.click('button:has-text("Save changes")');
-      await expect.poll(() => page.textContent('.sticky-actions [role="status"]')).toContain('Saved');
+      await expect.poll(() => page.textContent('.sticky-actions [role="status"]'), EVENTUALLY).toContain('Saved');
       await anthropic().messages.create({ model: MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'otel from the dashboard' }] });
-      const [span] = await recv.waitForSpans(1);
+      // The export runs on a worker thread that loads the OpenTelemetry SDK when it starts: seconds on
+      // a loaded machine. A wait for the first span, not a timing assertion.
+      const [span] = await recv.waitForSpans(1, 20_000);
       expect(span!.name).toBe(`chat ${MODEL}`);
       expect(recv.requests[0]!.headers['authorization']).toBe(`Bearer ${OTLP_SECRET}`);
       await goto('#/', '#telemetry');
-      await expect.poll(() => page.textContent('#telemetry')).toContain('healthy');
+      await expect.poll(() => page.textContent('#telemetry'), EVENTUALLY).toContain('healthy');
       expect(await page.textContent('#telemetry')).toContain(recv.url);
       await goto('#/settings', '#f-otlp_headers');
       expect(await page.inputValue('#f-otlp_headers')).toBe('');

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { hasChromium, type Browser } from './support/browser.js';
 import { adminFetch, gotoHash, newestRecord, openSignedIn, startHarness, type Harness } from './support/harness.js';
+import { EVENTUALLY } from './support/wait.js';
 import { SECRET_SAMPLES } from '../helpers/secret-samples.js';
 
 if (!hasChromium) console.warn('test/ui: skipped — /usr/bin/chromium is missing (apt-get install -y chromium; .ci/run installs it)');
@@ -62,7 +63,7 @@ describe.skipIf(!hasChromium)('redaction on the dashboard in Chromium', { timeou
       usage: { input_tokens: 10, output_tokens: 5 },
     };
     expect(await call(`deploy with ${gh.secret} please, and again ${gh.secret}`, reply)).toBe(200);
-    await expect.poll(async () => (await newest()).metadata['redactions']).toBeDefined();
+    await expect.poll(async () => (await newest()).metadata['redactions'], EVENTUALLY).toBeDefined();
     const rec = await newest();
     secretId = rec.id;
     expect(rec.metadata['redactions']).toEqual(expect.arrayContaining([{ rule: 'github-token', count: 2 }, { rule: 'stripe-key', count: 1 }, { rule: 'slack-token', count: 1 }]));
@@ -79,7 +80,7 @@ describe.skipIf(!hasChromium)('redaction on the dashboard in Chromium', { timeou
 
   it('the detail sets every marker apart (styled, rule named) and gives the count by rule', async () => {
     await goto(`#/interceptions/${encodeURIComponent(secretId)}`, '#call-redactions');
-    await expect.poll(() => page.textContent('#call-redactions')).toBe('4 (github-token ×2, slack-token ×1, stripe-key ×1)');
+    await expect.poll(() => page.textContent('#call-redactions'), EVENTUALLY).toBe('4 (github-token ×2, slack-token ×1, stripe-key ×1)');
     const prompt = page.locator('#prompts pre');
     expect(await prompt.textContent()).toBe('deploy with [REDACTED:github-token] please, and again [REDACTED:github-token]');
     const marks = page.locator('#prompts mark.redacted');
@@ -105,7 +106,7 @@ describe.skipIf(!hasChromium)('redaction on the dashboard in Chromium', { timeou
     const clean = (await adminFetch<{ results: Rec[] }>(h.app, '/interceptions?limit=2')).results[1]!;
     // The previous call's detail stays on screen until this one arrives: poll.
     await goto(`#/interceptions/${encodeURIComponent(clean.id)}`, '#call-redactions');
-    await expect.poll(() => page.textContent('#call-redactions')).toBe('none');
+    await expect.poll(() => page.textContent('#call-redactions'), EVENTUALLY).toBe('none');
     expect(await page.locator('mark.redacted').count()).toBe(0);
   });
 
@@ -115,7 +116,7 @@ describe.skipIf(!hasChromium)('redaction on the dashboard in Chromium', { timeou
     expect(await page.isChecked('input[name="block_secrets"]')).toBe(false);
     await page.check('input[name="block_secrets"]');
     await page.click('form[aria-label="Retention and logging"] button[type="submit"]');
-    await expect.poll(() => page.textContent('form[aria-label="Retention and logging"] [role="status"]')).toContain('Saved');
+    await expect.poll(() => page.textContent('form[aria-label="Retention and logging"] [role="status"]'), EVENTUALLY).toContain('Saved');
     const s = await adminFetch<SettingsView>(h.app, '/settings');
     expect(s.settings.block_secrets).toBe(true);
     expect(s.sources['block_secrets']).toBe('dashboard');
@@ -123,7 +124,7 @@ describe.skipIf(!hasChromium)('redaction on the dashboard in Chromium', { timeou
     const before = h.upstream.requests.length;
     expect(await call(`here is ${gh.secret}`)).toBe(400);
     expect(h.upstream.requests.length).toBe(before);
-    await expect.poll(async () => (await newest()).http_status).toBe(400);
+    await expect.poll(async () => (await newest()).http_status, EVENTUALLY).toBe(400);
 
     await page.reload();
     await page.waitForSelector('input[name="block_secrets"]');
@@ -134,11 +135,11 @@ describe.skipIf(!hasChromium)('redaction on the dashboard in Chromium', { timeou
     await page.uncheck('input[name="redact_secrets"]');
     await page.uncheck('input[name="block_secrets"]');
     await page.click('form[aria-label="Retention and logging"] button[type="submit"]');
-    await expect.poll(() => page.textContent('form[aria-label="Retention and logging"] [role="status"]')).toContain('Saved');
+    await expect.poll(() => page.textContent('form[aria-label="Retention and logging"] [role="status"]'), EVENTUALLY).toContain('Saved');
     const s = await adminFetch<SettingsView>(h.app, '/settings');
     expect(s.settings).toMatchObject({ redact_secrets: false, block_secrets: false });
     expect(await call(`stored as typed: ${stripe.secret}`)).toBe(200);
-    await expect.poll(async () => (await newest()).status).toBe('completed');
+    await expect.poll(async () => (await newest()).status, EVENTUALLY).toBe('completed');
     // Back on, for whatever runs after.
     await adminFetch(h.app, '/settings', { method: 'PATCH', body: { redact_secrets: true } });
   });
