@@ -13,6 +13,9 @@ function fromLocalInput(value: string): string | null {
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
 
+/** How long typing in the search box pauses before the search runs (the browser tests count on it). */
+export const SEARCH_DEBOUNCE_MS = 300;
+
 /** The list's filters, as kept in the URL (`#/interceptions?model=…&range=24h`). */
 export interface Filters {
   /** Full-text search (SPEC §15): every word in prompts, tools, thoughts or errors. */

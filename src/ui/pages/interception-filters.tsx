@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, query } from '../api/client';
 import type { UsageResponse } from '../api/types';
-import { filtersFrom, hasFilters, RANGES, type Filters } from '../lib/filters';
+import { filtersFrom, hasFilters, RANGES, SEARCH_DEBOUNCE_MS, type Filters } from '../lib/filters';
 import { toLocalInput } from '../lib/format';
 
 type Suggestions = Record<'model' | 'initiator' | 'client', string[]>;
@@ -35,9 +35,6 @@ function TextFilter({ name, label, value, options, onCommit, onFocus }: { name: 
     </label>
   );
 }
-
-/** How long typing pauses before the search runs. */
-const SEARCH_DEBOUNCE_MS = 300;
 
 /** The full-text search box (SPEC §15): searches as you type, after a short pause; Enter runs it at once. */
 function SearchBox({ value, onCommit }: { value: string; onCommit: (v: string) => void }) {
