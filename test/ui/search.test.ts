@@ -156,4 +156,17 @@ describe.skipIf(!hasChromium)('search and sessions in Chromium', { timeout: 60_0
     await page.waitForSelector('.session-call');
     expect(await page.$$eval('.session-call', (li) => li.length)).toBe(4);
   });
+  it('typing on after a search went out keeps every key (a pause after a space does not eat the space)', async () => {
+    await page.evaluate('location.hash = "#/interceptions"');
+    await page.waitForSelector('input[name="filter-q"]');
+    await page.fill('input[name="filter-q"]', '');
+    await page.click('input[name="filter-q"]');
+    // A pause after "migration ": the search for "migration" goes out and its answer is shown.
+    await page.keyboard.type('migration ');
+    await expect.poll(listed, EVENTUALLY).toEqual({ q: 'migration', status: expect.stringContaining('3 interceptions match'), rows: expect.any(Array) });
+    // Then the rest: the box keeps the space typed before the pause.
+    await page.keyboard.type('index');
+    expect(await page.inputValue('input[name="filter-q"]')).toBe('migration index');
+    await expect.poll(listed, EVENTUALLY).toEqual({ q: 'migration index', status: expect.stringContaining('1 interception match'), rows: [sessionIds[0]] });
+  });
 });

@@ -40,11 +40,20 @@ function TextFilter({ name, label, value, options, onCommit, onFocus }: { name: 
 function SearchBox({ value, onCommit }: { value: string; onCommit: (v: string) => void }) {
   const [draft, setDraft] = useState(value);
   const timer = useRef<number | undefined>(undefined);
-  useEffect(() => setDraft(value), [value]);
+  // The search this box sent last: when `value` comes back as that, the box keeps what was typed
+  // meanwhile (keys after the pause, a trailing space the search trimmed); any other value (Clear
+  // filters, a link, Back) replaces the text.
+  const sent = useRef<string | null>(null);
+  useEffect(() => {
+    if (value !== sent.current) setDraft(value);
+    sent.current = null;
+  }, [value]);
   useEffect(() => () => window.clearTimeout(timer.current), []);
   const commit = (v: string) => {
     window.clearTimeout(timer.current);
-    if (v.trim() !== value) onCommit(v.trim());
+    if (v.trim() === value) return;
+    sent.current = v.trim();
+    onCommit(v.trim());
   };
   return (
     <label class="field filter filter-search">
