@@ -28,6 +28,11 @@ export class OlderSegmentLoader {
     private readonly index: MemoryIndex,
     private readonly logger: StoreLogger,
     private readonly loadOlderDelayMs: number,
+    /**
+     * Test seam (StoreOptions.testHook): `older-paused` when the loader stops to wait for a reader
+     * or the delay, `older-load <day>` before each segment, `older-done` once open's background part is done.
+     */
+    private readonly hook: (point: string) => void = () => undefined,
   ) {}
 
   /**
@@ -69,8 +74,12 @@ export class OlderSegmentLoader {
     const timer = days.length > 0 ? setTimeout(() => this.loadAll(), this.loadOlderDelayMs) : null;
     for (const day of days) {
       // Until the delay passes, only as far as a waiting reader needs (start-up's: this month).
-      while (!this.loadFreely && this.loadWaiters.length === 0) await new Promise<void>((resolve) => (this.wakeLoader = resolve));
+      while (!this.loadFreely && this.loadWaiters.length === 0) {
+        this.hook('older-paused');
+        await new Promise<void>((resolve) => (this.wakeLoader = resolve));
+      }
       this.wakeLoader = null;
+      this.hook(`older-load ${day}`);
       await yieldLoop();
       try {
         await loadDay(day, sink);
@@ -88,6 +97,7 @@ export class OlderSegmentLoader {
     this.unmarked = [];
     if (timer) clearTimeout(timer);
     this.loadedUntil('');
+    this.hook('older-done');
   }
 
   /** Older segments load now, without waiting for a reader or the delay. */

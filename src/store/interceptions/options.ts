@@ -36,7 +36,9 @@ export interface StoreOptions {
   flushIntervalMs?: number;
   /**
    * Test seam for crash tests: called at named points of purge/stripContent (`batch`,
-   * `before-rename`, `after-data-rename`); a child process kills itself there.
+   * `before-rename`, `after-data-rename`); a child process kills itself there. Also at the steps
+   * of open's background part (loader.ts: `older-paused`, `older-load <day>`, `older-done`), so
+   * tests know when it stopped without sleeping.
    */
   testHook?: (point: string) => void;
 }

@@ -82,7 +82,7 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     this.flushMs = opts.flushIntervalMs ?? DEFAULT_FLUSH_MS;
     this.testHook = opts.testHook ?? (() => undefined);
     this.indexOnFinish = opts.searchIndexOnFinish !== false;
-    this.loader = new OlderSegmentLoader(this.index, this.logger, opts.loadOlderDelayMs ?? LOAD_OLDER_DELAY_MS);
+    this.loader = new OlderSegmentLoader(this.index, this.logger, opts.loadOlderDelayMs ?? LOAD_OLDER_DELAY_MS, this.testHook);
     this.writer = new SegmentWriter(this.dir, this.segs, this.logger, this.loader);
     this.reader = new SegmentReader(
       this.dir, this.index, this.pool, this.segs, this.readOnly, () => this.indexer?.search ?? null, (since) => this.ready(since),
