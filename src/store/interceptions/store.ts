@@ -391,7 +391,12 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
     await this.indexer?.close();
     if (!this.readOnly) {
       this.loader.loadAll();
-      await this.maintenance.catch(() => undefined);
+      // The end of open's background part chains the summaries and compaction onto `maintenance`
+      // when it runs: wait for what is chained meanwhile too, or they write after the lock is gone.
+      for (let m = this.maintenance; ; m = this.maintenance) {
+        await m.catch(() => undefined);
+        if (m === this.maintenance) break;
+      }
       await this.writer.close();
     }
   }

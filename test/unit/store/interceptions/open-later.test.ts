@@ -5,6 +5,8 @@
  * segment is interrupted before anyone sees it, and a record whose lines sit in two segments ends
  * up as a day-ordered load would have it.
  */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openInterceptionStore, type InterceptionStore } from '../../../../src/store/interceptions/index.js';
 import type { FileInterceptionStore } from '../../../../src/store/interceptions/store.js';
@@ -181,5 +183,16 @@ describe('older segments loaded after open', () => {
     expect(listed.count).toBe(old.length + recent.length + 2);
     expect((await again.get('late'))?.status).toBe('completed');
     expect((await again.get(old[4 * PER_DAY]!.id))?.id).toBe(old[4 * PER_DAY]!.id);
+  });
+
+  it('close while older segments still load returns after the segment summaries their load writes', async () => {
+    await seed();
+    const s = await open();
+    // Closed before any read: close loads the rest, and maintenance (summaries) follows that load.
+    await s.close();
+    const names = await readdir(join(dir, 'interceptions'));
+    // Every segment was parsed (none had a summary): each has one now, none half written.
+    expect(names.filter((n) => n.endsWith('.sum'))).toHaveLength(OLD_DAYS + 1);
+    expect(names.filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 });
