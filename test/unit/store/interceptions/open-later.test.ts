@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openInterceptionStore, type InterceptionStore } from '../../../../src/store/interceptions/index.js';
 import type { FileInterceptionStore } from '../../../../src/store/interceptions/store.js';
 import type { Interception } from '../../../../src/record/types.js';
+import type { SessionSums } from '../../../../src/store/interceptions/types.js';
 import { finishedRecord, startedRecord } from '../../../helpers/store-records.js';
 import { DAY, DAY0, HOUR, tempDir } from '../../../helpers/store-temp.js';
 
@@ -31,10 +32,52 @@ const NOW = DAY0 + 12 * DAY + 6 * HOUR;
 const OLD_DAYS = 10;
 const PER_DAY = 12;
 
-async function open(opts: { now?: number } = {}): Promise<FileInterceptionStore> {
-  const s = await openInterceptionStore({ dir, now: () => opts.now ?? NOW, searchIndexDelayMs: 3_600_000 });
+/** The segment (UTC day) `d` days after DAY0. */
+const dayOf = (d: number): string => new Date(DAY0 + d * DAY).toISOString().slice(0, 10);
+/** Every old segment, in the order the loader takes them (newest first). */
+const OLD_SEGMENTS = Array.from({ length: OLD_DAYS }, (_, i) => dayOf(OLD_DAYS - 1 - i));
+
+interface Opened {
+  s: FileInterceptionStore;
+  /** The older segments the loader has loaded so far, in order. */
+  loadedDays: string[];
+  /** Resolves once the loader has stopped: paused until a reader needs more, or done. */
+  quiet(): Promise<'paused' | 'done'>;
+  /** Resolves once open's background part is done. */
+  done(): Promise<void>;
+}
+
+/**
+ * Opens the store over `dir` as the gateway does, except that older segments load only when a
+ * read needs them (the delay after which they all load is an hour unless `loadOlderDelayMs`): what
+ * is in memory after each read is then exactly what that read loaded. The loader's test hook
+ * says which segments it loaded and when it stopped, so no test sleeps.
+ */
+async function open(opts: { now?: number; loadOlderDelayMs?: number } = {}): Promise<Opened> {
+  const loadedDays: string[] = [];
+  let last = '';
+  let wake: (() => void) | null = null;
+  const s = (await openInterceptionStore({
+    dir,
+    now: () => opts.now ?? NOW,
+    searchIndexDelayMs: 3_600_000,
+    loadOlderDelayMs: opts.loadOlderDelayMs ?? 3_600_000,
+    testHook: (point) => {
+      if (!point.startsWith('older-')) return;
+      last = point;
+      if (point.startsWith('older-load ')) loadedDays.push(point.slice('older-load '.length));
+      wake?.();
+    },
+  })) as FileInterceptionStore;
   opened.push(s);
-  return s as FileInterceptionStore;
+  const until = async (stop: (point: string) => boolean): Promise<void> => {
+    while (!stop(last)) await new Promise<void>((resolve) => (wake = resolve));
+  };
+  const quiet = async (): Promise<'paused' | 'done'> => {
+    await until((p) => p === 'older-paused' || p === 'older-done');
+    return last === 'older-done' ? 'done' : 'paused';
+  };
+  return { s, loadedDays, quiet, done: () => until((p) => p === 'older-done') };
 }
 
 /** Writes old days (each record with a word of its own and its day's word) and a few recent records. */
@@ -64,59 +107,119 @@ async function seed(): Promise<{ old: Interception[]; recent: Interception[] }> 
 const newestFirst = (recs: Interception[]): string[] =>
   [...recs].sort((a, b) => Date.parse(b.started_at) - Date.parse(a.started_at) || (a.id < b.id ? 1 : -1)).map((r) => r.id);
 
+const startedMs = (r: Interception): number => Date.parse(r.started_at);
+/** Inside day 8: a read from here needs the segments of days 8 and 9 (and the recent ones). */
+const SINCE = DAY0 + 8 * DAY + 5 * HOUR + 30 * 60_000;
+/** Inside day 9: a range ending here still needs day 8's segment. */
+const UNTIL = DAY0 + 9 * DAY + 5 * HOUR + 30 * 60_000;
+const inRange = (recs: Interception[], since: number, until = Infinity): Interception[] =>
+  recs.filter((r) => startedMs(r) >= since && startedMs(r) < until);
+
+async function collect(it: AsyncIterable<Interception>): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const r of it) ids.push(r.id);
+  return ids;
+}
+const sessionCalls = (rows: SessionSums[]): number => rows.reduce((n, x) => n + x.interceptions, 0);
+
+/** Each reader path over a range starting at SINCE, and what it must answer given every record. */
+const narrowReads: [string, (s: FileInterceptionStore) => Promise<unknown>, (all: Interception[]) => unknown][] = [
+  ['list', async (s) => (await s.list({ startedAfter: SINCE, limit: 1000 })).results.map((r) => r.id), (all) => newestFirst(inRange(all, SINCE))],
+  [
+    'list with an end',
+    async (s) => (await s.list({ startedAfter: SINCE, startedBefore: UNTIL, limit: 1000 })).results.map((r) => r.id),
+    (all) => newestFirst(inRange(all, SINCE, UNTIL)),
+  ],
+  ['search', async (s) => (await s.list({ q: 'shared words', startedAfter: SINCE, limit: 1000 })).results.map((r) => r.id), (all) => newestFirst(inRange(all, SINCE))],
+  ['usage', async (s) => (await s.usage({ since: SINCE }, () => 'all')).get('all')?.requests, (all) => inRange(all, SINCE).length],
+  ['sessions', async (s) => sessionCalls(await s.sessions({ since: SINCE })), (all) => inRange(all, SINCE).filter((r) => r.client_session_id !== null).length],
+  ['iterate', (s) => collect(s.iterate({ since: SINCE })), (all) => newestFirst(inRange(all, SINCE)).reverse()],
+];
+
+/** Each reader path that needs every segment (no start, or an id or cursor from an old segment). */
+const wideReads: [string, (s: FileInterceptionStore, old: Interception[]) => Promise<unknown>, (all: Interception[], old: Interception[], recent: Interception[]) => unknown][] = [
+  ['list', async (s) => (await s.list({ limit: 1000 })).results.map((r) => r.id), (all) => newestFirst(all)],
+  ['search', async (s) => (await s.list({ q: 'item3x7' })).results.map((r) => r.id), (_, old) => [old[3 * PER_DAY + 7]!.id]],
+  ['get', async (s, old) => (await s.get(old[5]!.id))?.id, (_, old) => old[5]!.id],
+  [
+    'a page after a cursor from an old segment',
+    async (s, old) => (await s.list({ limit: 5, afterId: old[40]!.id })).results.map((r) => r.id),
+    (all, old) => {
+      const order = newestFirst(all);
+      const at = order.indexOf(old[40]!.id);
+      return order.slice(at + 1, at + 6);
+    },
+  ],
+  // A recent range with a cursor from an old segment: an empty page, not "unknown after_id".
+  ['a recent range after an old cursor', (s, old) => s.list({ startedAfter: NOW - DAY, afterId: old[40]!.id }), (_, __, recent) => ({ count: recent.length, results: [] })],
+  ['usage', async (s) => (await s.usage({}, () => 'all')).get('all')?.requests, (all) => all.length],
+  ['sessions', async (s) => sessionCalls(await s.sessions({})), (_, old) => old.length],
+  ['iterate', (s) => collect(s.iterate({})), (all) => newestFirst(all).reverse()],
+];
+
 describe('older segments loaded after open', () => {
-  it('answers list, search, get, usage, sessions and paging exactly right after open', async () => {
+  it('open resolves with the recent segments only, and a read of recent days loads nothing older', async () => {
+    const { recent } = await seed();
+    const { s, loadedDays, quiet } = await open();
+    expect(await quiet()).toBe('paused');
+    expect(s.index.size).toBe(recent.length);
+    expect((await s.list({ startedAfter: NOW - DAY })).count).toBe(recent.length);
+    expect((await s.usage({ since: NOW - DAY }, () => 'all')).get('all')?.requests).toBe(recent.length);
+    expect(await s.get(recent[0]!.id)).toMatchObject({ id: recent[0]!.id });
+    expect(await quiet()).toBe('paused');
+    expect(loadedDays).toEqual([]);
+    expect(s.index.size).toBe(recent.length);
+  });
+
+  it.each(narrowReads)('%s from day 8 loads the segments of days 8 and 9 and no older, and answers exactly', async (_, read, want) => {
     const { old, recent } = await seed();
     const all = [...old, ...recent];
-    const s = await open();
-    // Open resolved with only the recent segment in memory: the rest is still loading.
+    const { s, loadedDays, quiet } = await open();
     expect(s.index.size).toBe(recent.length);
-    // Every read issued at once, before the older segments are in.
-    const [listed, searched, oneOld, usage, sessions, recentOnly, olderPage, recentAfterOld] = await Promise.all([
-      s.list({ limit: 1000 }),
-      s.list({ q: 'item3x7' }),
-      s.get(old[5]!.id),
-      s.usage({}, () => 'all'),
-      s.sessions({}),
-      s.list({ startedAfter: NOW - DAY }),
-      s.list({ limit: 5, afterId: old[40]!.id }),
-      // A recent range with a cursor from an old segment: an empty page, not "unknown after_id".
-      s.list({ startedAfter: NOW - DAY, afterId: old[40]!.id }),
-    ]);
-    expect(listed.count).toBe(all.length);
-    expect(listed.results.map((r) => r.id)).toEqual(newestFirst(all));
-    expect(searched.results.map((r) => r.id)).toEqual([old[3 * PER_DAY + 7]!.id]);
-    expect(oneOld?.id).toBe(old[5]!.id);
-    expect(usage.get('all')?.requests).toBe(all.length);
-    expect(sessions.map((x) => x.client_session_id).sort()).toEqual(['S0', 'S1', 'S2']);
-    expect(sessions.reduce((n, x) => n + x.interceptions, 0)).toBe(old.length);
-    expect(recentOnly.count).toBe(recent.length);
-    const order = newestFirst(all);
-    const at = order.indexOf(old[40]!.id);
-    expect(olderPage.results.map((r) => r.id)).toEqual(order.slice(at + 1, at + 6));
-    expect(recentAfterOld).toEqual({ count: recent.length, results: [] });
-    await s.loaded();
+    expect(await read(s)).toEqual(want(all));
+    expect(await quiet()).toBe('paused');
+    expect(loadedDays).toEqual([dayOf(9), dayOf(8)]);
+    expect(s.index.size).toBe(inRange(all, DAY0 + 8 * DAY).length);
+    // A read of everything then loads the rest.
+    expect((await s.list({})).count).toBe(all.length);
+    expect(loadedDays).toEqual(OLD_SEGMENTS);
     expect(s.index.size).toBe(all.length);
   });
 
-  it('loads older segments only as far as reads need until the delay passes', async () => {
+  it.each(wideReads)('%s loads every older segment first, and answers exactly', async (_, read, want) => {
     const { old, recent } = await seed();
-    const s = (await openInterceptionStore({ dir, now: () => NOW, searchIndexDelayMs: 3_600_000, loadOlderDelayMs: 3_600_000 })) as FileInterceptionStore;
-    opened.push(s);
-    // Start-up's kind of read (a month's usage): days 8 and 9 are loaded for it, nothing older.
-    const usage = await s.usage({ since: DAY0 + 8 * DAY }, () => 'all');
-    const fromDay8 = old.filter((r) => Date.parse(r.started_at) >= DAY0 + 8 * DAY).length + recent.length;
-    expect(usage.get('all')?.requests).toBe(fromDay8);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(s.index.size).toBe(fromDay8);
-    // A read of everything loads the rest.
-    expect((await s.list({})).count).toBe(old.length + recent.length);
+    const all = [...old, ...recent];
+    const { s, loadedDays, quiet } = await open();
+    expect(s.index.size).toBe(recent.length);
+    expect(await read(s, old)).toEqual(want(all, old, recent));
+    expect(await quiet()).toBe('done');
+    expect(loadedDays).toEqual(OLD_SEGMENTS);
+    expect(s.index.size).toBe(all.length);
+  });
+
+  it('answers reads issued all at once right after open exactly', async () => {
+    const { old, recent } = await seed();
+    const all = [...old, ...recent];
+    const { s } = await open();
+    // Every read issued at once, before any older segment is in.
+    const results = await Promise.all([...narrowReads.map(([, read]) => read(s)), ...wideReads.map(([, read]) => read(s, old))]);
+    expect(results).toEqual([...narrowReads.map(([, , want]) => want(all)), ...wideReads.map(([, , want]) => want(all, old, recent))]);
+    expect(s.index.size).toBe(all.length);
+  });
+
+  it('loads every older segment once the delay passes, without a reader', async () => {
+    const { old, recent } = await seed();
+    const { s, loadedDays, quiet, done } = await open({ loadOlderDelayMs: 1 });
+    // Paused at first (start-up goes first); the delay's timer then wakes it.
+    expect(await quiet()).toBe('paused');
+    await done();
+    expect(loadedDays).toEqual(OLD_SEGMENTS);
     expect(s.index.size).toBe(old.length + recent.length);
   });
 
   it('a search before the full-text index is built, and after, over old segments', async () => {
     const { old } = await seed();
-    const s = await open();
+    const { s } = await open();
     const want = old.filter((r) => r.user_prompts[0]!.prompt.startsWith('day7 ')).map((r) => r.id).reverse();
     expect((await s.list({ q: 'day7 shared' })).results.map((r) => r.id)).toEqual(want);
     await s.indexer!.idle();
@@ -124,25 +227,30 @@ describe('older segments loaded after open', () => {
     expect((await s.list({ q: 'day7 shared' })).results.map((r) => r.id)).toEqual(want);
   });
 
-  it('marks a call left in flight in an old segment interrupted before any read sees it', async () => {
-    await seed();
+  it('marks a call left in flight in an old segment interrupted before a read of that segment sees it', async () => {
+    const { old, recent } = await seed();
     const w = await openInterceptionStore({ dir, now: () => DAY0 });
-    w.begin(startedRecord({ id: 'crashed', startedMs: DAY0 + 2 * DAY + 30 * 60_000 }));
+    // In day 8's segment: a read from day 8 loads it while days 0-7 are still on disk only.
+    w.begin(startedRecord({ id: 'crashed', startedMs: DAY0 + 8 * DAY + 30 * 60_000 }));
     await w.flush();
     // Closed mid-call: on disk as a crash leaves it, a begin line and no end.
     await w.close();
-    const s = await open();
-    const [inFlight, got] = await Promise.all([
-      s.list({ includeInFlight: true, status: 'in_flight', startedAfter: DAY0 + 2 * DAY }),
-      s.get('crashed'),
+    const { s, loadedDays } = await open();
+    expect(s.index.size).toBe(recent.length);
+    const [inFlight, listed] = await Promise.all([
+      s.list({ includeInFlight: true, status: 'in_flight', startedAfter: DAY0 + 8 * DAY }),
+      s.list({ includeInFlight: true, startedAfter: DAY0 + 8 * DAY, limit: 1000 }),
     ]);
     expect(inFlight.count).toBe(0);
-    expect(got?.status).toBe('interrupted');
-    expect(got?.ended_at).toBe(new Date(NOW).toISOString());
+    expect(listed.results.find((r) => r.id === 'crashed')).toMatchObject({ status: 'interrupted', ended_at: new Date(NOW).toISOString() });
+    // Only once every segment is loaded can no older one hold the call's end: the read waited for all.
+    expect(loadedDays).toEqual(OLD_SEGMENTS);
+    expect(s.index.size).toBe(old.length + recent.length + 1);
+    expect((await s.get('crashed'))?.status).toBe('interrupted');
     await s.close();
     // Durable: the next open finds the interrupted line.
     const again = await open({ now: NOW + DAY });
-    expect((await again.get('crashed'))?.ended_at).toBe(new Date(NOW).toISOString());
+    expect((await again.s.get('crashed'))?.ended_at).toBe(new Date(NOW).toISOString());
   });
 
   it('a record whose lines are in two old segments ends up as a day-ordered load has it', async () => {
@@ -160,7 +268,8 @@ describe('older segments loaded after open', () => {
     await w.flush();
     w.finish(finishedRecord({ id: 'twice', startedMs: DAY0 + 7 * DAY }));
     await w.close();
-    const s = await open();
+    const { s } = await open();
+    expect(s.index.size).toBe(0);
     const [moved, back, twice, listed] = await Promise.all([s.get('moved'), s.get('back'), s.get('twice'), s.list({ includeInFlight: true })]);
     expect(moved).toMatchObject({ status: 'completed', started_at: new Date(DAY0 + 3 * DAY).toISOString() });
     expect(back).toMatchObject({ status: 'completed', started_at: new Date(DAY0 + 6 * DAY).toISOString() });
@@ -168,17 +277,20 @@ describe('older segments loaded after open', () => {
     expect(listed.results.map((r) => [r.id, r.status])).toEqual([['twice', 'completed'], ['back', 'completed'], ['moved', 'completed']]);
   });
 
-  it('records written while older segments load land where they belong', async () => {
+  it('a record for an old day written before its segment is loaded waits for it, and lands where it belongs', async () => {
     const { old, recent } = await seed();
-    const s = await open();
-    const now = finishedRecord({ id: 'fresh', startedMs: NOW });
-    s.finish(now);
-    // A late record for an old day (its segment may not be loaded yet): written after it is.
+    const { s, loadedDays } = await open();
+    s.finish(finishedRecord({ id: 'fresh', startedMs: NOW }));
+    // A late record for day 4, whose segment is not loaded (its size unknown): written after it is.
     s.finish(finishedRecord({ id: 'late', startedMs: DAY0 + 4 * DAY + 30 * 60_000 }));
+    expect(loadedDays).toEqual([]);
     await s.flush();
+    expect(loadedDays).toEqual(OLD_SEGMENTS);
+    expect((await s.get('late'))?.status).toBe('completed');
+    expect((await s.get(old[4 * PER_DAY]!.id))?.id).toBe(old[4 * PER_DAY]!.id);
     await s.close();
     opened.splice(0);
-    const again = await open();
+    const { s: again } = await open();
     const listed = await again.list({ limit: 1000 });
     expect(listed.count).toBe(old.length + recent.length + 2);
     expect((await again.get('late'))?.status).toBe('completed');
@@ -187,9 +299,10 @@ describe('older segments loaded after open', () => {
 
   it('close while older segments still load returns after the segment summaries their load writes', async () => {
     await seed();
-    const s = await open();
+    const { s, loadedDays } = await open();
     // Closed before any read: close loads the rest, and maintenance (summaries) follows that load.
     await s.close();
+    expect(loadedDays).toEqual(OLD_SEGMENTS);
     const names = await readdir(join(dir, 'interceptions'));
     // Every segment was parsed (none had a summary): each has one now, none half written.
     expect(names.filter((n) => n.endsWith('.sum'))).toHaveLength(OLD_DAYS + 1);
