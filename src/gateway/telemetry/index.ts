@@ -7,8 +7,9 @@
  *
  * The consumer runs on the fan-out's batched drain, after the client's last bytes, and only posts
  * the record to the export thread (./otlp-thread.ts: the SDK runs there, off the event loop, and
- * loads only once an endpoint is set): a collector that is down or slow never adds latency to a call; drops are counted on /metrics and
- * the health shows in `GET /api/v1/status` (`telemetry`) and in the log (once per change).
+ * loads only once an endpoint is set): a collector that is down or slow never adds latency to a
+ * call; drops are counted on /metrics and the health shows in `GET /api/v1/status` (`telemetry`)
+ * and in the log (once per change).
  */
 import type { Settings } from '../../config/schema.js';
 import { parseOtlpHeaders } from '../../config/schema.js';
@@ -92,7 +93,8 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     errors.set(signal, text);
   };
 
-  /** Stops a pipeline without waiting for it; bounded (the thread ends after closeWaitMs), so a dead collector cannot hold a close. */
+  /** Stops a pipeline without waiting for it; bounded (the thread ends after closeWaitMs), so a
+   *  dead collector cannot hold a close. */
   const retire = (p: OtlpThread): void => {
     const done = p.shutdown().finally(() => closing.delete(done));
     closing.add(done);
