@@ -3,9 +3,10 @@
  * events, and the metric points. Pure: no SDK objects, so it is tested on its own and the exporter
  * (./otlp.ts) only copies what this returns.
  *
- * Names come from `@opentelemetry/semantic-conventions` where the package has them. The GenAI
- * conventions are still "Development" status (the package's `incubating` entry point, pinned to an
- * exact version for that reason): `gen_ai.provider.name` replaced `gen_ai.system` in 2025, the
+ * Names come from `@opentelemetry/semantic-conventions` where the package has them (the GenAI ones
+ * copied into ./semconv.ts, checked against the package by a test). The GenAI conventions are
+ * still "Development" status (the package's `incubating` entry point, pinned to an exact version
+ * for that reason): `gen_ai.provider.name` replaced `gen_ai.system` in 2025, the
  * content attributes (`gen_ai.input.messages` / `gen_ai.output.messages`) replaced `gen_ai.prompt`
  * span events, and there is no constant for the tool-call span event, so `gen_ai.tool.call` is
  * spelled here (SPEC §14's name).
@@ -37,7 +38,7 @@ import {
   GEN_AI_PROVIDER_NAME_VALUE_OPENAI,
   GEN_AI_TOKEN_TYPE_VALUE_INPUT,
   GEN_AI_TOKEN_TYPE_VALUE_OUTPUT,
-} from '@opentelemetry/semantic-conventions/incubating';
+} from './semconv.js';
 import type { FinishedRecord } from '../../record/fanout.js';
 import type { Metadata, ProviderKind } from '../../record/types.js';
 
