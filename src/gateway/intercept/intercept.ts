@@ -209,10 +209,14 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
     return finish('failed', reply.status, `upstream stream broke off: ${why}`, outcome, reply.model);
   }
   res.end();
-  // Let the last bytes reach the client before the recording work (parse, store, log) runs: the
-  // socket is uncorked on a tick queued by `res.end`, this one runs right after it (same turn of
-  // the event loop, so nothing such as a shutdown can come in between).
-  await new Promise<void>((resolve) => process.nextTick(resolve));
+  // Let the last bytes reach the client before the recording work (parse, store, log) runs, and
+  // let the loop finish this turn's I/O first: the socket is uncorked on a tick queued by
+  // `res.end`; the recording runs in this turn's check phase, before the next poll for I/O and
+  // before any close callback, so a shutdown cannot overtake it (its fan-out close comes after
+  // the server's close callback). Measured against `process.nextTick` here (bench/ab-builds.ts,
+  // 6 rounds each way round): c=1 p50 −0.10 / −0.12 ms; c=32 req/s +10 / +8 %, event-loop CPU per
+  // call −4 / −8 % (the recording of the calls a turn finished runs together).
+  await new Promise<void>((resolve) => setImmediate(resolve));
 
   const body = tee.kept();
   if (reply.status >= 300) {
