@@ -32,7 +32,6 @@ export type ToWorker =
 
 /** Worker → main. */
 export type FromWorker =
-  | { type: 'ready' }
   | { type: 'exported'; n: number }
   | { type: 'dropped'; reason: 'queue_full' | 'export_failed'; n: number }
   | { type: 'result'; signal: 'traces' | 'metrics'; error: { message: string; name: string; code?: unknown } | null }
@@ -63,7 +62,7 @@ export interface OtlpThread {
  * (tests run them) `otlp-worker.ts`, loaded through tsx's loader, registered in the thread.
  */
 function spawnWorker(workerData: WorkerSetup): Worker {
-  const options = { workerData, stdout: false, stderr: false, resourceLimits: RESOURCE_LIMITS };
+  const options = { workerData, resourceLimits: RESOURCE_LIMITS };
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./otlp-worker.js', import.meta.url), options);
   const src = new URL('./otlp-worker.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(src)}); });`;
@@ -159,8 +158,6 @@ export function startOtlpThread(opts: OtlpThreadOptions): OtlpThread {
         break;
       case 'closed':
         closed?.();
-        break;
-      case 'ready':
         break;
     }
   });

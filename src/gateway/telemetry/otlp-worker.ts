@@ -45,4 +45,3 @@ port.on('message', (m: ToWorker) => {
     port.close();
   });
 });
-post({ type: 'ready' });
