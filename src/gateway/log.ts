@@ -12,13 +12,11 @@
  *   to the JSON sink when there is one, else to stderr as JSON lines.
  *
  * - Chain (SPEC §13): every line of the `--log-json` destination carries `chain` (src/record/chain.ts),
- *   pino's lines and interception lines alike. A regular file's chain resumes from its last line
- *   (or its newest rotated sibling's) at start, so it runs on across restarts and rotation;
- *   `/dev/…` streams start a new chain each run. With a signer, a signed checkpoint follows every
- *   1,000 lines, every 60 s with unsigned lines, and at close.
- * - The `--log-json` destination is written by a worker thread (./log-thread.ts, issue #20): this
- *   side formats and scrubs pino's lines and picks the records to log, in order, into one queue;
- *   the thread builds the records' lines, chains every line and writes them (./log-writer.ts).
+ *   pino's lines and interception lines alike, so it is added here, in the one place all of them
+ *   pass. A regular file's chain resumes from its last line (or its newest rotated sibling's) at
+ *   start, so it runs on across restarts and rotation; `/dev/…` streams start a new chain each run.
+ *   With a signer, a signed checkpoint follows every 1,000 lines, every 60 s with unsigned lines,
+ *   and at close.
  *
  * Secrets: interception lines are built from records, which are redacted (src/record/redaction.ts).
  * Ordinary lines pass pino `redact` for header and key fields, and then, once `startApp` has set
@@ -26,16 +24,13 @@
  * collector error that echoes a key into a warn line is written with `[REDACTED:RULE]` instead,
  * in the JSON file and on stderr alike. A line the scrub fails on is withheld (a notice instead).
  */
-import type { Worker } from 'node:worker_threads';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import type { RecordConsumer } from '../record/fanout.js';
-import { formatInterceptionLines } from '../record/log-lines.js';
-import { signingKeyOf, type ChainSigner } from '../record/chain.js';
-import { recordCost, type PriceLookup } from '../record/cost.js';
-import { storableLine } from '../record/field-cap.js';
 import type { Interception } from '../record/types.js';
-import { checkTarget, resumeChain } from './log-writer.js';
-import { startLogThread, type LogThread } from './log-thread.js';
+import type { RecordConsumer } from '../record/fanout.js';
+import { formatInterceptionLines, interceptionLogLines } from '../record/log-lines.js';
+import { CHAIN_GENESIS, ChainedLines, type ChainHead, type ChainSigner } from '../record/chain.js';
+import { readLastLine, RotatingFile } from './log-file.js';
+import type { PriceLookup } from '../record/cost.js';
 
 export type { Logger } from 'pino';
 
@@ -59,8 +54,6 @@ export interface LoggerOptions {
   signer?: ChainSigner;
   /** Time between checkpoints when lines wait unsigned; default 60 s (SPEC §13). */
   checkpointIntervalMs?: number;
-  /** Test seam: gets the log thread when it starts (a test ends it to see the gateway take over). */
-  onLogThread?: (worker: Worker) => void;
 }
 
 /**
@@ -84,6 +77,10 @@ export interface Logging {
   /** For ordinary log lines. */
   logger: Logger;
   recordLog: RecordLog;
+  /** The rotating JSON log file, when `logJson` is a regular path (tests, diagnostics). */
+  file?: RotatingFile;
+  /** The chain head of the JSON log (undefined without `logJson`). */
+  chainHead(): ChainHead | undefined;
   /**
    * Scrubs every ordinary (pino) line before it is written: gets the parsed line, returns it with
    * secrets replaced (the same object when none). Interception lines are redacted records already.
@@ -107,6 +104,8 @@ export const REDACT_PATHS: readonly string[] = [
   '*.accessKeySecret', 'openaiKey', 'anthropicKey', 'bedrockAccessKey', 'bedrockAccessKeySecret',
   '*.openaiKey', '*.anthropicKey', '*.bedrockAccessKey', '*.bedrockAccessKeySecret',
 ];
+
+interface Sink { write(s: string): unknown; flush?(): Promise<void>; close?(): Promise<void> }
 
 const LEVEL_TAG: Readonly<Record<string, string>> = {
   trace: 'TRACE', debug: 'DEBUG', info: 'INFO ', warn: 'WARN ', error: 'ERROR', fatal: 'FATAL',
@@ -145,6 +144,56 @@ export function humanLine(json: string): string {
   return `${out}\n`;
 }
 
+function jsonSink(target: string, opts: LoggerOptions): { sink: Sink; file?: RotatingFile; replacesStderr: boolean } {
+  if (target === '/dev/stderr' || target === '/dev/stdout' || target === '-') {
+    const fd = target === '/dev/stderr' ? 2 : 1; // `-` is stdout, as for `aibridge export --out -`
+    const dest = pino.destination({ dest: fd, sync: true });
+    return { sink: { write: (s) => dest.write(s) }, replacesStderr: fd === 2 };
+  }
+  if (target.startsWith('/dev/')) {
+    const dest = pino.destination({ dest: target, append: true, sync: false });
+    return {
+      sink: {
+        write: (s) => dest.write(s),
+        flush: () => new Promise<void>((resolve) => { dest.flush(() => resolve()); }),
+        close: () => new Promise<void>((resolve) => { dest.once('close', () => resolve()); dest.end(); }),
+      },
+      replacesStderr: false,
+    };
+  }
+  const file = new RotatingFile({
+    path: target,
+    ...opts.rotation,
+    now: opts.now,
+    onError: (err) => { (opts.stderr ?? process.stderr).write(`aibridge: cannot write ${target}: ${err.message}\n`); },
+  });
+  return { sink: { write: (s) => file.write(s), flush: () => file.flush(), close: () => file.close() }, file, replacesStderr: false };
+}
+
+/**
+ * Where the chain of a log file stands: the `chain` of its last line, or of its newest rotated
+ * sibling's when the live file is empty. `note` says why a new chain starts or what was found.
+ */
+function resumeChain(file: RotatingFile): { head: ChainHead; torn: boolean; note?: string } {
+  const live = readLastLine(file.path);
+  let found = live;
+  let from = file.path;
+  if (found.line === undefined && !found.torn) {
+    const last = file.rotatedFiles().at(-1);
+    if (last) { found = readLastLine(last); from = last; }
+  }
+  if (found.line === undefined) {
+    return { head: { seq: 0, hash: CHAIN_GENESIS }, torn: live.torn, note: live.torn ? `${from} held only a partial line; a new chain starts` : undefined };
+  }
+  try {
+    const chain = (JSON.parse(found.line) as { chain?: { seq?: unknown; hash?: unknown } }).chain;
+    if (chain && typeof chain.seq === 'number' && Number.isSafeInteger(chain.seq) && chain.seq > 0 && typeof chain.hash === 'string' && /^[0-9a-f]{64}$/.test(chain.hash)) {
+      return { head: { seq: chain.seq, hash: chain.hash }, torn: live.torn, note: live.torn ? `${from} ended in a partial line (cut-off write); the chain goes on from the last whole line, seq ${chain.seq}` : undefined };
+    }
+  } catch { /* not JSON: below */ }
+  return { head: { seq: 0, hash: CHAIN_GENESIS }, torn: live.torn, note: `the last line of ${from} carries no chain; a new chain starts at seq 1` };
+}
+
 /**
  * Sets up logging. Throws if the JSON log file cannot be opened (a startup error naming the path).
  */
@@ -153,20 +202,19 @@ export function createLogger(opts: LoggerOptions): Logging {
   const now = opts.now ?? Date.now;
   const structured = typeof opts.structured === 'function' ? opts.structured : () => opts.structured as boolean;
 
-  const target = opts.logJson;
+  let json: ReturnType<typeof jsonSink> | undefined;
   try {
-    if (target) checkTarget(target);
+    json = opts.logJson ? jsonSink(opts.logJson, opts) : undefined;
   } catch (err) {
-    throw new Error(`log-json: cannot open "${target}": ${(err as Error).message}`, { cause: err });
+    throw new Error(`log-json: cannot open "${opts.logJson}": ${(err as Error).message}`, { cause: err });
   }
-  const human = target === '/dev/stderr' ? undefined : stderr;
+  const human = json?.replacesStderr ? undefined : stderr;
 
-  // Every line of the JSON destination goes through one chain, in the order it is logged, on the
-  // log thread. Where the chain stands is read here, so a note about it is the first line.
-  const resumed = target ? resumeChain(target) : undefined;
-  const signingKey = opts.signer ? signingKeyOf(opts.signer) : undefined;
-  if (opts.signer && !signingKey) throw new Error('log chain: the checkpoint signer must be an Ed25519 key (ed25519Signer)');
-  let thread: LogThread | undefined; // set below, once the logger exists
+  // Every line of the JSON destination goes through one chain, in the order it is written.
+  const resumed = json?.file ? resumeChain(json.file) : undefined;
+  if (resumed?.torn) json?.sink.write('\n'); // our lines start on a line of their own
+  const chain = json ? new ChainedLines(resumed?.head, opts.signer, now) : undefined;
+  const jsonOut = json?.sink;
 
   let scrub: ((line: Record<string, unknown>) => Record<string, unknown>) | undefined;
   const scrubbed = (line: string): string => {
@@ -186,7 +234,7 @@ export function createLogger(opts: LoggerOptions): Logging {
   const destination: DestinationStream = {
     write(raw: string): void {
       const line = scrubbed(raw);
-      thread?.push(line);
+      if (jsonOut && chain) jsonOut.write(chain.text(line));
       if (human) human.write(humanLine(line.endsWith('\n') ? line.slice(0, -1) : line));
     },
   };
@@ -199,19 +247,6 @@ export function createLogger(opts: LoggerOptions): Logging {
     redact: { paths: [...REDACT_PATHS], censor: '[REDACTED]' },
   }, destination);
 
-  thread = target && resumed
-    ? startLogThread(
-      { target, rotation: opts.rotation, head: resumed.head, torn: resumed.torn, now: now(), signingKey },
-      {
-        now,
-        stderr: (text) => stderr.write(text),
-        onFault: (id, message) => logger.warn({ interception_id: id, err: message }, 'could not write interception log lines'),
-        onThreadFailed: (message) => logger.error(message),
-        onStart: opts.onLogThread,
-      },
-    )
-    : undefined;
-
   if (resumed?.note) logger.warn({ log_json: opts.logJson }, `log chain: ${resumed.note}`);
 
   // Interception lines: JSON file if any (chained), else stderr (as JSON: they are for machines).
@@ -221,40 +256,50 @@ export function createLogger(opts: LoggerOptions): Logging {
     finish(rec) {
       try {
         if (!structured()) return;
-        if (!thread) {
+        if (!jsonOut || !chain) {
           stderr.write(formatInterceptionLines(rec, opts.prices));
           return;
         }
-        // The store's text of the record (made once), priced here where the prices live.
-        thread.push({ r: storableLine(rec), c: opts.prices ? recordCost(rec, opts.prices).usd : null });
+        // Each line built once, hashed once, all of a record in one write.
+        let out = '';
+        for (const l of interceptionLogLines(rec, opts.prices)) out += chain.line(l);
+        jsonOut.write(out);
       } catch (err) {
         logger.warn({ err, interception_id: rec.id }, 'could not write interception log lines');
       }
     },
   };
 
-  const checkpoints = opts.signer && thread ? setInterval(() => thread.push(0), opts.checkpointIntervalMs ?? 60_000).unref() : undefined;
+  const checkpoint = (): void => {
+    const cp = chain?.checkpoint();
+    if (cp) jsonOut?.write(cp);
+  };
+  const checkpoints = opts.signer && chain ? setInterval(checkpoint, opts.checkpointIntervalMs ?? 60_000).unref() : undefined;
 
-  const onExit = (): void => { thread?.flushSync(); };
+  const onExit = (): void => { json?.file?.flushSync(); };
   process.on('exit', onExit);
   let closed = false;
 
   return {
     logger,
     recordLog,
+    file: json?.file,
+    chainHead: () => chain?.head,
     setScrub(fn) {
       scrub = fn;
     },
     async flush() {
       logger.flush();
-      await thread?.flush();
+      await json?.sink.flush?.();
     },
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(checkpoints);
       logger.flush();
-      await thread?.close(); // clean shutdown: the head is signed (SPEC §13)
+      checkpoint(); // clean shutdown: the head is signed (SPEC §13)
+      await json?.sink.flush?.();
+      await json?.sink.close?.();
       process.off('exit', onExit);
     },
   };

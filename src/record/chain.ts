@@ -305,23 +305,10 @@ export function keyIdOf(publicKey: KeyObject): string {
   return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
 }
 
-/** The key of each signer made by {@link ed25519Signer}, for {@link signingKeyOf}. */
-const signingKeys = new WeakMap<ChainSigner, KeyObject>();
-
 /** A {@link ChainSigner} over an Ed25519 private key. */
 export function ed25519Signer(privateKey: KeyObject): ChainSigner {
   const keyId = keyIdOf(createPublicKey(privateKey));
-  const signer: ChainSigner = { keyId, sign: (text) => sign(null, Buffer.from(text, 'utf8'), privateKey).toString('base64') };
-  signingKeys.set(signer, privateKey);
-  return signer;
-}
-
-/**
- * The private key behind a signer made by {@link ed25519Signer}, to hand to the log thread (a
- * `KeyObject` crosses to a worker thread; a function does not). Undefined for any other signer.
- */
-export function signingKeyOf(signer: ChainSigner): KeyObject | undefined {
-  return signingKeys.get(signer);
+  return { keyId, sign: (text) => sign(null, Buffer.from(text, 'utf8'), privateKey).toString('base64') };
 }
 
 /**

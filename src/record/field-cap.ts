@@ -219,22 +219,6 @@ export function createFieldCap(maxBytes: () => number): RecordTransform {
  * capped JSON text, and `metadata.record_fault` saying so. `onFault` is told (to log it).
  */
 export function storableLine(rec: Interception, onFault?: (err: unknown) => void): string {
-  let line = storedLines.get(rec);
-  if (line === undefined) {
-    line = serialize(rec, onFault);
-    storedLines.set(rec, line);
-  }
-  return line;
-}
-
-/**
- * Each record's line, made once: the store serialises a finished record in the turn it ends, and
- * the log thread gets the same text a moment later (issue #20). Records are never mutated (a
- * change is a new object, src/record/fanout.ts), so the text stays right for its object.
- */
-const storedLines = new WeakMap<Interception, string>();
-
-function serialize(rec: Interception, onFault?: (err: unknown) => void): string {
   try {
     return JSON.stringify(rec);
   } catch (err) {

@@ -119,10 +119,9 @@ export function isoUtc(ts: string): string {
  * The SPEC §7 lines of a record, in order: interception_start, prompt_usage*, token_usage*,
  * tool_usage*, model_thought*, interception_end (the end line only once the record has ended).
  * Field names and order are fixed here; keys are never added conditionally. `prices` prices the
- * end line's `cost_usd` (null without it, or when the model has no price); a `{ usd }` is that
- * cost already worked out (the log thread gets records with their cost).
+ * end line's `cost_usd` (null without it, or when the model has no price).
  */
-export function interceptionLogLines(rec: Interception, prices?: PriceLookup | { usd: number | null }): InterceptionLogLine[] {
+export function interceptionLogLines(rec: Interception, prices?: PriceLookup): InterceptionLogLine[] {
   // Objects are written out field by field (no spread of a shared head): spreads made this the
   // hottest function of a recorded call (bench profile). Key order is the line's field order.
   const lines: InterceptionLogLine[] = [];
@@ -193,7 +192,7 @@ export function interceptionLogLines(rec: Interception, prices?: PriceLookup | {
       status: rec.status,
       http_status: rec.http_status ?? null,
       error: rec.error ?? null,
-      cost_usd: prices === undefined ? null : 'usd' in prices ? prices.usd : recordCost(rec, prices).usd,
+      cost_usd: prices ? recordCost(rec, prices).usd : null,
     });
   }
   return lines;

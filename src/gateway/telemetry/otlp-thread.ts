@@ -14,7 +14,7 @@
  * The worker is unref'd: it never keeps the process alive, except while {@link OtlpThread.shutdown}
  * waits for its last batch (bounded by `closeWaitMs`, then the thread is terminated).
  */
-import { spawnWorker } from '../worker-thread.js';
+import { Worker } from 'node:worker_threads';
 import type { FinishedRecord } from '../../record/fanout.js';
 import type { OtlpPipelineOptions } from './otlp.js';
 import type { TelemetryRecord } from './genai.js';
@@ -55,6 +55,18 @@ export interface OtlpThread {
   pending(): number;
   /** Sends what is queued, lets the worker flush (bounded by `closeWaitMs`) and ends the thread. */
   shutdown(): Promise<void>;
+}
+
+/**
+ * The worker: the compiled `otlp-worker.js` next to this file; under the TypeScript sources
+ * (tests run them) `otlp-worker.ts`, loaded through tsx's loader, registered in the thread.
+ */
+function spawnWorker(workerData: WorkerSetup): Worker {
+  const options = { workerData, resourceLimits: RESOURCE_LIMITS };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./otlp-worker.js', import.meta.url), options);
+  const src = new URL('./otlp-worker.ts', import.meta.url).href;
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(src)}); });`;
+  return new Worker(boot, { ...options, eval: true });
 }
 
 /**
@@ -110,7 +122,8 @@ export function startOtlpThread(opts: OtlpThreadOptions): OtlpThread {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.env)) if (k.startsWith('OTEL_') && v !== undefined) env[k] = v;
   const setup: WorkerSetup = { endpoint: opts.endpoint, headers: opts.headers, protocol: opts.protocol, serviceVersion: opts.serviceVersion, env };
-  const worker = spawnWorker(import.meta.url, 'otlp-worker', setup, RESOURCE_LIMITS);
+  const worker = spawnWorker(setup);
+  worker.unref();
 
   let inFlight = 0;
   let batch: Extract<ToWorker, { type: 'records' }>['items'] = [];

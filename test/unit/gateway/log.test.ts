@@ -139,7 +139,7 @@ describe('createLogger', () => {
       if (i % 50 === 0) log.logger.info({ i }, 'progress');
     }
     await log.close();
-    const files = [...RotatingFile.rotatedFilesOf(file), file];
+    const files = [...(log.file?.rotatedFiles() ?? []), file];
     expect(files.length).toBeGreaterThan(20);
     const ids = new Map<string, number>();
     let total = 0;
