@@ -11,6 +11,7 @@
  * call; drops are counted on /metrics and the health shows in `GET /api/v1/status` (`telemetry`)
  * and in the log (once per change).
  */
+import type { Worker } from 'node:worker_threads';
 import type { Settings } from '../../config/schema.js';
 import { parseOtlpHeaders } from '../../config/schema.js';
 import type { FinishedRecord, RecordConsumer } from '../../record/fanout.js';
@@ -47,6 +48,8 @@ export interface TelemetryOptions {
   metrics: { telemetryExported(n: number): void; telemetryDropped(reason: 'queue_full' | 'export_failed', n: number): void };
   /** The record's price (SPEC §11), when cost is known; absent = not priced. */
   costOf?(rec: Interception): number | null;
+  /** Test seam: each export thread, once started (a test ends one to see it replaced). */
+  onThread?(worker: Worker): void;
 }
 
 /** The telemetry consumer plus its status. */
@@ -102,17 +105,32 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
 
   const maxQueueSize = envNumber(opts.env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048);
 
+  // A thread that dies (a fault in the SDK, its heap limit) is replaced after a pause that doubles
+  // with each death in a row, up to a minute; an export that reaches the collector resets it.
+  let restarts = 0;
+  let restartTimer: NodeJS.Timeout | undefined;
+  const stopRestart = (): void => {
+    clearTimeout(restartTimer);
+    restartTimer = undefined;
+  };
+
   const configure = (s: Settings): void => {
     const next = pipelineKey(s);
     if (next === key) return;
     if (pipeline) retire(pipeline);
     pipeline = null;
+    stopRestart();
+    restarts = 0;
     key = next;
     errors.clear();
+    if (next !== null) start(s);
+  };
+
+  const start = (s: Settings): void => {
     const endpoint = s.otlp_endpoint;
-    if (!endpoint || next === null) return;
+    if (!endpoint) return;
     // The SDK loads and runs on its own thread (./otlp-thread.ts); records posted meanwhile wait there.
-    pipeline = startOtlpThread({
+    const thread: OtlpThread = startOtlpThread({
       endpoint,
       headers: (s.otlp_headers && parseOtlpHeaders(s.otlp_headers)) || {},
       protocol: s.otlp_protocol,
@@ -122,6 +140,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       closeWaitMs,
       onExported: (n) => {
         exported += n;
+        restarts = 0;
         opts.metrics.telemetryExported(n);
       },
       onDropped: (reason, n) => {
@@ -130,8 +149,22 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       },
       onResult,
       onFault: (message) => opts.logger.warn({}, message),
+      onDied: (message) => {
+        if (pipeline !== thread) return; // replaced or closed meanwhile
+        const delayMs = Math.min(1000 * 2 ** restarts, 60_000);
+        restarts++;
+        if (!errors.has('traces')) errors.set('traces', `traces: ${message}`); // the status says so until an export succeeds
+        opts.logger.warn({ delay_ms: delayMs }, `telemetry thread stopped (${message}); a new one starts in ${delayMs / 1000} s, records meanwhile are counted dropped`);
+        restartTimer = setTimeout(() => {
+          restartTimer = undefined;
+          if (pipeline === thread) start(opts.settings());
+        }, delayMs).unref();
+      },
+      onStart: opts.onThread,
     });
-    opts.logger.info({ endpoint, protocol: s.otlp_protocol }, 'telemetry export to OTLP endpoint');
+    pipeline = thread;
+    if (restarts === 0) opts.logger.info({ endpoint, protocol: s.otlp_protocol }, 'telemetry export to OTLP endpoint');
+    else opts.logger.info({ endpoint, restarts }, 'telemetry thread restarted');
   };
   configure(opts.settings());
   opts.onSettingsChange(configure);
@@ -144,6 +177,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
         pipeline?.ship(rec, opts.costOf?.(rec) ?? null, opts.settings().otlp_content);
       },
       async close() {
+        stopRestart();
         if (pipeline) retire(pipeline);
         pipeline = null;
         key = null;

@@ -46,6 +46,10 @@ export interface OtlpThreadOptions extends Omit<OtlpPipelineOptions, 'env'> {
   closeWaitMs: number;
   /** A record the worker could not turn into a span (a fault of ours), or the thread failing. */
   onFault(message: string): void;
+  /** The thread ended without being asked to (its owner may start a new one); why. */
+  onDied?(message: string): void;
+  /** Test seam: the thread, once started. */
+  onStart?(worker: Worker): void;
 }
 
 export interface OtlpThread {
@@ -124,6 +128,7 @@ export function startOtlpThread(opts: OtlpThreadOptions): OtlpThread {
   const setup: WorkerSetup = { endpoint: opts.endpoint, headers: opts.headers, protocol: opts.protocol, serviceVersion: opts.serviceVersion, env };
   const worker = spawnWorker(setup);
   worker.unref();
+  opts.onStart?.(worker);
 
   let inFlight = 0;
   let batch: Extract<ToWorker, { type: 'records' }>['items'] = [];
@@ -135,11 +140,13 @@ export function startOtlpThread(opts: OtlpThreadOptions): OtlpThread {
     inFlight = Math.max(0, inFlight - n);
     opts.onDropped(reason, n);
   };
-  const gone = (): void => {
+  const gone = (why: string): void => {
+    if (dead) return;
     dead = true;
     batch = [];
     if (inFlight > 0) settle('export_failed', inFlight);
     closed?.();
+    if (!stopping) opts.onDied?.(why);
   };
   worker.on('message', (m: FromWorker) => {
     switch (m.type) {
@@ -164,9 +171,9 @@ export function startOtlpThread(opts: OtlpThreadOptions): OtlpThread {
   worker.on('error', (err) => {
     opts.onResult('traces', err);
     opts.onFault(`the telemetry thread failed: ${err.message}`);
-    gone();
+    gone(err.message);
   });
-  worker.on('exit', gone);
+  worker.on('exit', (code) => gone(`the telemetry thread exited with code ${code}`));
 
   const post = (): void => {
     if (batch.length === 0 || dead) return;
