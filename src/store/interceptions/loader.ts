@@ -13,6 +13,11 @@ const yieldLoop = (): Promise<void> => new Promise((resolve) => setImmediate(res
 export class OlderSegmentLoader {
   /** Every segment of this day or later is loaded ('' = every segment: open is done). */
   loadedFrom = '';
+  /**
+   * The newest older segment not loaded yet ('' = none left). No segment lies between it and
+   * `loadedFrom`, so a day after it is as good as loaded (a day without a segment of its own).
+   */
+  private nextToLoad = '';
   /** Readers waiting for older segments: each resolves once `loadedFrom` reaches its day. */
   private readonly loadWaiters: { day: string; resolve: () => void }[] = [];
   /** Open's background part: the older segments loaded (and their unfinished calls marked). */
@@ -46,7 +51,10 @@ export class OlderSegmentLoader {
     loadDay: (day: string, sink: LoadSink) => Promise<void>,
     markInterrupted: (open: readonly Entry[]) => Promise<void>,
   ): Promise<void> {
-    if (days.length > 0) this.loadedFrom = from;
+    if (days.length > 0) {
+      this.loadedFrom = from;
+      this.nextToLoad = days[0]!;
+    }
     this.older = this.loadOlder(days, loadDay, markInterrupted);
     return this.older;
   }
@@ -72,7 +80,8 @@ export class OlderSegmentLoader {
       endedIn: (id) => this.index.endedIn(id),
     };
     const timer = days.length > 0 ? setTimeout(() => this.loadAll(), this.loadOlderDelayMs) : null;
-    for (const day of days) {
+    for (let i = 0; i < days.length; i++) {
+      const day = days[i]!;
       // Until the delay passes, only as far as a waiting reader needs (start-up's: this month).
       while (!this.loadFreely && this.loadWaiters.length === 0) {
         this.hook('older-paused');
@@ -87,17 +96,21 @@ export class OlderSegmentLoader {
         // Open would have failed on it; after start-up the gateway runs on without this day.
         this.logger.error({ segment: day, err: errText(err) }, 'interception store: could not load a segment; its records are missing until the next start');
       }
-      this.loadedUntil(day);
+      this.loadedUntil(day, days[i + 1] ?? '');
     }
-    // Still in flight, loaded (not superseded by a later line) and not this run's.
-    const open = this.unmarked.filter((e) => e.status === 'in_flight' && e.pending === null && this.index.get(e.id) === e);
+    const open = this.unmarked.filter((e) => this.stillOpen(e));
     await markInterrupted(open).catch((err: unknown) => {
       this.logger.error({ err: errText(err) }, 'interception store: could not mark unfinished calls interrupted (the next start does)');
     });
     this.unmarked = [];
     if (timer) clearTimeout(timer);
-    this.loadedUntil('');
+    this.loadedUntil('', '');
     this.hook('older-done');
+  }
+
+  /** Still in flight, loaded (not superseded by a later line) and not this run's. */
+  private stillOpen(e: Entry): boolean {
+    return e.status === 'in_flight' && e.pending === null && this.index.get(e.id) === e;
   }
 
   /** Older segments load now, without waiting for a reader or the delay. */
@@ -106,15 +119,21 @@ export class OlderSegmentLoader {
     this.wakeLoader?.();
   }
 
-  private loadedUntil(day: string): void {
+  private loadedUntil(day: string, next: string): void {
     this.loadedFrom = day;
+    this.nextToLoad = next;
     for (let i = this.loadWaiters.length - 1; i >= 0; i--) {
       const w = this.loadWaiters[i]!;
-      if (day === '' || w.day >= day) {
+      if (day === '' || this.covers(w.day)) {
         this.loadWaiters.splice(i, 1);
         w.resolve();
       }
     }
+  }
+
+  /** Every segment that can hold records of day `day` or later is loaded (`day` not ''). */
+  private covers(day: string): boolean {
+    return day >= this.loadedFrom || day > this.nextToLoad;
   }
 
   /**
@@ -125,9 +144,10 @@ export class OlderSegmentLoader {
   async ready(since: number | undefined): Promise<void> {
     const day = since === undefined || !Number.isFinite(since) ? '' : segmentDay(since);
     while (this.loadedFrom !== '') {
-      if (day !== '' && day >= this.loadedFrom) {
-        // Loaded; a call left unfinished there is marked only at the end of open's background part.
-        if (this.unmarked.some((e) => e.seg !== null && e.seg >= day)) await this.loaded();
+      if (day !== '' && this.covers(day)) {
+        // Loaded; a call left unfinished there is marked only at the end of open's background part
+        // (one that a later line of its own superseded is never marked: no need to wait for it).
+        if (this.unmarked.some((e) => e.seg !== null && e.seg >= day && this.stillOpen(e))) await this.loaded();
         return;
       }
       await new Promise<void>((resolve) => {

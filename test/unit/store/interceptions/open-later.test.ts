@@ -227,6 +227,45 @@ describe('older segments loaded after open', () => {
     expect((await s.list({ q: 'day7 shared' })).results.map((r) => r.id)).toEqual(want);
   });
 
+  it('a read from a day without a segment of its own loads no segment older than that day', async () => {
+    // Days 6, 8 and 9 have records, day 7 none (a day off).
+    const w = await openInterceptionStore({ dir, now: () => DAY0 });
+    const byDay = new Map<number, Interception[]>();
+    for (const d of [6, 8, 9]) {
+      byDay.set(d, [0, 1, 2].map((i) => finishedRecord({ startedMs: DAY0 + d * DAY + i * HOUR })));
+      for (const r of byDay.get(d)!) w.finish(r);
+    }
+    await w.close();
+    const { s, loadedDays, quiet } = await open();
+    const since = DAY0 + 7 * DAY + 5 * HOUR;
+    expect((await s.list({ startedAfter: since, limit: 1000 })).results.map((r) => r.id)).toEqual(newestFirst([...byDay.get(8)!, ...byDay.get(9)!]));
+    expect(await quiet()).toBe('paused');
+    expect(loadedDays).toEqual([dayOf(9), dayOf(8)]);
+    // Before any segment is in, a day between the newest old segment and the recent ones needs none.
+    await s.close();
+    opened.splice(0);
+    const again = await open({ now: NOW });
+    expect((await again.s.list({ startedAfter: DAY0 + 10 * DAY })).count).toBe(0);
+    expect(await again.quiet()).toBe('paused');
+    expect(again.loadedDays).toEqual([]);
+  });
+
+  it('a call that moved to an older day leaves a stale begin line: a read of the newer days does not wait for every segment', async () => {
+    const { old, recent } = await seed();
+    const w = await openInterceptionStore({ dir, now: () => DAY0 });
+    // Begun on day 9 (an in-flight line there), ended with started_at on day 8 (its line in day 8's file).
+    w.begin(startedRecord({ id: 'moved', startedMs: DAY0 + 9 * DAY + 30 * 60_000 }));
+    await w.flush();
+    w.finish(finishedRecord({ id: 'moved', startedMs: DAY0 + 8 * DAY + 30 * 60_000 }));
+    await w.close();
+    const { s, loadedDays, quiet } = await open();
+    const listed = await s.list({ includeInFlight: true, startedAfter: DAY0 + 8 * DAY, limit: 1000 });
+    expect(listed.results.find((r) => r.id === 'moved')).toMatchObject({ status: 'completed', started_at: new Date(DAY0 + 8 * DAY + 30 * 60_000).toISOString() });
+    expect(listed.count).toBe(inRange([...old, ...recent], DAY0 + 8 * DAY).length + 1);
+    expect(await quiet()).toBe('paused');
+    expect(loadedDays).toEqual([dayOf(9), dayOf(8)]);
+  });
+
   it('marks a call left in flight in an old segment interrupted before a read of that segment sees it', async () => {
     const { old, recent } = await seed();
     const w = await openInterceptionStore({ dir, now: () => DAY0 });
