@@ -230,7 +230,7 @@ describe('older segments loaded after open', () => {
   it('a read from a day without a segment of its own loads no segment older than that day', async () => {
     // Days 6, 8 and 9 have records, day 7 none (a day off).
     const w = await openInterceptionStore({ dir, now: () => DAY0 });
-    const byDay = new Map<number, Interception[]>();
+    const byDay = new Map<number, ReturnType<typeof finishedRecord>[]>();
     for (const d of [6, 8, 9]) {
       byDay.set(d, [0, 1, 2].map((i) => finishedRecord({ startedMs: DAY0 + d * DAY + i * HOUR })));
       for (const r of byDay.get(d)!) w.finish(r);
