@@ -77,7 +77,10 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   configWarn = (m) => log.warn(m);
 
   // Stores.
-  const store = await openInterceptionStore({ dir: dataDir, now, logger: log });
+  // Test-only (docs/search.md): AIBRIDGE_TEST_SEARCH_INDEX_DELAY_MS holds the index build back, so a
+  // browser test sees the dashboard while the index is still being built.
+  const indexDelay = Number(env['AIBRIDGE_TEST_SEARCH_INDEX_DELAY_MS']);
+  const store = await openInterceptionStore({ dir: dataDir, now, logger: log, searchIndexDelayMs: Number.isInteger(indexDelay) && indexDelay > 0 ? indexDelay : undefined });
   const prices = await pricesLoading;
   const tokens = new TokenStore(dataDir, { now, watch: true, warn: (m) => log.warn(m), info: (m) => log.info(m) });
   const adminToken = adminTokenOrTemporary(dataDir, env, (m) => log.warn(m));

@@ -10,6 +10,7 @@ import type { BudgetAlert } from '../record/budgets.js';
 import type { ProviderStatus } from './providers/index.js';
 import type { OverloadStatus } from './overload/index.js';
 import type { TelemetryStatus } from './telemetry/index.js';
+import type { SearchIndexStatus } from '../store/interceptions/types.js';
 
 /** The status document. */
 export interface AppStatus {
@@ -28,6 +29,11 @@ export interface AppStatus {
   secret_storage: 'file' | 'os-encrypted';
   /** OpenTelemetry export (SPEC §14): `error` is null when healthy. */
   telemetry: TelemetryStatus;
+  /**
+   * The full-text index (SPEC §15): `building` right after start while it catches up with the
+   * stored records; searches are exact meanwhile, only slower (the dashboard says so).
+   */
+  search_index: SearchIndexStatus | null;
   /** What the owner should know now (listening beyond loopback, a degraded start…): the dashboard shows each. */
   warnings: string[];
 }
@@ -38,7 +44,7 @@ export interface StatusSources {
   version: string;
   /** `http://host:port` once listening. */
   listenUrl(): string;
-  store: { health(): { ok: boolean; error: string | null } };
+  store: { health(): { ok: boolean; error: string | null }; searchIndex(): SearchIndexStatus | null };
   providers: { status(): ProviderStatus[] };
   /** Today's finished calls, their USD, and the calls in flight. */
   today: Pick<TodayTotals, 'usage' | 'costUsd' | 'inFlight'>;
@@ -73,6 +79,7 @@ export function statusOf(src: StatusSources): AppStatus {
     overload: src.overload.snapshot(),
     secret_storage: src.secretStorage,
     telemetry: src.telemetry(),
+    search_index: src.store.searchIndex(),
     warnings: [
       ...src.startWarnings,
       ...src.secretProblems(),

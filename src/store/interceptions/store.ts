@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { EndStatus, Interception } from '../../record/types.js';
 import { storableLine } from '../../record/field-cap.js';
 import type { SumsPricer } from '../../record/cost.js';
-import type { InterceptionStore, ListQuery, ListResult, SessionSums, UsageFields, UsageSums } from './types.js';
+import type { InterceptionStore, ListQuery, ListResult, SearchIndexStatus, SessionSums, UsageFields, UsageSums } from './types.js';
 import type { SegmentAppender } from './appender.js';
 import { entryFromRecord, segmentDay, StringPool, type Entry } from './entry.js';
 import { OlderSegmentLoader } from './loader.js';
@@ -333,6 +333,12 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
   /** After a rewrite or drop: forget the old handle; the next write reopens at `size`. */
   resetSegment(day: string, size: number | null): Promise<void> {
     return this.writer.resetSegment(day, size);
+  }
+
+  searchIndex(): SearchIndexStatus | null {
+    if (!this.indexer) return null;
+    const { indexed, waiting } = this.indexer.progress();
+    return { building: waiting > 0 || this.loader.loadedFrom !== '', indexed, waiting };
   }
 
   health(): { ok: boolean; error: string | null } {

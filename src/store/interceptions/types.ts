@@ -132,9 +132,21 @@ export interface InterceptionWriter {
   flush(): Promise<void>;
 }
 
+/** Where the full-text index stands (`GET /api/v1/status` `search_index`, SPEC §15). */
+export interface SearchIndexStatus {
+  /** Older segments are still loading or records wait for the index: searches read records themselves meanwhile (exact, slower). */
+  building: boolean;
+  /** Records the index answers for. */
+  indexed: number;
+  /** Loaded records it has not reached yet. */
+  waiting: number;
+}
+
 export interface InterceptionStore extends InterceptionReader, InterceptionWriter {
   /** Health of the write path: false after a write error (disk full, read-only), with the reason. */
   health(): { ok: boolean; error: string | null };
+  /** The full-text index's progress; null without one (read-only mode, `searchIndex: false`). */
+  searchIndex(): SearchIndexStatus | null;
   /**
    * Deletes, in bounded batches, every record with started_at < before. Yields between batches so
    * the gateway keeps serving. Returns the number of records deleted.

@@ -41,7 +41,12 @@ export interface Status {
   budget_alerts?: BudgetAlert[];
   /** What the owner should know now (listening beyond loopback, a degraded start…). */
   warnings?: string[];
+  /** The full-text index (SPEC §15): `building` while it catches up after start. */
+  search_index?: SearchIndexStatus | null;
 }
+
+export type { SearchIndexStatus } from '../../store/interceptions/types.js';
+import type { SearchIndexStatus } from '../../store/interceptions/types.js';
 
 export type { Budget, BudgetAlert, BudgetKind, Spend } from '../../record/budgets.js';
 import type { Budget, BudgetAlert, Spend } from '../../record/budgets.js';

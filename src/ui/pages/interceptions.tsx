@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, query } from '../api/client';
 import { liveState, onInterception, runningCalls } from '../api/events';
-import type { Interception, InterceptionPage } from '../api/types';
+import type { Interception, InterceptionPage, SearchIndexStatus, Status } from '../api/types';
 import { EmptyState, ErrorNotice, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { Redacted, RedactionPill } from '../components/redacted';
 import { redactionSummary, redactionTotal } from '../lib/redaction';
@@ -230,6 +230,7 @@ export function InterceptionsPage({ route }: { route: Route }) {
         actions={<span class={`live live-${live}`}><span class="live-dot" aria-hidden="true" />{live === 'live' ? (after ? 'Live (on the newest page)' : 'Live') : 'Reconnecting…'}</span>}
       />
       <FilterBar filters={filters} onChange={(f) => setQuery(f)} />
+      <SearchIndexNote active={filters.q !== ''} />
       <ErrorNotice error={page.error} onRetry={page.reload} />
       {missed > 0 && (
         <div class="notice notice-info" role="status">
@@ -285,5 +286,48 @@ export function InterceptionsPage({ route }: { route: Route }) {
         </nav>
       )}
     </>
+  );
+}
+
+/** How often the note below looks at the index again while it is being built. */
+const INDEX_LOOK_MS = 2000;
+
+/**
+ * Right after start, while the full-text index catches up with the stored records (SPEC §15),
+ * searches read the records themselves: exact, but slower on a large store. Said while a search
+ * is on, and gone once the index has caught up.
+ */
+function SearchIndexNote({ active }: { active: boolean }) {
+  const [index, setIndex] = useState<SearchIndexStatus | null>(null);
+  useEffect(() => {
+    if (!active) {
+      setIndex(null);
+      return;
+    }
+    const c = new AbortController();
+    let timer: number | undefined;
+    const look = () => {
+      api.get<Status>('/status', c.signal).then((s) => {
+        const next = s.search_index ?? null;
+        setIndex(next);
+        if (next?.building) timer = window.setTimeout(look, INDEX_LOOK_MS);
+      }, () => {});
+    };
+    look();
+    return () => {
+      c.abort();
+      window.clearTimeout(timer);
+    };
+  }, [active]);
+  if (!active || !index?.building) return null;
+  const total = index.indexed + index.waiting;
+  return (
+    <div class="notice notice-info" role="status" data-search-index="building">
+      <span class="notice-icon" aria-hidden="true">i</span>
+      <div class="notice-body">
+        The search index is still being built{total > 0 ? ` (${int(index.indexed)} of ${int(total)} records so far)` : ''}. Until it is done,
+        searches read the records themselves: the results are complete, but on a large history they can take a few seconds.
+      </div>
+    </div>
   );
 }

@@ -227,6 +227,29 @@ describe('older segments loaded after open', () => {
     expect((await s.list({ q: 'day7 shared' })).results.map((r) => r.id)).toEqual(want);
   });
 
+  it('the search index says it is building while older segments load or records wait for it, and not after', async () => {
+    const { old, recent } = await seed();
+    const { s, quiet } = await open();
+    expect(await quiet()).toBe('paused');
+    // Read from disk at open, the recent records wait for the build too; the older days are not in yet.
+    expect(s.searchIndex()).toEqual({ building: true, indexed: 0, waiting: recent.length });
+    await s.loaded();
+    expect(s.searchIndex()).toEqual({ building: true, indexed: 0, waiting: old.length + recent.length });
+    await s.indexer!.idle();
+    expect(s.searchIndex()).toEqual({ building: false, indexed: old.length + recent.length, waiting: 0 });
+  });
+
+  it('the search index is building while older segments are still to load, even with nothing in memory waiting', async () => {
+    const w = await openInterceptionStore({ dir, now: () => DAY0 });
+    w.finish(finishedRecord({ startedMs: DAY0 + 5 * DAY }));
+    await w.close();
+    const { s, quiet } = await open();
+    expect(await quiet()).toBe('paused');
+    expect(s.searchIndex()).toEqual({ building: true, indexed: 0, waiting: 0 });
+    await s.indexer!.idle();
+    expect(s.searchIndex()).toEqual({ building: false, indexed: 1, waiting: 0 });
+  });
+
   it('a read from a day without a segment of its own loads no segment older than that day', async () => {
     // Days 6, 8 and 9 have records, day 7 none (a day off).
     const w = await openInterceptionStore({ dir, now: () => DAY0 });
