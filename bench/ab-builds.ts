@@ -136,13 +136,16 @@ try {
       `${name}: CPU per call median ${med(a).toFixed(3)} ms (${rng(a)}), main thread ${med(m).toFixed(3)} ms (${rng(m)}); req/s median ${med(rps.get(name)!).toFixed(0)} (${rng(rps.get(name)!, 0)}); latency p50 median ${med(p50.get(name)!).toFixed(3)} ms (${rng(p50.get(name)!)})\n`,
     );
   }
-  const a = cpu.get(gateways[0]!.t.name)!;
   for (const g of gateways.slice(1)) {
-    const d = cpu.get(g.t.name)!.map((b, i) => ((b - a[i]!) / a[i]!) * 100);
+    // Each round's change of this gateway against the first one, in %.
+    const change = (m: Map<string, number[]>): number[] => {
+      const base = m.get(gateways[0]!.t.name)!;
+      return m.get(g.t.name)!.map((b, i) => ((b - base[i]!) / base[i]!) * 100);
+    };
+    const d = change(cpu);
     const q = sorted(d);
-    const ma = mainCpu.get(gateways[0]!.t.name)!;
-    const dm = mainCpu.get(g.t.name)!.map((b, i) => ((b - ma[i]!) / ma[i]!) * 100);
-    const dr = rps.get(g.t.name)!.map((b, i) => ((b - rps.get(gateways[0]!.t.name)![i]!) / rps.get(gateways[0]!.t.name)![i]!) * 100);
+    const dm = change(mainCpu);
+    const dr = change(rps);
     process.stdout.write(`paired, ${g.t.name} vs ${gateways[0]!.t.name}: main-thread CPU per call median ${med(dm).toFixed(1)} %; req/s median ${med(dr).toFixed(1)} % (higher in ${dr.filter((x) => x > 0).length} of ${dr.length} rounds)\n`);
     process.stdout.write(
       `paired, ${g.t.name} vs ${gateways[0]!.t.name}: CPU per call median ${med(d).toFixed(1)} % (quartiles ${q[Math.floor(d.length / 4)]!.toFixed(1)} … ${q[Math.floor((3 * d.length) / 4)]!.toFixed(1)} %; lower in ${d.filter((x) => x < 0).length} of ${d.length} rounds)\n`,

@@ -94,12 +94,11 @@ describe('metricPlan', () => {
 
 describe('telemetryRecord (what crosses to the export thread)', () => {
   // The thread maps the slim record; it must give exactly the span and points the whole record gives.
-  const full = (over: Parameters<typeof makeRecord>[2] = {}) => rec(over);
   const variants: [string, FinishedRecord][] = [
-    ['completed with tokens, reasoning, a session', full()],
-    ['failed with a status and an error', full({ status: 'failed', http_status: 503, error: 'upstream said no' })],
-    ['no token rows, a response model', full({ token_usages: [], metadata: { response_model: 'claude-sonnet-4-5-20250929', other: 'x' } })],
-    ['tool calls and thoughts', full({
+    ['completed with tokens, reasoning, a session', rec()],
+    ['failed with a status and an error', rec({ status: 'failed', http_status: 503, error: 'upstream said no' })],
+    ['no token rows, a response model', rec({ token_usages: [], metadata: { response_model: 'claude-sonnet-4-5-20250929', other: 'x' } })],
+    ['tool calls and thoughts', rec({
       tool_usages: [{ id: 't1', interception_id: 'i', provider_response_id: 'msg_1', tool_call_id: 'call_1', tool: 'Read', input: { path: '/a' }, server_url: null, injected: false, invocation_error: null, metadata: {}, created_at: '2026-12-01T09:00:01.000Z' }],
       model_thoughts: [{ id: 'm1', interception_id: 'i', content: 'thinking…', metadata: {}, created_at: '2026-12-01T09:00:00.500Z' }],
     })],
