@@ -14,7 +14,7 @@
  * `node --import tsx bench/ab-builds.ts ROUNDS CALLS DIST_A DIST_B [...]`. A DIST may end in
  * `@FLAG,FLAG` (node flags for that gateway, e.g. `@--cpu-prof,--cpu-prof-dir=/tmp/p` or
  * `@--perf-basic-prof` for `perf record -p PID`) and `#min` (no JSON log, no OTLP, redaction off:
- * the bridge's floor with recording alone). A spec `yard:MODE` is a yardstick of bench/yard-proxy.ts
+ * the bridge's floor with recording alone) or `#without=log,otlp,redact` (any of the three left out). A spec `yard:MODE` is a yardstick of bench/yard-proxy.ts
  * instead of a build (e.g. `yard:dispatch-parse`: body read + `JSON.parse` + undici dispatch), for
  * decomposing the gap between the bare proxy and the bridge. `AB_LOG=FILE` keeps the gateways' stdout (V8 traces);
  * `AB_CONCURRENCY=1` measures one call at a time (each round's latency p50 is reported too).
@@ -66,15 +66,21 @@ function listening(child: ChildProcess, re: RegExp): Promise<string> {
 
 async function gateway(spec: string, i: number): Promise<{ t: Target; pid: number }> {
   if (spec.startsWith('yard:')) return yard(spec.slice(5), i);
-  const min = spec.endsWith('#min');
-  const [dist, flags] = spec.replace(/#min$/, '').split('@') as [string, string | undefined];
+  // `#min` = `#without=log,otlp,redact`; `#without=…` leaves out any of the three.
+  const hash = spec.indexOf('#');
+  const without = new Set(hash < 0 ? [] : spec.slice(hash + 1) === 'min' ? ['log', 'otlp', 'redact'] : spec.slice(hash + 1).replace(/^without=/, '').split(','));
+  const [dist, flags] = (hash < 0 ? spec : spec.slice(0, hash)).split('@') as [string, string | undefined];
   const cli = join(dist, 'src/cli.js');
   const dir = mkdtempSync(join(tmpdir(), 'aibridge-ab-'));
   dirs.push(dir);
   const r = spawnSync(process.execPath, [cli, 'tokens', 'create', '--name', 'ab', '--data-dir', dir], { encoding: 'utf8', env: cleanEnv() });
   if (r.status !== 0) throw new Error(`tokens create failed for ${dist}: ${r.stderr}`);
   const token = r.stdout.trim().split('\n').at(-1)!.trim();
-  const features = min ? ['--redact-secrets', 'false'] : ['--structured-logging', '--log-json', join(dir, 'log.jsonl'), '--otlp-endpoint', otlpUrl];
+  const features = [
+    ...(without.has('log') ? [] : ['--structured-logging', '--log-json', join(dir, 'log.jsonl')]),
+    ...(without.has('otlp') ? [] : ['--otlp-endpoint', otlpUrl]),
+    ...(without.has('redact') ? ['--redact-secrets', 'false'] : []),
+  ];
   const child = spawn(
     process.execPath,
     [...(flags ? flags.split(',') : []), cli, 'serve', '--data-dir', dir, '--port', '0', '--enabled', '--anthropic-key', 'sk-ant-bench-0000000000000000', '--anthropic-base-url', `${up.url}/`, ...features],
