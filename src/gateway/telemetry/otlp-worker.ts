@@ -8,7 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createOtlpPipeline } from './otlp.js';
 import { metricPlan, spanPlan } from './genai.js';
-import type { FromWorker, ToWorker, WorkerSetup } from './otlp-thread.js';
+import type { FromWorker, RecordItem, ToWorker, WorkerSetup } from './otlp-thread.js';
 
 const port = parentPort;
 if (!port) throw new Error('otlp-worker.ts runs as a worker thread (src/gateway/telemetry/otlp-thread.ts)');
@@ -25,7 +25,7 @@ const pipeline = createOtlpPipeline({
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'records') {
-    for (const item of m.items) {
+    for (const item of JSON.parse(m.json) as RecordItem[]) {
       let plans;
       try {
         plans = [spanPlan(item.rec, { content: item.content, costUsd: item.costUsd }), metricPlan(item.rec, item.costUsd)] as const;
