@@ -14,8 +14,8 @@
  * `node --import tsx bench/ab-builds.ts ROUNDS CALLS DIST_A DIST_B [...]`. A DIST may end in
  * `@FLAG,FLAG` (node flags for that gateway, e.g. `@--cpu-prof,--cpu-prof-dir=/tmp/p` or
  * `@--perf-basic-prof` for `perf record -p PID`) and `#min` (no JSON log, no OTLP, redaction off:
- * the bridge's floor with recording alone) or `#without=log,otlp,redact` (any of the three left out). A spec `yard:MODE` is a yardstick of bench/yard-proxy.ts
- * instead of a build (e.g. `yard:dispatch-parse`: body read + `JSON.parse` + undici dispatch), for
+ * the bridge's floor with recording alone) or `#without=log,otlp,redact` (any of the three left
+ * out: one feature's cost in req/s). A spec `yard:MODE` is a yardstick of bench/yard-proxy.ts instead of a build (e.g. `yard:dispatch-parse`: body read + `JSON.parse` + undici dispatch), for
  * decomposing the gap between the bare proxy and the bridge. `AB_LOG=FILE` keeps the gateways' stdout (V8 traces);
  * `AB_CONCURRENCY=1` measures one call at a time (each round's latency p50 is reported too).
  */
