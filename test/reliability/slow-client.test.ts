@@ -36,7 +36,10 @@ beforeAll(async () => {
         upstream.written += EVENT.length;
         if (!res.write(EVENT)) {
           upstream.blocked = true;
-          await Promise.race([once(res, 'drain'), once(res, 'close')]);
+          // The waits of the loser are taken off again: one per block would pile up on `res`.
+          const ac = new AbortController();
+          await Promise.race([once(res, 'drain', { signal: ac.signal }), once(res, 'close', { signal: ac.signal })]);
+          ac.abort();
           upstream.blocked = false;
         }
       }
