@@ -15,7 +15,8 @@
  * `@FLAG,FLAG` (node flags for that gateway, e.g. `@--cpu-prof,--cpu-prof-dir=/tmp/p` or
  * `@--perf-basic-prof` for `perf record -p PID`) and `#min` (no JSON log, no OTLP, redaction off:
  * the bridge's floor with recording alone) or `#without=log,otlp,redact` (any of the three left
- * out: one feature's cost in req/s). A spec `yard:MODE` is a yardstick of bench/yard-proxy.ts instead of a build (e.g. `yard:dispatch-parse`: body read + `JSON.parse` + undici dispatch), for
+ * out: one feature's cost in req/s). A spec `yard:MODE` is a yardstick of bench/yard-proxy.ts
+ * instead of a build (e.g. `yard:dispatch-parse`: body read + `JSON.parse` + undici dispatch), for
  * decomposing the gap between the bare proxy and the bridge. `AB_LOG=FILE` keeps the gateways' stdout (V8 traces);
  * `AB_CONCURRENCY=1` measures one call at a time (each round's latency p50 is reported too).
  */
@@ -64,12 +65,16 @@ function listening(child: ChildProcess, re: RegExp): Promise<string> {
   );
 }
 
+/** What `#without=` may leave out of a gateway. */
+const FEATURES = ['log', 'otlp', 'redact'];
+
 async function gateway(spec: string, i: number): Promise<{ t: Target; pid: number }> {
   if (spec.startsWith('yard:')) return yard(spec.slice(5), i);
   // `#min` = `#without=log,otlp,redact`; `#without=…` leaves out any of the three.
-  const hash = spec.indexOf('#');
-  const without = new Set(hash < 0 ? [] : spec.slice(hash + 1) === 'min' ? ['log', 'otlp', 'redact'] : spec.slice(hash + 1).replace(/^without=/, '').split(','));
-  const [dist, flags] = (hash < 0 ? spec : spec.slice(0, hash)).split('@') as [string, string | undefined];
+  const [build, suffix] = spec.split('#') as [string, string | undefined];
+  const without = new Set(suffix === undefined ? [] : suffix === 'min' ? FEATURES : suffix.replace(/^without=/, '').split(','));
+  for (const f of without) if (!FEATURES.includes(f)) throw new Error(`${spec}: no feature "${f}" to leave out (${FEATURES.join(', ')})`);
+  const [dist, flags] = build.split('@') as [string, string | undefined];
   const cli = join(dist, 'src/cli.js');
   const dir = mkdtempSync(join(tmpdir(), 'aibridge-ab-'));
   dirs.push(dir);
