@@ -401,7 +401,8 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
    * work, not a throughput run: per-call CPU depends on how many calls share a batch (store
    * flushes, log writes, drains), so both twins must see the same pace. Chain and cost have no
    * switch of their own (they come with the JSON log): their rows are that work's CPU per record
-   * in this process (bench/feature-costs.ts).
+   * in this process (bench/feature-costs.ts). Each feature also gets a paired throughput row
+   * (req/s at c=32 with it off vs on).
    */
   async function featureRows(): Promise<void> {
     // `budget`: the token has all three budgets (never reached), so every call goes through the
@@ -425,7 +426,7 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
       return { g, t };
     };
     for (const f of features) {
-      log(`feature cost: ${f.name} (on vs off, gateway CPU per call)`);
+      log(`feature cost: ${f.name} (on vs off: gateway CPU per call, then req/s at c=32)`);
       // Both twins fresh and warmed alike: a process's CPU includes its JIT and GC threads, so a
       // fresh twin next to a warm one would look dearer for reasons of its own.
       const slug = f.name.replace(/\W+/g, '-');
@@ -465,6 +466,24 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
           value: (lOn - lOff) * 1000,
           unit: 'µs',
           note: `on ${(lOn * 1000).toFixed(0)} µs, off ${(lOff * 1000).toFixed(0)} µs per call`,
+        });
+        // Throughput, the way bench/ab-builds.ts measures it: CPU per call misses what a feature's
+        // thread takes from the event loop on 2 shared cores (the OTLP row read ~0 on the loop
+        // while req/s rose 19-28 % without it). Rounds alternate the twins' order, and each
+        // round's off/on ratio is one sample, so load that hits a round hits both alike.
+        const rps = await alternate([on.t, off.t], quick ? 3 : 8, async (t) => {
+          const t0 = performance.now();
+          const n = (await latencyRun(t, 32, quick ? 40 : 100)).length;
+          return [(n * 1000) / (performance.now() - t0)];
+        });
+        const rOn = rps.get(on.t.name)!;
+        const rOff = rps.get(off.t.name)!;
+        const gain = rOn.map((r, i) => (rOff[i]! / r - 1) * 100);
+        fig({
+          name: `feature: ${f.name}, req/s at c=32 with it off vs on`,
+          value: percentile(gain, 50),
+          unit: '%',
+          note: `paired median of ${gain.length} rounds (higher off in ${gain.filter((g) => g > 0).length}); on ${percentile(rOn, 50).toFixed(0)}, off ${percentile(rOff, 50).toFixed(0)} req/s`,
         });
       } finally {
         await on.g.stop();
