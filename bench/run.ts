@@ -471,9 +471,9 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
         // thread takes from the event loop on 2 shared cores (the OTLP row read ~0 on the loop
         // while req/s rose 19-28 % without it). Rounds alternate the twins' order, and each
         // round's off/on ratio is one sample, so load that hits a round hits both alike.
-        const rps = await alternate([on.t, off.t], quick ? 3 : 8, async (t) => {
+        const rps = await alternate([on.t, off.t], quick ? 3 : 12, async (t) => {
           const t0 = performance.now();
-          const n = (await latencyRun(t, 32, quick ? 40 : 100)).length;
+          const n = (await latencyRun(t, 32, quick ? 40 : 150)).length;
           return [(n * 1000) / (performance.now() - t0)];
         });
         const rOn = rps.get(on.t.name)!;
