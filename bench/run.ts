@@ -326,7 +326,24 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
     fig({ name: 'stream TTFB added p50, bridge', value: ttfbB - ttfbD, unit: 'ms' });
     fig({ name: 'stream TTFB added p50, node:http bare proxy', value: ttfbH - ttfbD, unit: 'ms', note: 'the hop alone' });
     fig({ name: 'stream TTFB added p50, undici bare proxy', value: percentile(ttfb('bare-undici'), 50) - ttfbD, unit: 'ms' });
-    fig({ name: 'stream TTFB added p50, bridge − node:http bare proxy', value: ttfbB - ttfbH, unit: 'ms', target: { op: '<=', limit: 0.2 } });
+    // The target row is paired, as the throughput ratio is: each round's p50 (8 streams started
+    // together) of the bridge minus the node:http proxy's in the same round, then the median. Pooled
+    // p50s moved ±1 ms between runs of 16 rounds on this VM, the bridge and the proxy alike.
+    const roundP50 = (name: string): number[] => {
+      const v = ttfb(name);
+      const out: number[] = [];
+      for (let i = 0; i < v.length; i += 8) out.push(percentile(v.slice(i, i + 8), 50));
+      return out;
+    };
+    const hRounds = roundP50('bare-http');
+    const paired = roundP50('bridge').map((b, i) => b - hRounds[i]!);
+    fig({
+      name: 'stream TTFB added p50, bridge − node:http bare proxy',
+      value: percentile(paired, 50),
+      unit: 'ms',
+      target: { op: '<=', limit: 0.2 },
+      note: `median of ${paired.length} rounds' paired differences (${Math.min(...paired).toFixed(2)} … ${Math.max(...paired).toFixed(2)} ms); pooled p50s differ by ${(ttfbB - ttfbH).toFixed(2)} ms`,
+    });
     fig({ name: 'stream TTFB p99 direct', value: percentile(ttfb('direct'), 99), unit: 'ms' });
     fig({ name: 'stream TTFB p99 bridge', value: percentile(ttfb('bridge'), 99), unit: 'ms' });
     fig({ name: 'per-chunk delay p50 direct', value: percentile(delays('direct'), 50), unit: 'ms', note: `${delays('direct').length} chunks` });
