@@ -21,6 +21,7 @@
  */
 import { randomFillSync } from 'node:crypto';
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
+import { isAttributeValue } from '@opentelemetry/core';
 import type { SpanPlan } from './genai.js';
 import { envNumber } from './env.js';
 
@@ -265,6 +266,15 @@ function writeAnyValue(w: ProtoWriter, v: AttributeValue): void {
   }
 }
 
+/**
+ * What the SDK keeps (Span#setAttribute, sanitizeAttributes): a non-empty key, and a primitive or
+ * a homogeneous array of one; anything else is left out without being counted.
+ */
+function validAttribute(key: string, value: AttributeValue | undefined): value is AttributeValue {
+  if (value === undefined || value === null || key.length === 0) return false;
+  return typeof value !== 'object' || isAttributeValue(value);
+}
+
 /** The SDK's _truncateToSize: strings (and strings in arrays) cut to the limit. */
 function truncate(v: AttributeValue, limit: number): AttributeValue {
   if (limit <= 0) return v;
@@ -279,7 +289,7 @@ function writeAttributes(w: ProtoWriter, field: number, attrs: Attributes, count
   let dropped = 0;
   for (const key in attrs) {
     const value = attrs[key];
-    if (value === undefined || value === null || key.length === 0) continue;
+    if (!validAttribute(key, value)) continue;
     if (kept >= countLimit) {
       dropped++;
       continue;
@@ -434,7 +444,7 @@ function jsonAttributes(attrs: Attributes, countLimit: number, valueLength: numb
   let dropped = 0;
   for (const key in attrs) {
     const value = attrs[key];
-    if (value === undefined || value === null || key.length === 0) continue;
+    if (!validAttribute(key, value)) continue;
     if (list.length >= countLimit) {
       dropped++;
       continue;

@@ -99,7 +99,10 @@ function plans(): SpanPlan[] {
     name: 'chat ünïcödé',
     startMs: T0 + 0.5, // sub-millisecond: the SDK rounds to nanoseconds
     endMs: T0 - 10, // before the start: the SDK ends it at the start
-    attributes: { a: 'x'.repeat(300), b: true, c: false, d: -42, e: 1.5, f: 2 ** 40, g: 2 ** 62, n: undefined, '': 'no key', z: 'tail' },
+    attributes: {
+      a: 'x'.repeat(300), b: true, c: false, d: -42, e: 1.5, f: 2 ** 40, g: 2 ** 62, n: undefined, '': 'no key',
+      arr: ['one', 'y'.repeat(200), null], mixed: ['a', 1] as unknown as string[], obj: { no: 'objects' } as unknown as string, z: 'tail',
+    },
     events: Array.from({ length: 7 }, (_, i) => ({ name: `e${i}`, timeMs: T0 + i, attributes: { i, s: 'y'.repeat(i * 40), t: 'last' } })),
     errorMessage: '',
   });
