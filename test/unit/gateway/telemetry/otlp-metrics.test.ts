@@ -37,7 +37,7 @@ class TestReader extends MetricReader {
   }
 }
 
-/** The SDK path as otlp.ts has it today: same instruments, same record calls. */
+/** The SDK path as otlp.ts had it before its per-call work was written by hand: same instruments, same record calls. */
 function sdkMetrics(histogramTemporality: AggregationTemporality, counterTemporality: AggregationTemporality, cardinalityLimit?: number) {
   const reader = new TestReader({
     aggregationTemporalitySelector: (t) => (t === InstrumentType.COUNTER ? counterTemporality : histogramTemporality),
