@@ -57,7 +57,7 @@ export interface GenAiMetricsOptions {
 }
 
 export interface GenAiMetrics {
-  /** Records one call's points exactly as otlp.ts metrics(plan) does (same attribute sets, same skips). */
+  /** Records one call's points as the SDK's instruments did (the same attribute sets, the same skips). */
   record(plan: MetricPlan): void;
   /**
    * The points to export now, as the SDK's ResourceMetrics; null when there is nothing to send.
