@@ -101,11 +101,7 @@ export class ProtoWriter {
   varint(v: number): void {
     this.ensure(10);
     if (v >= 0 && v <= 0xffffffff) {
-      while (v > 0x7f) {
-        this.buf[this.pos++] = (v & 0x7f) | 0x80;
-        v >>>= 7;
-      }
-      this.buf[this.pos++] = v;
+      this.varint32(v);
       return;
     }
     // int64 two's complement (negative or above 32 bits): BigInt, off the common path.
@@ -117,12 +113,19 @@ export class ProtoWriter {
     this.buf[this.pos++] = Number(b);
   }
 
-  /** Epoch milliseconds as fixed64 nanoseconds, the SDK's way (millisToHrTime, then nanos). */
+  /** An unsigned 32-bit varint at `pos`, room already ensured. */
+  private varint32(v: number): void {
+    while (v > 0x7f) {
+      this.buf[this.pos++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    this.buf[this.pos++] = v;
+  }
+
+  /** Epoch milliseconds as fixed64 nanoseconds. */
   fixed64Ms(ms: number): void {
-    const seconds = Math.trunc(ms / 1000);
-    const nanos = BigInt(seconds) * 1_000_000_000n + BigInt(Math.round((ms % 1000) * 1e6));
     this.ensure(8);
-    this.buf.writeBigUInt64LE(BigInt.asUintN(64, nanos), this.pos);
+    this.buf.writeBigUInt64LE(BigInt.asUintN(64, nanos(ms)), this.pos);
     this.pos += 8;
   }
 
@@ -147,9 +150,7 @@ export class ProtoWriter {
 
   bytes(b: Uint8Array): void {
     this.varint(b.length);
-    this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+    this.raw(b);
   }
 
   string(s: string): void {
@@ -192,20 +193,21 @@ export class ProtoWriter {
     const extra = varintSize(len) - 1;
     this.ensure(extra);
     this.buf.copyWithin(mark + extra, mark, this.pos);
-    let p = mark - 1;
-    let v = len;
-    while (v > 0x7f) {
-      this.buf[p++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    this.buf[p] = v;
-    this.pos += extra;
+    const after = this.pos + extra;
+    this.pos = mark - 1;
+    this.varint32(len);
+    this.pos = after;
   }
 
-  /** A copy of what was written. */
-  finish(): Uint8Array {
-    return new Uint8Array(this.buf.subarray(0, this.pos));
+  /** What was written so far (a view: the next write may change it). */
+  written(): Buffer {
+    return this.buf.subarray(0, this.pos);
   }
+}
+
+/** Epoch milliseconds as Unix nanoseconds, the SDK's way (millisToHrTime, then hrTimeToNanos). */
+function nanos(ms: number): bigint {
+  return BigInt(Math.trunc(ms / 1000)) * 1_000_000_000n + BigInt(Math.round((ms % 1000) * 1e6));
 }
 
 function varintSize(v: number): number {
@@ -230,7 +232,7 @@ function encodedKey(key: string): Buffer {
     const w = new ProtoWriter(k.length + 6);
     w.byte(tag(1, LEN));
     w.bytes(k);
-    b = Buffer.from(w.finish());
+    b = Buffer.from(w.written());
     if (keyBytes.size < 512) keyBytes.set(key, b); // keys are the mapping's constants; bounded regardless
   }
   return b;
@@ -283,8 +285,11 @@ function truncate(v: AttributeValue, limit: number): AttributeValue {
   return v;
 }
 
-/** Writes `attrs` as repeated KeyValue field `field`; returns how many the count limit dropped. */
-function writeAttributes(w: ProtoWriter, field: number, attrs: Attributes, countLimit: number, valueLength: number): number {
+/**
+ * The attributes a span or event keeps, in order, each truncated: `keep` gets them; returns how
+ * many the count limit dropped. Both encodings go through here, so the SDK's rules are in one place.
+ */
+function limitAttributes(attrs: Attributes, countLimit: number, valueLength: number, keep: (key: string, value: AttributeValue) => void): number {
   let kept = 0;
   let dropped = 0;
   for (const key in attrs) {
@@ -295,17 +300,23 @@ function writeAttributes(w: ProtoWriter, field: number, attrs: Attributes, count
       continue;
     }
     kept++;
-    w.byte(tag(field, LEN));
-    const kv = w.begin(64);
-    const k = encodedKey(key);
-    w.raw(k);
-    w.byte(tag(2, LEN));
-    const any = w.begin();
-    writeAnyValue(w, truncate(value, valueLength));
-    w.end(any);
-    w.end(kv);
+    keep(key, truncate(value, valueLength));
   }
   return dropped;
+}
+
+/** Writes `attrs` as repeated KeyValue field `field`; returns how many the count limit dropped. */
+function writeAttributes(w: ProtoWriter, field: number, attrs: Attributes, countLimit: number, valueLength: number): number {
+  return limitAttributes(attrs, countLimit, valueLength, (key, value) => {
+    w.byte(tag(field, LEN));
+    const kv = w.begin(64);
+    w.raw(encodedKey(key));
+    w.byte(tag(2, LEN));
+    const any = w.begin();
+    writeAnyValue(w, value);
+    w.end(any);
+    w.end(kv);
+  });
 }
 
 const SPAN_KIND_CLIENT = 3; // SpanKind.CLIENT (2) + 1: the proto's enum has UNSPECIFIED at 0
@@ -371,12 +382,11 @@ export function writeSpan(w: ProtoWriter, plan: SpanPlan, limits: SpanLimits): v
 
 /**
  * The bytes of an ExportTraceServiceRequest around a batch's spans: ResourceSpans { resource,
- * ScopeSpans { scope, spans… } }. The spans (already ScopeSpans entries) follow these bytes.
+ * ScopeSpans { scope, spans… } }, the spans (already ScopeSpans entries) to follow them. The
+ * resource and scope are the pipeline's own, so they are encoded once, here; a batch adds the lengths.
  */
-export function requestPrefix(header: ExportHeader, spansLength: number): Uint8Array {
-  const w = new ProtoWriter(256);
-  // ScopeSpans.scope
-  const scope = new ProtoWriter(128);
+export function requestPrefixer(header: ExportHeader): (spansLength: number) => Uint8Array {
+  const scope = new ProtoWriter(128); // ScopeSpans.scope
   scope.byte(tag(1, LEN));
   const s = scope.begin();
   scope.byte(tag(1, LEN));
@@ -386,22 +396,26 @@ export function requestPrefix(header: ExportHeader, spansLength: number): Uint8A
     scope.string(header.scope.version);
   }
   scope.end(s);
-  // ResourceSpans.resource
-  const resource = new ProtoWriter(256);
+  const resource = new ProtoWriter(256); // ResourceSpans.resource
   resource.byte(tag(1, LEN));
   const r = resource.begin();
   writeAttributes(resource, 1, header.resource, Infinity, 0);
   resource.end(r);
+  const scopeBytes = scope.written();
+  const resourceBytes = resource.written();
 
-  const scopeSpansLength = scope.pos + spansLength;
-  const resourceSpansLength = resource.pos + 1 + varintSize(scopeSpansLength) + scopeSpansLength;
-  w.byte(tag(1, LEN)); // ExportTraceServiceRequest.resource_spans
-  w.varint(resourceSpansLength);
-  w.raw(resource.buf.subarray(0, resource.pos));
-  w.byte(tag(2, LEN)); // ResourceSpans.scope_spans
-  w.varint(scopeSpansLength);
-  w.raw(scope.buf.subarray(0, scope.pos));
-  return w.finish();
+  return (spansLength) => {
+    const scopeSpansLength = scopeBytes.length + spansLength;
+    const resourceSpansLength = resourceBytes.length + 1 + varintSize(scopeSpansLength) + scopeSpansLength;
+    const w = new ProtoWriter(resourceBytes.length + scopeBytes.length + 16);
+    w.byte(tag(1, LEN)); // ExportTraceServiceRequest.resource_spans
+    w.varint(resourceSpansLength);
+    w.raw(resourceBytes);
+    w.byte(tag(2, LEN)); // ResourceSpans.scope_spans
+    w.varint(scopeSpansLength);
+    w.raw(scopeBytes);
+    return w.written();
+  };
 }
 
 // ---- OTLP/JSON ----------------------------------------------------------------------------------
@@ -428,10 +442,6 @@ interface JsonKeyValue {
   value: Record<string, unknown>;
 }
 
-function nanosString(ms: number): string {
-  return (BigInt(Math.trunc(ms / 1000)) * 1_000_000_000n + BigInt(Math.round((ms % 1000) * 1e6))).toString();
-}
-
 function jsonAnyValue(v: AttributeValue): Record<string, unknown> {
   if (typeof v === 'string') return { stringValue: v };
   if (typeof v === 'number') return Number.isInteger(v) ? { intValue: v } : { doubleValue: v };
@@ -441,16 +451,7 @@ function jsonAnyValue(v: AttributeValue): Record<string, unknown> {
 
 function jsonAttributes(attrs: Attributes, countLimit: number, valueLength: number): { list: JsonKeyValue[]; dropped: number } {
   const list: JsonKeyValue[] = [];
-  let dropped = 0;
-  for (const key in attrs) {
-    const value = attrs[key];
-    if (!validAttribute(key, value)) continue;
-    if (list.length >= countLimit) {
-      dropped++;
-      continue;
-    }
-    list.push({ key, value: jsonAnyValue(truncate(value, valueLength)) });
-  }
+  const dropped = limitAttributes(attrs, countLimit, valueLength, (key, value) => list.push({ key, value: jsonAnyValue(value) }));
   return { list, dropped };
 }
 
@@ -465,13 +466,13 @@ export function jsonSpan(plan: SpanPlan, limits: SpanLimits): JsonSpan {
     spanId: randomId(8).toString('hex'),
     name: plan.name,
     kind: SPAN_KIND_CLIENT,
-    startTimeUnixNano: nanosString(plan.startMs),
-    endTimeUnixNano: nanosString(plan.endMs < plan.startMs ? plan.startMs : plan.endMs),
+    startTimeUnixNano: nanos(plan.startMs).toString(),
+    endTimeUnixNano: nanos(plan.endMs < plan.startMs ? plan.startMs : plan.endMs).toString(),
     attributes: attrs.list,
     droppedAttributesCount: attrs.dropped,
     events: plan.events.slice(first).map((e) => {
       const a = jsonAttributes(e.attributes, limits.attributesPerEvent, limits.valueLength);
-      return { attributes: a.list, name: e.name, timeUnixNano: nanosString(e.timeMs), droppedAttributesCount: a.dropped };
+      return { attributes: a.list, name: e.name, timeUnixNano: nanos(e.timeMs).toString(), droppedAttributesCount: a.dropped };
     }),
     droppedEventsCount: first,
     status,

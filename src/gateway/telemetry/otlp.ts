@@ -37,7 +37,7 @@ import type { OtlpProtocol } from '../../config/schema.js';
 import { envNumber } from './env.js';
 import type { MetricPlan, SpanPlan } from './genai.js';
 import { createGenAiMetrics } from './otlp-metrics.js';
-import { jsonRequest, jsonSpan, ProtoWriter, requestPrefix, spanLimitsFromEnv, writeSpan, type ExportHeader, type JsonSpan } from './otlp-spans.js';
+import { jsonRequest, jsonSpan, ProtoWriter, requestPrefixer, spanLimitsFromEnv, writeSpan, type ExportHeader, type JsonSpan } from './otlp-spans.js';
 
 /** What the pipeline needs to know. */
 export interface OtlpPipelineOptions {
@@ -102,6 +102,23 @@ interface TraceRequest {
   count: number;
 }
 
+/**
+ * Runs one export and hands its result to `then` exactly once: the exporter's answer, or a failure
+ * after `ms` (a later answer is ignored), as the SDK's processor and reader bound theirs.
+ */
+function exportWithin(ms: number, what: string, send: (done: (r: ExportResult) => void) => void, then: (r: ExportResult) => void): void {
+  let answered = false;
+  const answer = (result: ExportResult): void => {
+    if (answered) return;
+    answered = true;
+    clearTimeout(deadline);
+    then(result);
+  };
+  const deadline = setTimeout(() => answer({ code: ExportResultCode.FAILED, error: new Error(`${what} timed out`) }), ms);
+  deadline.unref();
+  send(answer);
+}
+
 /** Builds and starts a pipeline. */
 export function createOtlpPipeline(opts: OtlpPipelineOptions): OtlpPipeline {
   const env = opts.env;
@@ -141,10 +158,11 @@ export function createOtlpPipeline(opts: OtlpPipelineOptions): OtlpPipeline {
     open = null;
   };
 
+  const prefixer = json ? undefined : requestPrefixer(header);
   const body = (b: SpanBatch): Uint8Array => {
     if (b.json !== null) return jsonRequest(header, b.json);
-    const spans = b.proto!.buf.subarray(0, b.proto!.pos);
-    const prefix = requestPrefix(header, spans.length);
+    const spans = b.proto!.written();
+    const prefix = prefixer!(spans.length);
     return Buffer.concat([prefix, spans], prefix.length + spans.length);
   };
 
@@ -167,16 +185,7 @@ export function createOtlpPipeline(opts: OtlpPipelineOptions): OtlpPipeline {
       finish({ code: ExportResultCode.FAILED, error: err as Error });
       return;
     }
-    let answered = false;
-    const deadline = setTimeout(() => done({ code: ExportResultCode.FAILED, error: new Error('span export timed out') }), exportTimeoutMillis);
-    deadline.unref();
-    function done(result: ExportResult): void {
-      if (answered) return; // a late answer after the deadline
-      answered = true;
-      clearTimeout(deadline);
-      finish(result);
-    }
-    delegate.export(request, done);
+    exportWithin(exportTimeoutMillis, 'span export', (done) => delegate.export(request, done), finish);
   };
 
   const finish = (result: ExportResult): void => {
@@ -207,17 +216,10 @@ export function createOtlpPipeline(opts: OtlpPipelineOptions): OtlpPipeline {
     const data = metrics.collect();
     if (data === null) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      let answered = false;
-      const done = (result: ExportResult): void => {
-        if (answered) return;
-        answered = true;
-        clearTimeout(deadline);
+      exportWithin(metricTimeoutMillis, 'metric export', (done) => metricExporter.export(data, done), (result) => {
         opts.onResult('metrics', result.code === ExportResultCode.SUCCESS ? null : (result.error ?? new Error('metric export failed')));
         resolve();
-      };
-      const deadline = setTimeout(() => done({ code: ExportResultCode.FAILED, error: new Error('metric export timed out') }), metricTimeoutMillis);
-      deadline.unref();
-      metricExporter.export(data, done);
+      });
     });
   };
   const metricTimer = setInterval(() => void exportMetrics(), exportIntervalMillis);

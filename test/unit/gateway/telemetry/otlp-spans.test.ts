@@ -12,7 +12,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { spanPlan, type SpanPlan } from '../../../../src/gateway/telemetry/genai.js';
-import { jsonRequest, jsonSpan, ProtoWriter, requestPrefix, spanLimitsFromEnv, writeSpan, type ExportHeader, type SpanLimits } from '../../../../src/gateway/telemetry/otlp-spans.js';
+import { jsonRequest, jsonSpan, ProtoWriter, requestPrefixer, spanLimitsFromEnv, writeSpan, type ExportHeader, type SpanLimits } from '../../../../src/gateway/telemetry/otlp-spans.js';
 import type { FinishedRecord } from '../../../../src/record/fanout.js';
 import { makeRecord } from '../../../helpers/make-record.js';
 
@@ -54,8 +54,8 @@ function sdkSpans(plans: SpanPlan[], limits: SpanLimits): ReadableSpan[] {
 function ourProto(plans: SpanPlan[], limits: SpanLimits): Uint8Array {
   const w = new ProtoWriter(64); // small on purpose: the buffer grows mid-span
   for (const p of plans) writeSpan(w, p, limits);
-  const spans = w.buf.subarray(0, w.pos);
-  return Buffer.concat([requestPrefix(header, spans.length), spans]);
+  const spans = w.written();
+  return Buffer.concat([requestPrefixer(header)(spans.length), spans]);
 }
 
 type Obj = Record<string, unknown>;
