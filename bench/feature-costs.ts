@@ -8,6 +8,7 @@
  */
 import { interceptionLogLines } from '../src/record/log-lines.js';
 import { ChainedLines } from '../src/record/chain.js';
+import { chainedInterceptionLines } from '../src/record/log-texts.js';
 import { recordCost } from '../src/record/cost.js';
 import { createPriceTable } from '../src/record/prices.js';
 import type { Interception } from '../src/record/types.js';
@@ -71,11 +72,7 @@ export async function featureCosts(n = 20_000, reps = 5): Promise<FeatureCost[]>
     for (const l of interceptionLogLines(rec(i))) out += `${JSON.stringify(l)}\n`;
     return out.length;
   });
-  const chained = usPer(n, reps, (i) => {
-    let out = '';
-    for (const l of interceptionLogLines(rec(i))) out += chain.line(l);
-    return out.length;
-  });
+  const chained = usPer(n, reps, (i) => chainedInterceptionLines(rec(i), chain).length);
   const cost = usPer(n, reps, (i) => recordCost(rec(i), prices).usd);
   const lines = interceptionLogLines(rec(0)).length;
   return [

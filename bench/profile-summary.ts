@@ -30,7 +30,7 @@ const files = statSync(target).isDirectory()
   ? readdirSync(target).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(target, f))
   : [target];
 
-const shortUrl = (url: string) => url.replace(/^.*\/(node_modules\/)/, '$1').replace(/^.*\/dist\//, 'dist/').replace(/^file:\/\//, '');
+const shortUrl = (url: string) => url.replace(/^.*\/(node_modules\/)/, '$1').replace(/^.*\/dist[^/]*\//, 'dist/').replace(/^file:\/\//, '');
 
 for (const file of files) {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;

@@ -27,7 +27,8 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Interception } from '../record/types.js';
 import type { RecordConsumer } from '../record/fanout.js';
-import { formatInterceptionLines, interceptionLogLines } from '../record/log-lines.js';
+import { formatInterceptionLines } from '../record/log-lines.js';
+import { chainedInterceptionLines } from '../record/log-texts.js';
 import { CHAIN_GENESIS, ChainedLines, type ChainHead, type ChainSigner } from '../record/chain.js';
 import { readLastLine, RotatingFile } from './log-file.js';
 import type { PriceLookup } from '../record/cost.js';
@@ -260,10 +261,8 @@ export function createLogger(opts: LoggerOptions): Logging {
           stderr.write(formatInterceptionLines(rec, opts.prices));
           return;
         }
-        // Each line built once, hashed once, all of a record in one write.
-        let out = '';
-        for (const l of interceptionLogLines(rec, opts.prices)) out += chain.line(l);
-        jsonOut.write(out);
+        // Each line built once (as text where it can be), hashed once, all of a record in one write.
+        jsonOut.write(chainedInterceptionLines(rec, chain, opts.prices));
       } catch (err) {
         logger.warn({ err, interception_id: rec.id }, 'could not write interception log lines');
       }

@@ -98,8 +98,8 @@ export function canonicalLine(obj: object): { canonical: string; line: object } 
   }
 }
 
-/** Thrown inside {@link jcs} when a value needs the general path. */
-const BAIL = Symbol('bail');
+/** Thrown inside {@link jcs} (and {@link canonicalValue}) when a value needs the general path. */
+export const BAIL = Symbol('bail');
 /** Deeper than this, the general path decides (it copes, or fails, as it always did). */
 const FAST_MAX_DEPTH = 256;
 /** A lone surrogate as JSON.stringify escapes it (`\ud800`); literal `\\ud800` text also matches, harmlessly. */
@@ -183,6 +183,43 @@ function jcs(v: unknown, depth: number): string {
 }
 
 /**
+ * A member value's RFC 8785 text, for the one-pass paths ({@link writtenAndCanonical} and
+ * src/record/log-texts.ts). Throws {@link BAIL} for anything the general path must decide: a lone
+ * surrogate, NaN or Infinity, undefined (a dropped key), `toJSON`, functions, symbols, bigints.
+ */
+export function canonicalValue(v: unknown): string {
+  switch (typeof v) {
+    case 'string': {
+      const text = quote(v);
+      // Escaped (longer than the string and its quotes): a lone surrogate sends it the general way.
+      if (text.length !== v.length + 2 && ESCAPED_SURROGATE.test(text)) throw BAIL;
+      return text;
+    }
+    case 'number':
+      if (!Number.isFinite(v)) throw BAIL;
+      return JSON.stringify(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object': {
+      if (v === null) return 'null';
+      const canon = jcs(v, 1);
+      if (ESCAPED_SURROGATE.test(canon)) throw BAIL;
+      return canon;
+    }
+    default:
+      throw BAIL;
+  }
+}
+
+/**
+ * The same value as JSON.stringify writes it, given its {@link canonicalValue}: the two differ only
+ * for a non-empty object or array (key order), which is then serialized once more.
+ */
+export function writtenValue(v: unknown, canon: string): string {
+  return typeof v === 'object' && v !== null && canon !== '{}' && canon !== '[]' ? JSON.stringify(v) : canon;
+}
+
+/**
  * A line's key list and the order of its keys sorted by UTF-16 code units (RFC 8785), kept per
  * `record_type`: the interception lines of src/record/log-lines.ts have a fixed key list each.
  */
@@ -234,41 +271,16 @@ function writtenAndCanonical(obj: object): { written: string; canonical: string 
   let written = '{';
   for (let i = 0; i < keys.length; i++) {
     const v = (obj as Record<string, unknown>)[keys[i]!];
+    if (v === undefined) continue; // dropped by both
     let canon: string;
-    let text: string;
-    switch (typeof v) {
-      case 'string':
-        canon = text = quote(v);
-        // Escaped (longer than the string and its quotes): a lone surrogate sends it the general way.
-        if (text.length !== v.length + 2 && ESCAPED_SURROGATE.test(text)) return undefined;
-        break;
-      case 'number':
-        if (!Number.isFinite(v)) return undefined;
-        canon = text = JSON.stringify(v);
-        break;
-      case 'boolean':
-        canon = text = v ? 'true' : 'false';
-        break;
-      case 'undefined':
-        continue; // dropped by both
-      case 'object':
-        if (v === null) {
-          canon = text = 'null';
-          break;
-        }
-        try {
-          canon = jcs(v, 1);
-        } catch (err) {
-          if (err === BAIL) return undefined;
-          throw err;
-        }
-        if (ESCAPED_SURROGATE.test(canon)) return undefined;
-        text = canon === '{}' || canon === '[]' ? canon : JSON.stringify(v);
-        break;
-      default:
-        return undefined; // functions, symbols, bigints: the general path's behaviour
+    try {
+      canon = canonicalValue(v);
+    } catch (err) {
+      if (err === BAIL) return undefined;
+      throw err;
     }
     values[i] = canon;
+    const text = writtenValue(v, canon);
     written += written.length === 1 ? `${quoted[i]!}:${text}` : `,${quoted[i]!}:${text}`;
   }
   let canonical = '{';
@@ -350,13 +362,18 @@ export class ChainedLines {
    * The object must not hold a `chain` key of its own (see {@link ChainedLines.text}).
    */
   line(obj: object, json?: string): string {
-    let text: string;
     const both = json === undefined ? writtenAndCanonical(obj) : undefined;
-    if (both !== undefined) text = this.link(both.written, both.canonical);
-    else {
-      const { canonical, line } = canonicalLine(obj);
-      text = this.link(line === obj && json !== undefined ? json : JSON.stringify(line), canonical);
-    }
+    if (both !== undefined) return this.texts(both.written, both.canonical);
+    const { canonical, line } = canonicalLine(obj);
+    return this.texts(line === obj && json !== undefined ? json : JSON.stringify(line), canonical);
+  }
+
+  /**
+   * A line given as its written JSON and its RFC 8785 canonical form (which must be the same
+   * value: src/record/log-texts.ts builds both from a record), chained.
+   */
+  texts(written: string, canonical: string): string {
+    const text = this.link(written, canonical);
     this.unsigned++;
     return this.unsigned >= this.every && this.signer ? text + this.checkpoint() : text;
   }

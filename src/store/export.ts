@@ -18,6 +18,7 @@ import type { Interception } from '../record/types.js';
 import { formatLogLine, interceptionLogLines } from '../record/log-lines.js';
 import { recordCost, type PriceLookup } from '../record/cost.js';
 import { ChainedLines, type ChainSigner } from '../record/chain.js';
+import { chainedInterceptionLines } from '../record/log-texts.js';
 import type { InterceptionReader } from './interceptions/types.js';
 import { toEcs } from './ecs.js';
 import { toOcsf } from './ocsf.js';
@@ -46,6 +47,7 @@ export function exportLines(rec: Interception, format: ExportOptions['format'], 
   let text: string;
   // OCSF: one API Activity event per interception, not one per log line.
   if (format === 'ocsf') text = one(toOcsf(rec, { costUsd: prices ? recordCost(rec, prices).usd : null }));
+  else if (format === 'jsonl' && chain) text = chainedInterceptionLines(rec, chain, prices);
   else {
     text = '';
     for (const l of interceptionLogLines(rec, prices)) text += one(format === 'ecs' ? toEcs(l, rec) : l);
