@@ -100,9 +100,17 @@ export class RotatingFile {
   flushSync(): void {
     if (this.closed) return;
     if (this.scheduled) { clearTimeout(this.scheduled); this.scheduled = undefined; }
+    const chars = this.queued;
     this.queued = 0;
     const queue = this.queue;
     this.queue = [];
+    if (queue.length === 0) return;
+    // The usual case: the same day, and even at 3 bytes a character the file stays under its size
+    // limit. Then everything goes in one write, without measuring each chunk's bytes first.
+    if (this.size + chars * 3 <= this.maxBytes && !(this.daily && utcDay(this.now()) !== this.day)) {
+      this.writeOut(Buffer.from(queue.length === 1 ? queue[0]! : queue.join('')));
+      return;
+    }
     let i = 0;
     while (i < queue.length) {
       // Gather chunks up to 64 KiB into one write, stopping where a rotation is due.
@@ -116,12 +124,16 @@ export class RotatingFile {
         batch += next;
         bytes += nb;
       }
-      try {
-        writeAllSync(this.fd, Buffer.from(batch));
-        this.size += bytes;
-      } catch (err) {
-        this.onError(err as Error);
-      }
+      this.writeOut(Buffer.from(batch));
+    }
+  }
+
+  private writeOut(buf: Buffer): void {
+    try {
+      writeAllSync(this.fd, buf);
+      this.size += buf.length;
+    } catch (err) {
+      this.onError(err as Error);
     }
   }
 

@@ -35,6 +35,21 @@ describe('RotatingFile', () => {
     lines.forEach((l, i) => expect((JSON.parse(l) as { i: number }).i).toBe(i));
   });
 
+  it('counts bytes, not characters: multi-byte lines near the size limit still rotate in time', async () => {
+    const file = new RotatingFile({ path: path.join(dir, 'utf8.jsonl'), maxBytes: 4_000, maxFiles: 0 });
+    const N = 2_000;
+    // Up to 3 bytes a character (€), flushed in batches of every size as the writes go on.
+    for (let i = 0; i < N; i++) {
+      file.write(`${JSON.stringify({ i, t: '€é😀'.repeat(i % 17) })}\n`);
+      if (i % 37 === 0) file.flushSync();
+    }
+    await file.close();
+    for (const f of file.rotatedFiles()) expect(fs.statSync(f).size).toBeLessThanOrEqual(4_000);
+    const lines = readAllLines(file);
+    expect(lines).toHaveLength(N);
+    lines.forEach((l, i) => expect((JSON.parse(l) as { i: number }).i).toBe(i));
+  });
+
   it('keeps multi-line chunks (one record) together in one file', async () => {
     const file = new RotatingFile({ path: path.join(dir, 'a.log'), maxBytes: 300, maxFiles: 0 });
     for (let r = 0; r < 50; r++) file.write(Array.from({ length: 4 }, (_, k) => `{"r":${r},"k":${k}}\n`).join(''));
