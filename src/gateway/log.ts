@@ -8,8 +8,9 @@
  *   instead of the human form; other `/dev/…` paths are appended to without rotation. With a file
  *   PATH, stderr keeps the human form of ordinary lines.
  * - Structured logging on: each finished record becomes its SPEC §7 lines, written in one chunk
- *   (start first, end last) by the same serializer export uses (src/record/log-lines.ts),
- *   to the JSON sink when there is one, else to stderr as JSON lines.
+ *   (start first, end last) by the same serializer export uses (src/record/log-texts.ts, with
+ *   src/record/log-lines.ts for values only the general path writes), to the JSON sink when there
+ *   is one, else to stderr as JSON lines.
  *
  * - Chain (SPEC §13): every line of the `--log-json` destination carries `chain` (src/record/chain.ts),
  *   pino's lines and interception lines alike, so it is added here, in the one place all of them

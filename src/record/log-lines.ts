@@ -2,8 +2,10 @@
  * The structured log lines of one interception (SPEC §7), built from the record alone.
  *
  * Line identity: the live log (src/gateway/log.ts, written when a record finishes) and
- * `aibridge export --format jsonl` (src/store/export.ts) both call {@link interceptionLogLines}
- * and {@link formatLogLine} on the same stored record, so they produce byte-identical lines.
+ * `aibridge export --format jsonl` (src/store/export.ts) both write a record's lines with
+ * `chainedInterceptionLines` (src/record/log-texts.ts: these lines from templates, or these
+ * objects when a value needs the general path; the same bytes either way), so they produce
+ * byte-identical lines.
  * That is why nothing here depends on the writing process: `time` is the part's own timestamp
  * (started_at / created_at / ended_at), and pino's `pid` / `hostname` are left out. `level` is
  * kept (always `"info"`) so every line of the JSON log file has the same leading shape.
