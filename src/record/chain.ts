@@ -188,27 +188,10 @@ function jcs(v: unknown, depth: number): string {
  * surrogate, NaN or Infinity, undefined (a dropped key), `toJSON`, functions, symbols, bigints.
  */
 export function canonicalValue(v: unknown): string {
-  switch (typeof v) {
-    case 'string': {
-      const text = quote(v);
-      // Escaped (longer than the string and its quotes): a lone surrogate sends it the general way.
-      if (text.length !== v.length + 2 && ESCAPED_SURROGATE.test(text)) throw BAIL;
-      return text;
-    }
-    case 'number':
-      if (!Number.isFinite(v)) throw BAIL;
-      return JSON.stringify(v);
-    case 'boolean':
-      return v ? 'true' : 'false';
-    case 'object': {
-      if (v === null) return 'null';
-      const canon = jcs(v, 1);
-      if (ESCAPED_SURROGATE.test(canon)) throw BAIL;
-      return canon;
-    }
-    default:
-      throw BAIL;
-  }
+  const text = jcs(v, 1);
+  // Escaped text (for a string: longer than it and its quotes) may hold a lone surrogate.
+  if ((typeof v !== 'string' || text.length !== v.length + 2) && ESCAPED_SURROGATE.test(text)) throw BAIL;
+  return text;
 }
 
 /**
