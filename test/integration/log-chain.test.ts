@@ -2,7 +2,9 @@
  * SPEC §13 end to end with a real `aibridge serve` child process: the `--log-json` file's chain
  * runs on across restarts, a clean stop signs the head, `kill -9` leaves a prefix that verifies
  * (only an unsigned tail is reported), the next clean run signs that tail too, and `aibridge
- * verify` fails against another install's key. Needs `npm run build` (dist/src/cli.js).
+ * verify` fails against another install's key. Some prompts hold what only the chain's general
+ * path can write, or what the line templates must escape exactly. Needs `npm run build`
+ * (dist/src/cli.js).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -35,12 +37,22 @@ async function start(): Promise<GatewayProcess> {
   });
 }
 
+/**
+ * Mostly plain prompts, and every fifth one with what only the chain's general path writes (a
+ * lone surrogate, sent as JSON's `\ud800` escape) or what the templates must escape exactly.
+ */
+function prompt(i: number): string {
+  if (i % 5 === 1) return `lone \ud800 then "quotes", a tab\t, U+2028 \u2028 and 😀: chain call ${i}`;
+  if (i % 5 === 3) return `literal \\ud800, NUL \u0000, backslash \\: chain call ${i}`;
+  return `chain call ${i}`;
+}
+
 async function calls(g: GatewayProcess, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     const res = await fetch(`${g.url}/anthropic/v1/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': token, 'anthropic-version': '2023-06-01' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: `chain call ${i}` }] }),
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: prompt(i) }] }),
     });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
@@ -79,6 +91,10 @@ describe('log chain across restarts and a kill -9', () => {
     await gw.stop();
     const all = lines();
     expect(all.map((l) => l.chain.seq)).toEqual(all.map((_l, i) => i + 1));
+    // The odd prompts were logged as what their JSON said (the lone surrogate as U+FFFD).
+    const prompts = all.filter((l) => l['record_type'] === 'prompt_usage').map((l) => l['prompt']);
+    expect(prompts).toContain(`lone \ufffd then "quotes", a tab\t, U+2028 \u2028 and 😀: chain call 1`);
+    expect(prompts).toContain(`literal \\ud800, NUL \u0000, backslash \\: chain call 3`);
     const last = all.at(-1)!;
     expect(last).toMatchObject({ msg: 'chain checkpoint', record_type: 'chain_checkpoint', seq: all.length - 1, hash: all.at(-2)!.chain.hash });
 
