@@ -19,6 +19,10 @@
  * instead of a build (e.g. `yard:dispatch-parse`: body read + `JSON.parse` + undici dispatch), for
  * decomposing the gap between the bare proxy and the bridge. `AB_LOG=FILE` keeps the gateways' stdout (V8 traces);
  * `AB_CONCURRENCY=1` measures one call at a time (each round's latency p50 is reported too).
+ * `AB_STREAMS=N` measures streams instead: each round starts N streams together (5 chunks, 1 ms
+ * apart) until CALLS have run, and the p50 is their time to first byte. Every mode also gives
+ * each build's per-round p50 minus the node:http proxy's in the same round (the TTFB target's
+ * form: what the bridge adds beyond the hop).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -28,12 +32,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startBenchUpstream } from './upstream.js';
-import { cpuMs, latencyRun, agent, type Target } from './load.js';
+import { cpuMs, latencyRun, streamCall, agent, type Target } from './load.js';
 import { cleanEnv } from '../test/reliability/gateway-process.js';
 
 const [roundsS, callsS, ...specs] = process.argv.slice(2);
 /** `AB_CONCURRENCY` (default 32; 1 for the added-latency figure of SPEC §9). */
 const CONCURRENCY = Number(process.env['AB_CONCURRENCY'] ?? 32);
+/** `AB_STREAMS` (default 0: blocking calls): streams started together per batch, timed to their first byte. */
+const STREAMS = Number(process.env['AB_STREAMS'] ?? 0);
 const rounds = Number(roundsS);
 const calls = Number(callsS);
 if (!(rounds > 0) || !(calls > 0) || specs.length === 0) {
@@ -98,6 +104,15 @@ async function gateway(spec: string, i: number): Promise<{ t: Target; pid: numbe
   return { t: { name: `${String.fromCharCode(65 + i)} ${spec}`, url: `${url}/anthropic/v1/messages`, headers: { ...headers, 'x-api-key': token } }, pid: child.pid! };
 }
 
+/** Time to first byte of `calls` streams, `STREAMS` started together at a time. */
+async function ttfbRun(t: Target): Promise<number[]> {
+  const out: number[] = [];
+  for (let k = 0; k < Math.ceil(calls / STREAMS); k++) {
+    for (const s of await Promise.all(Array.from({ length: STREAMS }, () => streamCall(t, 5, 1)))) out.push(s.ttfb);
+  }
+  return out;
+}
+
 async function yard(mode: string, i: number): Promise<{ t: Target; pid: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./yard-proxy.ts', import.meta.url)), mode, up.url], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
@@ -129,7 +144,7 @@ try {
       const c0 = cpuMs(x.pid);
       const m0 = cpuMs(x.pid, true);
       const t0 = performance.now();
-      const samples = await latencyRun(x.t, CONCURRENCY, Math.ceil(calls / CONCURRENCY));
+      const samples = STREAMS > 0 ? await ttfbRun(x.t) : await latencyRun(x.t, CONCURRENCY, Math.ceil(calls / CONCURRENCY));
       const n = samples.length;
       p50.get(x.t.name)!.push(sorted(samples)[Math.floor(n / 2)]!);
       const s = (performance.now() - t0) / 1000;
@@ -144,8 +159,13 @@ try {
   for (const [name, a] of cpu) {
     const m = mainCpu.get(name)!;
     process.stdout.write(
-      `${name}: CPU per call median ${med(a).toFixed(3)} ms (${rng(a)}), main thread ${med(m).toFixed(3)} ms (${rng(m)}); req/s median ${med(rps.get(name)!).toFixed(0)} (${rng(rps.get(name)!, 0)}); latency p50 median ${med(p50.get(name)!).toFixed(3)} ms (${rng(p50.get(name)!)})\n`,
+      `${name}: CPU per call median ${med(a).toFixed(3)} ms (${rng(a)}), main thread ${med(m).toFixed(3)} ms (${rng(m)}); req/s median ${med(rps.get(name)!).toFixed(0)} (${rng(rps.get(name)!, 0)}); ${STREAMS > 0 ? 'TTFB' : 'latency'} p50 median ${med(p50.get(name)!).toFixed(3)} ms (${rng(p50.get(name)!)})\n`,
     );
+  }
+  const hop = p50.get(targets.at(-1)!.t.name)!;
+  for (const g of gateways) {
+    const d = p50.get(g.t.name)!.map((v, i) => v - hop[i]!);
+    process.stdout.write(`paired, ${g.t.name} − node:http bare proxy: ${STREAMS > 0 ? 'TTFB' : 'latency'} p50 median ${med(d).toFixed(3)} ms (rounds ${rng(d)})\n`);
   }
   for (const g of gateways.slice(1)) {
     // Each round's change of this gateway against the first one, in %.
