@@ -193,6 +193,24 @@ describe('response framing', () => {
     expect(reply.text).toBe(fixtureFile('anthropic/text.sse').toString('utf8'));
     await h.nextRecords();
   });
+
+  it('a stream whose upstream sends its headers and then nothing: the client has the headers at once', async () => {
+    // The headers go out with the first event when both come together; alone, they go at the end
+    // of the turn they came in, not when (if ever) the first event follows.
+    const { status, headers, cancel } = await new Promise<{ status: number; headers: IncomingHttpHeaders; cancel: () => void }>((resolve, reject) => {
+      const req = httpRequest(`${h.url}/anthropic/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': h.token, 'content-type': 'application/json', 'x-mock-fixture': 'anthropic/text.sse', 'x-mock-stall-after-bytes': '0' },
+      }, (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, cancel: () => req.destroy() }));
+      req.on('error', reject);
+      req.end(JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 8, stream: true, messages: [{ role: 'user', content: 'headers only' }] }));
+    });
+    expect(status).toBe(200);
+    expect(headers['content-type']).toMatch(/^text\/event-stream/);
+    cancel();
+    const [rec] = await h.nextRecords();
+    expect(rec).toMatchObject({ status: 'cancelled' });
+  });
 });
 
 describe('passthrough routes: forwarded, not recorded', () => {

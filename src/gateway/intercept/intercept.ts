@@ -13,7 +13,7 @@ import type { RecordSink } from '../../record/fanout.js';
 import { endRecord, startRecord, upstreamErrorText } from './recorder.js';
 import { detectClient } from './client-detect.js';
 import { createSseParser } from '../sse/parser.js';
-import { createTee, pumpBody } from './tee.js';
+import { createTee, pumpBody, type Tee } from './tee.js';
 import { BLOCKING_TAIL, MAX_BLOCKING_PARSE, notParsedNote, outcomeFromEnds } from './large-answer.js';
 import { parseTurn } from '../http/read-body.js';
 import type { LongStrings } from '../http/large-body.js';
@@ -184,7 +184,10 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
   });
 
   res.writeHead(reply.status, reply.headers);
-  if (reply.mode !== 'json') res.flushHeaders();
+  // A stream's headers go out with its first bytes when those came with them (one write, as a
+  // pass-through proxy sends them: the client wakes once), else at the end of this turn, so a
+  // client sees the answer begin before its first event however long that takes.
+  if (reply.mode !== 'json') setImmediate(flushHeadersIfPending, res, tee);
 
   let streamError: unknown;
   try {
@@ -252,6 +255,11 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
     return finish('failed', reply.status, 'upstream stream ended before its final event', outcome, reply.model);
   }
   finish('completed', reply.status, null, outcome, reply.model);
+}
+
+/** `res.headersSent` is true from `writeHead` on, sent or not: the tee knows whether bytes went. */
+function flushHeadersIfPending(res: ServerResponse, tee: Tee): void {
+  if (!tee.started() && !res.writableEnded && !res.destroyed) res.flushHeaders();
 }
 
 function parseBlockingBody(ctx: PipelineContext, adapter: ProviderAdapter, body: Buffer): ApiOutcome {

@@ -42,6 +42,8 @@ export interface Tee {
   kept(): Buffer | undefined;
   /** Set when the body passed `keepLimit` and `keepTail` was asked for. */
   overflow(): Overflow | undefined;
+  /** Whether any chunk went to the client yet (the headers with it). */
+  started(): boolean;
 }
 
 export function createTee(res: ServerResponse, opts: TeeOptions): Tee {
@@ -63,6 +65,7 @@ export function createTee(res: ServerResponse, opts: TeeOptions): Tee {
   // N − 1 parses).
   const unparsed: Uint8Array[] = [];
   let parseQueued = false;
+  let started = false;
   const parsePending = (): void => {
     parseQueued = false;
     if (!parse) return;
@@ -71,6 +74,7 @@ export function createTee(res: ServerResponse, opts: TeeOptions): Tee {
   };
   return {
     take(chunk) {
+      started = true;
       const flowing = res.write(chunk);
       if (parse) {
         unparsed.push(chunk);
@@ -103,6 +107,7 @@ export function createTee(res: ServerResponse, opts: TeeOptions): Tee {
       if (keep.length === 1 && kept <= keepLimit) return keep[0]!;
       return Buffer.concat(keep, Math.min(kept, keepLimit));
     },
+    started: () => started,
     overflow: () => {
       if (!over) return undefined;
       const tail = Buffer.concat(over.tail);
