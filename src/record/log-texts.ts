@@ -3,9 +3,10 @@
  * written JSON and its RFC 8785 canonical form, the text the chain hashes (src/record/chain.ts).
  *
  * {@link interceptionLogLines} builds the lines as objects, and the chain then walks each object
- * for both texts (its key list, a type switch per member): ~4 µs a line, the largest item of the
- * JSON log's cost. Here each line type is a pair of templates, one in the written key order and
- * one in code-unit key order, filled from the record's fields: ~1 µs a line, the same bytes.
+ * for both texts (its key list, a type switch per member), the largest item of the JSON log's
+ * cost. Here each line type is a pair of templates, one in the written key order and one in
+ * code-unit key order, filled from the record's fields: the same bytes, and a record's chained
+ * lines cost ~35–40 % less (docs/performance.md, ninth step).
  *
  * The same bytes, always: every value goes through the chain's own {@link canonicalValue}, which
  * refuses (BAIL) anything the general path must decide (a lone surrogate, NaN, a missing field,
