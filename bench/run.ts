@@ -344,6 +344,22 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
       target: { op: '<=', limit: 0.2 },
       note: `median of ${paired.length} rounds' paired differences (${Math.min(...paired).toFixed(2)} … ${Math.max(...paired).toFixed(2)} ms); pooled p50s differ by ${(ttfbB - ttfbH).toFixed(2)} ms`,
     });
+    // The same with one stream at a time: no burst for the p50 stream to queue behind, so this is
+    // what the bridge adds to a first byte by itself (docs/performance.md, ninth step).
+    const single = await alternate([bridge, httpT], STREAM_ROUNDS, async (t) => {
+      const r: number[] = [];
+      for (let i = 0; i < 10; i++) r.push((await streamCall(t, 5, 1)).ttfb);
+      if (t === bridge) bridgeCalls += r.length;
+      return [percentile(r, 50)];
+    });
+    const hSingle = single.get('bare-http')!;
+    const singlePaired = single.get('bridge')!.map((b, i) => b - hSingle[i]!);
+    fig({
+      name: 'stream TTFB added p50, one stream at a time, bridge − node:http bare proxy',
+      value: percentile(singlePaired, 50),
+      unit: 'ms',
+      note: `median of ${singlePaired.length} rounds' paired p50s of 10 streams (${Math.min(...singlePaired).toFixed(2)} … ${Math.max(...singlePaired).toFixed(2)} ms)`,
+    });
     fig({ name: 'stream TTFB p99 direct', value: percentile(ttfb('direct'), 99), unit: 'ms' });
     fig({ name: 'stream TTFB p99 bridge', value: percentile(ttfb('bridge'), 99), unit: 'ms' });
     fig({ name: 'per-chunk delay p50 direct', value: percentile(delays('direct'), 50), unit: 'ms', note: `${delays('direct').length} chunks` });
