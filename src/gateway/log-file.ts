@@ -107,7 +107,7 @@ export class RotatingFile {
     if (queue.length === 0) return;
     // The usual case: the same day, and even at 3 bytes a character the file stays under its size
     // limit. Then everything goes in one write, without measuring each chunk's bytes first.
-    if (this.size + chars * 3 <= this.maxBytes && !(this.daily && utcDay(this.now()) !== this.day)) {
+    if (this.size + chars * 3 <= this.maxBytes && !this.dayChanged()) {
       this.writeOut(Buffer.from(queue.length === 1 ? queue[0]! : queue.join('')));
       return;
     }
@@ -145,8 +145,13 @@ export class RotatingFile {
     fs.closeSync(this.fd);
   }
 
+  /** Daily rotation is on and the UTC day is not the file's any more. */
+  private dayChanged(): boolean {
+    return this.daily && utcDay(this.now()) !== this.day;
+  }
+
   private needsRotation(bytes: number): boolean {
-    if (this.daily && utcDay(this.now()) !== this.day) return this.size > 0 || this.resetDay();
+    if (this.dayChanged()) return this.size > 0 || this.resetDay();
     return this.size > 0 && this.size + bytes > this.maxBytes;
   }
 

@@ -14,7 +14,7 @@
  * objects' way, so a record's lines are never partly one way and partly the other.
  * test/unit/record/log-texts.test.ts compares both ways over fixed and random records.
  */
-import { BAIL, canonicalValue as cv, writtenValue } from './chain.js';
+import { BAIL, canonicalValue as cv, writtenValue, type ChainedLines } from './chain.js';
 import { INTERCEPTION_LOG_MSG, interceptionLogLines, isoUtc } from './log-lines.js';
 import { recordCost, type PriceLookup } from './cost.js';
 import type { Interception } from './types.js';
@@ -136,17 +136,11 @@ function lineTexts(rec: Interception, prices: PriceLookup | undefined): LineText
   return out;
 }
 
-/** A chain's entries for a record's lines: both texts, or the line object ({@link ChainedLines}). */
-interface LineChain {
-  texts(written: string, canonical: string): string;
-  line(obj: object): string;
-}
-
 /**
  * All lines of a record, chained, in one string: the templates when every value allows, else the
  * line objects' way (the same bytes either way).
  */
-export function chainedInterceptionLines(rec: Interception, chain: LineChain, prices?: PriceLookup): string {
+export function chainedInterceptionLines(rec: Interception, chain: ChainedLines, prices?: PriceLookup): string {
   let out = '';
   const texts = interceptionLineTexts(rec, prices);
   if (texts !== undefined) for (const t of texts) out += chain.texts(t.written, t.canonical);
