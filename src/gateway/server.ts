@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import type { Settings } from '../config/schema.js';
 import { providerHandler, type ProviderRouteDeps } from './routes/provider-handler.js';
+import { RequestPaths, type RequestPath } from './http/request-path.js';
 import { adminRouter, type AdminDeps } from './routes/admin.js';
 import { hostGuard, isLoopbackPeer } from './http/host-check.js';
 import { BadRequestError, GatewayError, NotFoundError, RemoteAdminError, errorBody, sendError } from './errors.js';
@@ -111,10 +112,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use((_req, res) => sendError(res, 'openai', new NotFoundError('not found')));
 
   const providers = providerHandler(deps.providers);
+  const paths = new RequestPaths();
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
-    let url: URL;
+    let url: RequestPath;
     try {
-      url = new URL(req.url ?? '/', 'http://gateway.invalid');
+      url = paths.of(req.url ?? '/');
     } catch {
       sendError(res, 'openai', new BadRequestError('bad request URL'));
       return;

@@ -14,6 +14,7 @@ import { enterGates, leaveGates, type RequestGate } from '../gates.js';
 import { hostGuard } from '../http/host-check.js';
 import { bridgeTokenFrom } from '../http/bridge-token.js';
 import { bodyTimeouts, readJsonBody } from '../http/read-body.js';
+import type { RequestPath } from '../http/request-path.js';
 import { CLIENT_ABORTED, runInterception, type InterceptedCall, type PipelineContext } from '../intercept/intercept.js';
 import type { BodyBudget, BodyHold } from '../http/body-budget.js';
 import { PREFIXES, matchRoute, type RouteMatch } from './provider-table.js';
@@ -43,7 +44,7 @@ export interface ProviderRouteDeps {
 /** Returns a handler for one prefix, or undefined when the URL is not under a provider prefix. */
 export function providerHandler(deps: ProviderRouteDeps) {
   const gates = deps.gates ?? [];
-  return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
+  return async (req: IncomingMessage, res: ServerResponse, url: RequestPath): Promise<boolean> => {
     const prefix = PREFIXES.find((p) => url.pathname === p.prefix || url.pathname.startsWith(p.prefix + '/'));
     if (!prefix) return false;
     const path = url.pathname.slice(prefix.prefix.length) || '/';
