@@ -70,7 +70,14 @@ export async function startApp(opts: AppOptions = {}): Promise<RunningApp> {
   pricesLoading.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
 
   // Logging first: everything below reports through it.
-  const priceLookup: PriceLookup = { lookup: (p, m, at) => prices.table.lookup(p, m, at), forModel: (p, m) => prices.table.forModel(p, m) };
+  const priceLookup: PriceLookup = {
+    lookup: (p, m, at) => prices.table.lookup(p, m, at),
+    forModel: (p, m) => prices.table.forModel(p, m),
+    // The table's own memo: the log line and the other consumers price a record once between them.
+    get kept() {
+      return prices.table.kept;
+    },
+  };
   const logging = createLogger({ logJson: settings().log_json, structured: () => settings().structured_logging, now, signer, prices: priceLookup, checkpointIntervalMs: testCheckpointInterval(env) });
   const log = logging.logger;
   for (const m of early) log.warn(m);

@@ -77,6 +77,34 @@ export interface PriceLookup {
    * models); absent = {@link lookup} per record.
    */
   forModel?(provider: string, model: string): (atMs: number) => PriceMatch;
+  /**
+   * Costs already worked out, by record: a finished record's cost is read by the log line,
+   * today's totals, the budgets and telemetry (issue #20: four pricings a call). Absent = every
+   * {@link recordCost} prices the record again. See {@link CostMemo}.
+   */
+  readonly kept?: CostMemo;
+}
+
+/**
+ * A record's cost kept until the record is dropped or the prices change. Records are never
+ * changed once handed on (src/record/fanout.ts; a change makes a new object), so the record object
+ * is the key; the price table's version (it counts every override change) says whether a kept cost
+ * is still the price. Export and the admin API read records from disk as fresh objects: they miss
+ * and pay one WeakMap entry each, collected with the record.
+ */
+export class CostMemo {
+  private readonly costs = new WeakMap<Interception, { version: number; cost: Cost }>();
+
+  constructor(private readonly version: () => number) {}
+
+  get(rec: Interception): Cost | undefined {
+    const hit = this.costs.get(rec);
+    return hit !== undefined && hit.version === this.version() ? hit.cost : undefined;
+  }
+
+  set(rec: Interception, cost: Cost): void {
+    this.costs.set(rec, { version: this.version(), cost });
+  }
 }
 
 /** Metadata key of the 1-hour cache writes on a token row (SPEC §11). */
@@ -312,6 +340,14 @@ export function rowClasses(u: TokenUsage): TokenClasses {
  * 0 when its model has a price (a refused or failed call used nothing).
  */
 export function recordCost(rec: Interception, prices: PriceLookup): Cost {
+  const kept = prices.kept;
+  if (kept === undefined) return priceRecord(rec, prices);
+  let cost = kept.get(rec);
+  if (cost === undefined) kept.set(rec, (cost = priceRecord(rec, prices)));
+  return cost;
+}
+
+function priceRecord(rec: Interception, prices: PriceLookup): Cost {
   const startedMs = Date.parse(rec.started_at);
   const m = prices.lookup(rec.provider, rec.model, Number.isFinite(startedMs) ? startedMs : 0);
   if (!m.rates) return { usd: null, priced_model: m.priced_model, source: m.source };

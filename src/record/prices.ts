@@ -14,7 +14,7 @@
  * (case-insensitive), so one override for `claude-sonnet-4-5` re-prices its dated aliases too.
  */
 import type { ModelInfo, ModelPrice, calcPrice as CalcPrice } from '@pydantic/genai-prices';
-import type { PriceLookup, PriceMatch, Rate, Rates } from './cost.js';
+import { CostMemo, type PriceLookup, type PriceMatch, type Rate, type Rates } from './cost.js';
 
 /** An override: USD per million tokens by class (SPEC §11). A class left out keeps the catalog's rate. */
 export interface PriceOverride {
@@ -240,5 +240,6 @@ export async function createPriceTable(overrides: PriceOverrides = {}): Promise<
     setOverrides: set,
     overrides: () => current,
     version: () => version,
+    kept: new CostMemo(() => version),
   };
 }

@@ -147,6 +147,22 @@ describe('no price, overrides', () => {
     expect(recordCost(rec, t).usd).toBeCloseTo(1.815, 12);
   });
 
+  it('a record is priced once per price version: the same record object gets the kept cost, a changed copy its own', async () => {
+    const t = await createPriceTable();
+    const rec = makeRecord(1, Date.parse(AT), { model: 'claude-sonnet-4-5-20250929' });
+    const first = recordCost(rec, t);
+    expect(recordCost(rec, t)).toBe(first);
+    // Records are replaced, never changed: a copy with more tokens is a new key.
+    const more = { ...rec, token_usages: rec.token_usages.map((u) => ({ ...u, output_tokens: u.output_tokens + 1_000_000 })) };
+    expect(recordCost(more, t).usd).toBeCloseTo(first.usd! + 15, 9);
+    // A lookup without a memo prices every time, to the same figure.
+    const bare = { lookup: t.lookup };
+    expect(recordCost(rec, bare)).not.toBe(first);
+    expect(recordCost(rec, bare)).toEqual(first);
+    t.setOverrides({ 'claude-sonnet-4-5': { input: 0, output: 0, cache_read: 0, cache_write: 0 } });
+    expect(recordCost(rec, t)).toEqual({ usd: 0, priced_model: 'claude-sonnet-4-5', source: 'override' });
+  });
+
   it('an override prices a model the catalog does not know; cache classes without a rate count as input', async () => {
     const t = await createPriceTable({ 'my-local-llama': { input: 0.5, output: 1 } });
     const rec = makeRecord(1, Date.parse(AT), { provider: 'openai', model: 'my-local-llama' });
