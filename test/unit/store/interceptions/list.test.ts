@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openInterceptionStore, type InterceptionStore } from '../../../../src/store/interceptions/index.js';
 import type { Interception } from '../../../../src/record/types.js';
@@ -74,6 +75,56 @@ describe('round trip', () => {
     expect(files).toEqual(['2026-11-20.jsonl', '2026-11-21.jsonl']);
     const lines = (await readFile(`${dir}/interceptions/2026-11-20.jsonl`, 'utf8')).trim().split('\n');
     expect(lines.map((l) => (JSON.parse(l) as Interception).status)).toEqual(['in_flight', 'completed']);
+  });
+});
+
+describe('a call\'s start (placed on the start-line tick or at the first read)', () => {
+  const dataLines = async (): Promise<Interception[]> =>
+    (await readFile(`${dir}/interceptions/2026-11-20.jsonl`, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Interception);
+
+  it('a begun call is seen by every read at once, with no flush in between', async () => {
+    store.begin(startedRecord({ id: 'g1', startedMs: DAY0 }));
+    expect((await store.get('g1'))?.status).toBe('in_flight');
+    store.begin(startedRecord({ id: 'g2', startedMs: DAY0 + 1 }));
+    expect((await store.list({ includeInFlight: true })).results.map((r) => r.id)).toEqual(['g2', 'g1']);
+    store.begin(startedRecord({ id: 'g3', startedMs: DAY0 + 2 }));
+    expect((await store.list({ includeInFlight: true, status: 'in_flight' })).count).toBe(3);
+    // A finish replaces its start wherever the start is (placed or not).
+    store.finish(finishedRecord({ id: 'g3', startedMs: DAY0 + 2 }));
+    store.begin(startedRecord({ id: 'g4', startedMs: DAY0 + 3 }));
+    store.finish(finishedRecord({ id: 'g4', startedMs: DAY0 + 3 }));
+    const all = await store.list({ includeInFlight: true });
+    expect(all.results.map((r) => [r.id, r.status])).toEqual([['g4', 'completed'], ['g3', 'completed'], ['g2', 'in_flight'], ['g1', 'in_flight']]);
+  });
+
+  it('reaches the disk on the tick, without a flush or a read (a gateway killed mid-call leaves it)', async () => {
+    store.begin(startedRecord({ id: 't1', startedMs: DAY0 }));
+    const deadline = Date.now() + 5000;
+    while ((await dataLines()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect((await dataLines()).map((r) => [r.id, r.status])).toEqual([['t1', 'in_flight']]);
+  });
+
+  it('a call that finishes before the tick writes its finished line only', async () => {
+    store.begin(startedRecord({ id: 'q1', startedMs: DAY0 }));
+    store.finish(finishedRecord({ id: 'q1', startedMs: DAY0 }));
+    await new Promise((r) => setTimeout(r, 60)); // past the tick
+    await store.flush();
+    expect((await dataLines()).map((r) => [r.id, r.status])).toEqual([['q1', 'completed']]);
+    expect((await store.list({ includeInFlight: true })).count).toBe(1);
+  });
+
+  it('a call begun and still open at close is written in flight (the next open marks it interrupted)', async () => {
+    store.begin(startedRecord({ id: 'c1', startedMs: DAY0 }));
+    await store.close();
+    expect((await dataLines()).map((r) => [r.id, r.status])).toEqual([['c1', 'in_flight']]);
+    store = await openInterceptionStore({ dir });
+    expect((await store.get('c1'))?.status).toBe('interrupted');
+  });
+
+  it('a read-only store refuses a start at once', async () => {
+    const ro = await openInterceptionStore({ dir, readOnly: true });
+    expect(() => ro.begin(startedRecord({ id: 'x', startedMs: DAY0 }))).toThrow(/read-only/);
+    await ro.close();
   });
 });
 
