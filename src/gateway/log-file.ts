@@ -11,6 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { isoDay } from '../record/iso-time.js';
 
 export interface RotatingFileOptions {
   /** The live file. Its directory is created if missing. */
@@ -27,15 +28,11 @@ export interface RotatingFileOptions {
   onError?: (err: Error) => void;
 }
 
-const DAY_LEN = 10; // 'YYYY-MM-DD'
 /** How long queued lines may wait for company before they are written. */
 const FLUSH_DELAY_MS = 5;
 /** Queued characters that trigger a write at once. */
 const BATCH_CHARS = 64 * 1024;
 
-function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, DAY_LEN);
-}
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -73,7 +70,7 @@ export class RotatingFile {
     const st = fs.fstatSync(this.fd);
     this.size = st.size;
     // A file left from an earlier run belongs to the day it was last written.
-    this.day = utcDay(st.size > 0 ? st.mtimeMs : this.now());
+    this.day = isoDay(st.size > 0 ? st.mtimeMs : this.now());
   }
 
   /** Queues whole lines (one or more, each ending in `\n`). Never blocks, never throws. */
@@ -147,7 +144,7 @@ export class RotatingFile {
 
   /** Daily rotation is on and the UTC day is not the file's any more. */
   private dayChanged(): boolean {
-    return this.daily && utcDay(this.now()) !== this.day;
+    return this.daily && isoDay(this.now()) !== this.day;
   }
 
   private needsRotation(bytes: number): boolean {
@@ -157,7 +154,7 @@ export class RotatingFile {
 
   /** An empty file simply moves to the new day; nothing to rotate. */
   private resetDay(): false {
-    this.day = utcDay(this.now());
+    this.day = isoDay(this.now());
     return false;
   }
 
@@ -170,7 +167,7 @@ export class RotatingFile {
     }
     this.fd = fs.openSync(this.path, 'a', 0o600);
     this.size = fs.fstatSync(this.fd).size;
-    this.day = utcDay(this.now());
+    this.day = isoDay(this.now());
     this.prune();
   }
 

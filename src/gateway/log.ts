@@ -30,6 +30,7 @@ import type { Interception } from '../record/types.js';
 import type { RecordConsumer } from '../record/fanout.js';
 import { formatInterceptionLines } from '../record/log-lines.js';
 import { chainedInterceptionLines } from '../record/log-texts.js';
+import { isoTime } from '../record/iso-time.js';
 import { CHAIN_GENESIS, ChainedLines, type ChainHead, type ChainSigner } from '../record/chain.js';
 import { readLastLine, RotatingFile } from './log-file.js';
 import type { PriceLookup } from '../record/cost.js';
@@ -244,7 +245,7 @@ export function createLogger(opts: LoggerOptions): Logging {
   const logger = pino({
     level: opts.level ?? 'info',
     // ISO-8601 UTC like the interception lines, so a SIEM parses one time format.
-    timestamp: () => `,"time":"${new Date(now()).toISOString()}"`,
+    timestamp: () => `,"time":"${isoTime(now())}"`,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: [...REDACT_PATHS], censor: '[REDACTED]' },
   }, destination);

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ApiOutcome, RequestFacts } from '../providers/codec.js';
 import type { Api, EndStatus, Initiator, Interception, ProviderKind } from '../../record/types.js';
+import { isoTime } from '../../record/iso-time.js';
 
 export interface StartFacts {
   initiator: Initiator;
@@ -26,7 +27,7 @@ export interface StartFacts {
  */
 export function startRecord(s: StartFacts): Interception {
   const id = randomUUID();
-  const startedAt = new Date(s.startedAt).toISOString();
+  const startedAt = isoTime(s.startedAt);
   return {
     id,
     initiator: s.initiator,
@@ -72,7 +73,7 @@ export interface EndFacts {
 /** The finished record: whole, with every part (SPEC §6). */
 export function endRecord(rec: Interception, e: EndFacts): Interception & { status: EndStatus } {
   const id = rec.id;
-  const ended = new Date(e.endedAt).toISOString();
+  const ended = isoTime(e.endedAt);
   const responses = e.outcome?.responses ?? [];
   const firstResponseId = responses[0]?.provider_response_id ?? '';
   const model = e.model ?? rec.model;
