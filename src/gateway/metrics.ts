@@ -5,6 +5,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Interception } from '../record/types.js';
 import type { RecordConsumer } from '../record/fanout.js';
+import { isoMs } from '../record/iso-time.js';
 
 /** What a purge removed: whole records, or content only (content retention). */
 export type PurgeKind = 'records' | 'content';
@@ -229,7 +230,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean; limits?: LabelLi
       const c = t.calls.get(callKey);
       if (c) c.n++;
       else t.calls.set(callKey, { client: rec.client, status: rec.status, n: 1 });
-      const secs = (Date.parse(rec.ended_at ?? '') - Date.parse(rec.started_at)) / 1000;
+      const secs = (isoMs(rec.ended_at ?? '') - isoMs(rec.started_at)) / 1000;
       if (Number.isFinite(secs) && secs >= 0) {
         t.durations.push(secs);
         if (t.durations.length >= MAX_PENDING_DURATIONS) flushDurations(t);

@@ -12,6 +12,7 @@ import type { RecordConsumer } from './fanout.js';
 import type { Interception } from './types.js';
 import { recordCost, type PriceLookup } from './cost.js';
 import { tokenSums } from './usage.js';
+import { isoMs } from './iso-time.js';
 
 /** A token's budget; any limit may be null (none). */
 export interface Budget {
@@ -243,7 +244,7 @@ export async function createSpendLedger(opts: SpendLedgerOptions): Promise<Spend
       mode: 'immediate',
       finish(rec) {
         roll();
-        const started = Date.parse(rec.started_at);
+        const started = isoMs(rec.started_at);
         if (!(started >= monthStart)) return; // a call begun last month (or unparsable) counts for none of today's periods
         const usd = recordCost(rec, opts.prices).usd ?? 0;
         const tokens = budgetTokens(rec);

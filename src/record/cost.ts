@@ -16,6 +16,7 @@
  * Pure: the price table is passed in ({@link PriceLookup}, src/record/prices.ts builds it).
  */
 import type { Interception, TokenUsage } from './types.js';
+import { isoMs } from './iso-time.js';
 
 /** A tiered rate: `base` USD per million tokens, `price` once the row's total input passes `start`. */
 export interface TieredRate {
@@ -348,7 +349,7 @@ export function recordCost(rec: Interception, prices: PriceLookup): Cost {
 }
 
 function priceRecord(rec: Interception, prices: PriceLookup): Cost {
-  const startedMs = Date.parse(rec.started_at);
+  const startedMs = isoMs(rec.started_at);
   const m = prices.lookup(rec.provider, rec.model, Number.isFinite(startedMs) ? startedMs : 0);
   if (!m.rates) return { usd: null, priced_model: m.priced_model, source: m.source };
   let usd = 0;

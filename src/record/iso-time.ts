@@ -29,3 +29,33 @@ export function isoTime(ms: number): string {
 export function isoDay(ms: number): string {
   return isoTime(ms).slice(0, 10);
 }
+
+let parsedMinute = '';
+/** `Date.parse` of {@link parsedMinute} + `00.000Z`. */
+let parsedBase = Number.NaN;
+
+/**
+ * `Date.parse(text)`, with the ISO form {@link isoTime} writes (`YYYY-MM-DDTHH:MM:SS.mmmZ`) read
+ * from a kept minute: every finished record's times are parsed by several consumers (metrics,
+ * budgets, cost, the store's index), ~0.2 µs a `Date.parse`. Anything else goes to `Date.parse`.
+ */
+export function isoMs(text: string): number {
+  if (text.length === 24 && text.charCodeAt(23) === 90 /* Z */ && text.charCodeAt(19) === 46 /* . */ && text.charCodeAt(16) === 58 /* : */) {
+    const s1 = text.charCodeAt(17) - 48;
+    const s2 = text.charCodeAt(18) - 48;
+    const m1 = text.charCodeAt(20) - 48;
+    const m2 = text.charCodeAt(21) - 48;
+    const m3 = text.charCodeAt(22) - 48;
+    if (s1 >= 0 && s1 <= 5 && s2 >= 0 && s2 <= 9 && m1 >= 0 && m1 <= 9 && m2 >= 0 && m2 <= 9 && m3 >= 0 && m3 <= 9) {
+      const minute = text.slice(0, 17);
+      if (minute !== parsedMinute) {
+        const base = Date.parse(`${minute}00.000Z`);
+        if (Number.isNaN(base)) return Date.parse(text);
+        parsedMinute = minute;
+        parsedBase = base;
+      }
+      return parsedBase + (s1 * 10 + s2) * 1000 + m1 * 100 + m2 * 10 + m3;
+    }
+  }
+  return Date.parse(text);
+}

@@ -41,6 +41,7 @@ import {
 } from './semconv.js';
 import type { FinishedRecord } from '../../record/fanout.js';
 import type { Metadata, ProviderKind } from '../../record/types.js';
+import { isoMs } from '../../record/iso-time.js';
 
 /** The span event for one tool call (no semantic-conventions constant yet). */
 export const EVENT_GEN_AI_TOOL_CALL = 'gen_ai.tool.call';
@@ -243,8 +244,8 @@ export function spanPlan(rec: TelemetryRecord, opts: PlanOptions): SpanPlan {
 /** The metric points for one finished record. */
 export function metricPlan(rec: TelemetryRecord, costUsd?: number | null): MetricPlan {
   const t = tokenSums(rec);
-  const start = Date.parse(rec.started_at);
-  const end = Date.parse(rec.ended_at ?? '');
+  const start = isoMs(rec.started_at);
+  const end = isoMs(rec.ended_at ?? '');
   const secs = (end - start) / 1000;
   return {
     attributes: commonAttributes(rec),

@@ -5,6 +5,7 @@
 import type { Interception, InterceptionStatus } from '../../record/types.js';
 import { tokenSums, type TokenSums } from '../../record/usage.js';
 import { storableLine } from '../../record/field-cap.js';
+import { isoMs } from '../../record/iso-time.js';
 
 /** One interception as the index knows it. Mutated in place when its line moves (rewrite). */
 export interface Entry {
@@ -87,7 +88,7 @@ export class StringPool {
 /** Parses RFC 3339 into ms; 0 for garbage so a bad timestamp never throws in the index. */
 export function parseTime(s: string | null | undefined): number {
   if (typeof s !== 'string') return 0;
-  const ms = Date.parse(s);
+  const ms = isoMs(s);
   return Number.isFinite(ms) ? ms : 0;
 }
 
