@@ -34,6 +34,15 @@ function both(v: unknown): [canonical: string, written: string] {
 }
 
 /**
+ * A line's `time` (the timestamp as ISO UTC) given the timestamp's own text `at` = cv(ts): the
+ * same text when the timestamp already is ISO UTC, as every one the gateway writes is.
+ */
+function timeOf(ts: string, at: string): string {
+  const iso = isoUtc(ts);
+  return iso === ts ? at : cv(iso);
+}
+
+/**
  * The lines {@link interceptionLogLines} makes for `rec`, in its order, as text; undefined when a
  * value needs the general path (then serialize those objects instead).
  */
@@ -51,7 +60,6 @@ function lineTexts(rec: Interception, prices: PriceLookup | undefined): LineText
   const id = cv(rec.id);
 
   {
-    const time = cv(isoUtc(rec.started_at));
     const initiatorId = cv(rec.initiator.id);
     const initiatorName = cv(rec.initiator.name);
     const provider = cv(rec.provider);
@@ -63,6 +71,7 @@ function lineTexts(rec: Interception, prices: PriceLookup | undefined): LineText
     const session = cv(rec.client_session_id ?? null);
     const agent = cv(rec.user_agent ?? null);
     const startedAt = cv(rec.started_at);
+    const time = timeOf(rec.started_at, startedAt);
     const [meta, metaW] = both(rec.metadata ?? {});
     out.push({
       written: `{"level":"info","time":${time},"msg":${MSG},"record_type":"interception_start","interception_id":${id},"initiator_id":${initiatorId},"initiator_name":${initiatorName},"provider":${provider},"provider_name":${providerName},"model":${model},"api":${api},"streaming":${streaming},"client":${client},"client_session_id":${session},"user_agent":${agent},"started_at":${startedAt},"metadata":${metaW}}`,
@@ -70,10 +79,10 @@ function lineTexts(rec: Interception, prices: PriceLookup | undefined): LineText
     });
   }
   for (const p of rec.user_prompts) {
-    const time = cv(isoUtc(p.created_at));
     const msgId = cv(p.provider_response_id);
     const prompt = cv(p.prompt);
     const createdAt = cv(p.created_at);
+    const time = timeOf(p.created_at, createdAt);
     const [meta, metaW] = both(p.metadata ?? {});
     out.push({
       written: `{"level":"info","time":${time},"msg":${MSG},"record_type":"prompt_usage","interception_id":${id},"msg_id":${msgId},"prompt":${prompt},"created_at":${createdAt},"metadata":${metaW}}`,
@@ -81,13 +90,13 @@ function lineTexts(rec: Interception, prices: PriceLookup | undefined): LineText
     });
   }
   for (const t of rec.token_usages) {
-    const time = cv(isoUtc(t.created_at));
     const msgId = cv(t.provider_response_id);
     const input = cv(t.input_tokens);
     const output = cv(t.output_tokens);
     const cacheRead = cv(t.cache_read_input_tokens);
     const cacheWrite = cv(t.cache_write_input_tokens);
     const createdAt = cv(t.created_at);
+    const time = timeOf(t.created_at, createdAt);
     const [meta, metaW] = both(t.metadata ?? {});
     out.push({
       written: `{"level":"info","time":${time},"msg":${MSG},"record_type":"token_usage","interception_id":${id},"msg_id":${msgId},"input_tokens":${input},"output_tokens":${output},"cache_read_input_tokens":${cacheRead},"cache_write_input_tokens":${cacheWrite},"created_at":${createdAt},"metadata":${metaW}}`,
@@ -95,7 +104,6 @@ function lineTexts(rec: Interception, prices: PriceLookup | undefined): LineText
     });
   }
   for (const t of rec.tool_usages) {
-    const time = cv(isoUtc(t.created_at));
     const msgId = cv(t.provider_response_id);
     const callId = cv(t.tool_call_id);
     const tool = cv(t.tool);
@@ -104,6 +112,7 @@ function lineTexts(rec: Interception, prices: PriceLookup | undefined): LineText
     const injected = cv(t.injected);
     const invocationError = cv(t.invocation_error ?? null);
     const createdAt = cv(t.created_at);
+    const time = timeOf(t.created_at, createdAt);
     const [meta, metaW] = both(t.metadata ?? {});
     out.push({
       written: `{"level":"info","time":${time},"msg":${MSG},"record_type":"tool_usage","interception_id":${id},"msg_id":${msgId},"tool_call_id":${callId},"tool":${tool},"input":${inputW},"server_url":${serverUrl},"injected":${injected},"invocation_error":${invocationError},"created_at":${createdAt},"metadata":${metaW}}`,
@@ -111,9 +120,9 @@ function lineTexts(rec: Interception, prices: PriceLookup | undefined): LineText
     });
   }
   for (const m of rec.model_thoughts) {
-    const time = cv(isoUtc(m.created_at));
     const content = cv(m.content);
     const createdAt = cv(m.created_at);
+    const time = timeOf(m.created_at, createdAt);
     const [meta, metaW] = both(m.metadata ?? {});
     out.push({
       written: `{"level":"info","time":${time},"msg":${MSG},"record_type":"model_thought","interception_id":${id},"content":${content},"created_at":${createdAt},"metadata":${metaW}}`,
@@ -122,8 +131,8 @@ function lineTexts(rec: Interception, prices: PriceLookup | undefined): LineText
   }
   if (rec.status !== 'in_flight') {
     const endedAt = rec.ended_at ?? rec.started_at;
-    const time = cv(isoUtc(endedAt));
     const ended = cv(endedAt);
+    const time = timeOf(endedAt, ended);
     const status = cv(rec.status);
     const httpStatus = cv(rec.http_status ?? null);
     const error = cv(rec.error ?? null);
