@@ -21,7 +21,21 @@ async function corpus(): Promise<Interception[]> {
   const { rec, fixed } = oddRecords(11);
   const mild = oddRecords(12, true);
   const plain = Array.from({ length: 50 }, (_, i) => makeRecord(i, undefined, { model: i % 2 ? 'claude-sonnet-4-5' : 'gpt-4o-mini', provider: i % 2 ? 'anthropic' : 'openai' }));
-  return [fixed(), ...plain, ...Array.from({ length: 300 }, (_, i) => rec(i + 1)), ...Array.from({ length: 300 }, (_, i) => mild.rec(i + 1))];
+  // Timestamps in other RFC 3339 forms (an imported or hand-made record): each line's `time` is
+  // their ISO UTC form, while `started_at` / `created_at` keep the text as it is.
+  const offsets = ['2026-12-06T10:00:00+01:00', '2026-12-06T10:00:00.5Z', '2026-12-06t10:00:00z', 'yesterday'].map((ts, i) => {
+    const r = makeRecord(900 + i);
+    return {
+      ...r,
+      started_at: ts,
+      ended_at: ts,
+      user_prompts: r.user_prompts.map((p) => ({ ...p, created_at: ts })),
+      token_usages: r.token_usages.map((u) => ({ ...u, created_at: ts })),
+      tool_usages: r.tool_usages.map((u) => ({ ...u, created_at: ts })),
+      model_thoughts: r.model_thoughts.map((m) => ({ ...m, created_at: ts })),
+    };
+  });
+  return [fixed(), ...plain, ...offsets, ...Array.from({ length: 300 }, (_, i) => rec(i + 1)), ...Array.from({ length: 300 }, (_, i) => mild.rec(i + 1))];
 }
 
 describe('interception lines from templates', () => {
