@@ -126,7 +126,7 @@ export interface PlanOptions {
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
 const ms = (iso: string | null, fallback: number): number => {
-  const t = iso ? Date.parse(iso) : NaN;
+  const t = iso ? isoMs(iso) : NaN;
   return Number.isFinite(t) ? t : fallback;
 };
 
