@@ -33,7 +33,6 @@ const FLUSH_DELAY_MS = 5;
 /** Queued characters that trigger a write at once. */
 const BATCH_CHARS = 64 * 1024;
 
-
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

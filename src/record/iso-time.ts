@@ -1,8 +1,9 @@
 /**
  * `new Date(ms).toISOString()` without a Date: the UTC minute's text is kept and the seconds and
  * milliseconds appended. `toISOString` costs ~0.65 µs here and a call made two of them (its start
- * and end, issue #20); this is ~0.05 µs while the minute stays the same. Times outside years
- * 0000–9999 or not whole milliseconds go to `toISOString` itself (throws alike when invalid).
+ * and end, issue #20); this is ~0.05 µs while the minute stays the same. Times before 1970 or
+ * past year 9999, and fractions of a millisecond, go to `toISOString` itself (which throws alike
+ * when the time is invalid).
  */
 
 /** Last ms that `toISOString` writes with a four-digit year (9999-12-31T23:59:59.999Z). */
