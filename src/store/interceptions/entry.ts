@@ -5,7 +5,7 @@
 import type { Interception, InterceptionStatus } from '../../record/types.js';
 import { tokenSums, type TokenSums } from '../../record/usage.js';
 import { storableLine } from '../../record/field-cap.js';
-import { isoMs } from '../../record/iso-time.js';
+import { isoDay, isoMs } from '../../record/iso-time.js';
 
 /** One interception as the index knows it. Mutated in place when its line moves (rewrite). */
 export interface Entry {
@@ -92,19 +92,9 @@ export function parseTime(s: string | null | undefined): number {
   return Number.isFinite(ms) ? ms : 0;
 }
 
-const DAY_MS = 86_400_000;
-let lastDayNo = NaN;
-let lastDay = '';
-
 /** Segment file day (UTC) for a started_at in ms. */
 export function segmentDay(ms: number): string {
-  // Nearly every call asks for the same day: remember the last answer.
-  const dayNo = Math.floor(ms / DAY_MS);
-  if (dayNo !== lastDayNo) {
-    lastDay = new Date(dayNo * DAY_MS).toISOString().slice(0, 10);
-    lastDayNo = dayNo;
-  }
-  return lastDay;
+  return isoDay(ms);
 }
 
 /** Builds the index entry for a record (not yet placed on disk). */

@@ -76,7 +76,7 @@ export class FileInterceptionStore implements InterceptionStore, MaintenanceHost
   /**
    * Begun calls not yet in the index, by id. They are placed (indexed and queued as start lines) on
    * the start-line tick, or first thing in any read, whichever comes first; a call that finishes
-   * before either never pays for its start at all (issue #20: ~2.5 % of the event loop under
+   * before either never pays for its start at all (issue #20: 2.7 % of the event loop under
    * load). The tick keeps SPEC §6's promise: a call's start reaches the disk within
    * BEGIN_FLUSH_MS of its begin, so a gateway killed mid-call leaves it to become `interrupted`.
    */
