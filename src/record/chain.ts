@@ -244,7 +244,7 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
  * {@link canonicalLine} as before, so both texts are always what that path writes and hashes
  * (test/unit/record/chain.test.ts compares the two).
  */
-function writtenAndCanonical(obj: object): { written: string; canonical: string } | undefined {
+function writtenAndCanonical(obj: object): { open: string; canonical: string } | undefined {
   const type = (obj as { record_type?: unknown }).record_type;
   if (typeof type !== 'string' || typeof (obj as { toJSON?: unknown }).toJSON === 'function' || Array.isArray(obj)) return undefined;
   const shape = shapeOf(type, Object.keys(obj));
@@ -273,7 +273,7 @@ function writtenAndCanonical(obj: object): { written: string; canonical: string 
     if (canon === undefined) continue;
     canonical += canonical.length === 1 ? `${quoted[i]!}:${canon}` : `,${quoted[i]!}:${canon}`;
   }
-  return { written: written + '}', canonical: canonical + '}' };
+  return { open: written, canonical: canonical + '}' };
 }
 
 /**
@@ -346,7 +346,7 @@ export class ChainedLines {
    */
   line(obj: object, json?: string): string {
     const both = json === undefined ? writtenAndCanonical(obj) : undefined;
-    if (both !== undefined) return this.texts(both.written, both.canonical);
+    if (both !== undefined) return this.openTexts(both.open, both.canonical);
     const { canonical, line } = canonicalLine(obj);
     return this.texts(line === obj && json !== undefined ? json : JSON.stringify(line), canonical);
   }
@@ -356,7 +356,15 @@ export class ChainedLines {
    * value: src/record/log-texts.ts builds both from a record), chained.
    */
   texts(written: string, canonical: string): string {
-    const text = this.link(written, canonical);
+    return this.openTexts(written === '{}' ? '{' : written.slice(0, -1), canonical);
+  }
+
+  /**
+   * {@link ChainedLines.texts} with the written JSON still open: without its closing `}` (`{` for
+   * an empty object), so `chain` is appended without copying the text to cut the brace off.
+   */
+  openTexts(open: string, canonical: string): string {
+    const text = this.link(open, canonical);
     this.unsigned++;
     return this.unsigned >= this.every && this.signer ? text + this.checkpoint() : text;
   }
@@ -396,14 +404,16 @@ export class ChainedLines {
     };
     this.unsigned = 0;
     const { canonical } = canonicalLine(cp);
-    return this.link(JSON.stringify(cp), canonical);
+    return this.link(JSON.stringify(cp).slice(0, -1), canonical);
   }
 
-  private link(json: string, canonical: string): string {
+  /** `open`: the written JSON without its closing brace (see {@link ChainedLines.openTexts}). */
+  private link(open: string, canonical: string): string {
     const prev = this.hash;
     const hash = linkHash(prev, canonical);
     this.seq++;
     this.hash = hash;
-    return `${appendChain(json, { seq: this.seq, prev, hash })}\n`;
+    const member = `"chain":{"seq":${this.seq},"prev":"${prev}","hash":"${hash}"}}\n`;
+    return open.length === 1 ? `{${member}` : `${open},${member}`;
   }
 }

@@ -19,9 +19,12 @@ import { INTERCEPTION_LOG_MSG, interceptionLogLines, isoUtc } from './log-lines.
 import { recordCost, type PriceLookup } from './cost.js';
 import type { Interception } from './types.js';
 
-/** One line: the JSON text written (without `chain`) and its canonical form. */
+/**
+ * One line: the JSON text written (without `chain`), still open (its closing `}` left off, for the
+ * chain to append its member: ChainedLines.openTexts), and its canonical form.
+ */
 export interface LineTexts {
-  written: string;
+  open: string;
   canonical: string;
 }
 
@@ -74,7 +77,7 @@ function lineTexts(rec: Interception, prices: PriceLookup | undefined): LineText
     const time = timeOf(rec.started_at, startedAt);
     const [meta, metaW] = both(rec.metadata ?? {});
     out.push({
-      written: `{"level":"info","time":${time},"msg":${MSG},"record_type":"interception_start","interception_id":${id},"initiator_id":${initiatorId},"initiator_name":${initiatorName},"provider":${provider},"provider_name":${providerName},"model":${model},"api":${api},"streaming":${streaming},"client":${client},"client_session_id":${session},"user_agent":${agent},"started_at":${startedAt},"metadata":${metaW}}`,
+      open: `{"level":"info","time":${time},"msg":${MSG},"record_type":"interception_start","interception_id":${id},"initiator_id":${initiatorId},"initiator_name":${initiatorName},"provider":${provider},"provider_name":${providerName},"model":${model},"api":${api},"streaming":${streaming},"client":${client},"client_session_id":${session},"user_agent":${agent},"started_at":${startedAt},"metadata":${metaW}`,
       canonical: `{"api":${api},"client":${client},"client_session_id":${session},"initiator_id":${initiatorId},"initiator_name":${initiatorName},"interception_id":${id},"level":"info","metadata":${meta},"model":${model},"msg":${MSG},"provider":${provider},"provider_name":${providerName},"record_type":"interception_start","started_at":${startedAt},"streaming":${streaming},"time":${time},"user_agent":${agent}}`,
     });
   }
@@ -85,7 +88,7 @@ function lineTexts(rec: Interception, prices: PriceLookup | undefined): LineText
     const time = timeOf(p.created_at, createdAt);
     const [meta, metaW] = both(p.metadata ?? {});
     out.push({
-      written: `{"level":"info","time":${time},"msg":${MSG},"record_type":"prompt_usage","interception_id":${id},"msg_id":${msgId},"prompt":${prompt},"created_at":${createdAt},"metadata":${metaW}}`,
+      open: `{"level":"info","time":${time},"msg":${MSG},"record_type":"prompt_usage","interception_id":${id},"msg_id":${msgId},"prompt":${prompt},"created_at":${createdAt},"metadata":${metaW}`,
       canonical: `{"created_at":${createdAt},"interception_id":${id},"level":"info","metadata":${meta},"msg":${MSG},"msg_id":${msgId},"prompt":${prompt},"record_type":"prompt_usage","time":${time}}`,
     });
   }
@@ -99,7 +102,7 @@ function lineTexts(rec: Interception, prices: PriceLookup | undefined): LineText
     const time = timeOf(t.created_at, createdAt);
     const [meta, metaW] = both(t.metadata ?? {});
     out.push({
-      written: `{"level":"info","time":${time},"msg":${MSG},"record_type":"token_usage","interception_id":${id},"msg_id":${msgId},"input_tokens":${input},"output_tokens":${output},"cache_read_input_tokens":${cacheRead},"cache_write_input_tokens":${cacheWrite},"created_at":${createdAt},"metadata":${metaW}}`,
+      open: `{"level":"info","time":${time},"msg":${MSG},"record_type":"token_usage","interception_id":${id},"msg_id":${msgId},"input_tokens":${input},"output_tokens":${output},"cache_read_input_tokens":${cacheRead},"cache_write_input_tokens":${cacheWrite},"created_at":${createdAt},"metadata":${metaW}`,
       canonical: `{"cache_read_input_tokens":${cacheRead},"cache_write_input_tokens":${cacheWrite},"created_at":${createdAt},"input_tokens":${input},"interception_id":${id},"level":"info","metadata":${meta},"msg":${MSG},"msg_id":${msgId},"output_tokens":${output},"record_type":"token_usage","time":${time}}`,
     });
   }
@@ -115,7 +118,7 @@ function lineTexts(rec: Interception, prices: PriceLookup | undefined): LineText
     const time = timeOf(t.created_at, createdAt);
     const [meta, metaW] = both(t.metadata ?? {});
     out.push({
-      written: `{"level":"info","time":${time},"msg":${MSG},"record_type":"tool_usage","interception_id":${id},"msg_id":${msgId},"tool_call_id":${callId},"tool":${tool},"input":${inputW},"server_url":${serverUrl},"injected":${injected},"invocation_error":${invocationError},"created_at":${createdAt},"metadata":${metaW}}`,
+      open: `{"level":"info","time":${time},"msg":${MSG},"record_type":"tool_usage","interception_id":${id},"msg_id":${msgId},"tool_call_id":${callId},"tool":${tool},"input":${inputW},"server_url":${serverUrl},"injected":${injected},"invocation_error":${invocationError},"created_at":${createdAt},"metadata":${metaW}`,
       canonical: `{"created_at":${createdAt},"injected":${injected},"input":${input},"interception_id":${id},"invocation_error":${invocationError},"level":"info","metadata":${meta},"msg":${MSG},"msg_id":${msgId},"record_type":"tool_usage","server_url":${serverUrl},"time":${time},"tool":${tool},"tool_call_id":${callId}}`,
     });
   }
@@ -125,7 +128,7 @@ function lineTexts(rec: Interception, prices: PriceLookup | undefined): LineText
     const time = timeOf(m.created_at, createdAt);
     const [meta, metaW] = both(m.metadata ?? {});
     out.push({
-      written: `{"level":"info","time":${time},"msg":${MSG},"record_type":"model_thought","interception_id":${id},"content":${content},"created_at":${createdAt},"metadata":${metaW}}`,
+      open: `{"level":"info","time":${time},"msg":${MSG},"record_type":"model_thought","interception_id":${id},"content":${content},"created_at":${createdAt},"metadata":${metaW}`,
       canonical: `{"content":${content},"created_at":${createdAt},"interception_id":${id},"level":"info","metadata":${meta},"msg":${MSG},"record_type":"model_thought","time":${time}}`,
     });
   }
@@ -138,7 +141,7 @@ function lineTexts(rec: Interception, prices: PriceLookup | undefined): LineText
     const error = cv(rec.error ?? null);
     const cost = cv(prices ? recordCost(rec, prices).usd : null);
     out.push({
-      written: `{"level":"info","time":${time},"msg":${MSG},"record_type":"interception_end","interception_id":${id},"ended_at":${ended},"status":${status},"http_status":${httpStatus},"error":${error},"cost_usd":${cost}}`,
+      open: `{"level":"info","time":${time},"msg":${MSG},"record_type":"interception_end","interception_id":${id},"ended_at":${ended},"status":${status},"http_status":${httpStatus},"error":${error},"cost_usd":${cost}`,
       canonical: `{"cost_usd":${cost},"ended_at":${ended},"error":${error},"http_status":${httpStatus},"interception_id":${id},"level":"info","msg":${MSG},"record_type":"interception_end","status":${status},"time":${time}}`,
     });
   }
@@ -152,7 +155,7 @@ function lineTexts(rec: Interception, prices: PriceLookup | undefined): LineText
 export function chainedInterceptionLines(rec: Interception, chain: ChainedLines, prices?: PriceLookup): string {
   let out = '';
   const texts = interceptionLineTexts(rec, prices);
-  if (texts !== undefined) for (const t of texts) out += chain.texts(t.written, t.canonical);
+  if (texts !== undefined) for (const t of texts) out += chain.openTexts(t.open, t.canonical);
   else for (const l of interceptionLogLines(rec, prices)) out += chain.line(l);
   return out;
 }

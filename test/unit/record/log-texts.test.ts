@@ -51,7 +51,7 @@ describe('interception lines from templates', () => {
       }
       templated++;
       const objs = interceptionLogLines(rec, prices);
-      expect(texts.map((t) => t.written)).toEqual(objs.map((o) => JSON.stringify(o)));
+      expect(texts.map((t) => `${t.open}}`)).toEqual(objs.map((o) => JSON.stringify(o)));
       expect(texts.map((t) => t.canonical)).toEqual(objs.map((o) => canonicalize(o)));
     }
     // Both ways were exercised: the odd records send some to the objects' way.
