@@ -146,6 +146,8 @@ const THRESHOLDS = [80, 100] as const;
 export async function createSpendLedger(opts: SpendLedgerOptions): Promise<SpendLedger> {
   let dayStart = localDayStart(opts.now());
   let monthStart = localMonthStart(opts.now());
+  /** When today ends (the next local midnight): until then a roll has nothing to do. */
+  let dayEnd = periodEnd('usd_per_day', dayStart);
   let rows = new Map<string, Row>();
   let fired: BudgetAlert[] = [];
 
@@ -155,7 +157,11 @@ export async function createSpendLedger(opts: SpendLedgerOptions): Promise<Spend
   /** Rolls the periods at local midnight / the 1st: today's (and the month's) figures and alerts restart. */
   const roll = (): void => {
     const now = opts.now();
+    // Every call rolls: the local calendar is only asked again once the day is over (or the clock
+    // went back before it began).
+    if (now < dayEnd && now >= dayStart) return;
     const d = localDayStart(now);
+    dayEnd = periodEnd('usd_per_day', d);
     if (d === dayStart) return;
     const m = localMonthStart(now);
     const newMonth = m !== monthStart;
