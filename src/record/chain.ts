@@ -284,12 +284,6 @@ export function linkHash(prev: string, canonical: string): string {
   return digestOnce('sha256', prev + canonical, 'hex');
 }
 
-/** `{…}` + `"chain":{…}` as its last member (the text must be one JSON object, no newline). */
-export function appendChain(json: string, link: ChainLink): string {
-  const member = `"chain":{"seq":${link.seq},"prev":"${link.prev}","hash":"${link.hash}"}`;
-  return json === '{}' ? `{${member}}` : `${json.slice(0, -1)},${member}}`;
-}
-
 /** The text a checkpoint signs. */
 export function checkpointText(seq: number, hash: string): string {
   return `aibridge-chain-v1:${seq}:${hash}`;

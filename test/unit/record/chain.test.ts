@@ -5,7 +5,7 @@
 import { createHash, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import canonicalize from 'canonicalize';
-import { CHAIN_GENESIS, ChainedLines, appendChain, canonicalLine, ed25519Signer } from '../../../src/record/chain.js';
+import { CHAIN_GENESIS, ChainedLines, canonicalLine, ed25519Signer } from '../../../src/record/chain.js';
 import { interceptionLogLines } from '../../../src/record/log-lines.js';
 import { createPriceTable } from '../../../src/record/prices.js';
 import { oddRecords } from '../../helpers/odd-records.js';
@@ -145,7 +145,9 @@ describe('interception lines (written and canonical text in one pass)', () => {
     objs.forEach((obj, i) => {
       const { canonical, line } = canonicalLine(obj);
       const hash = createHash('sha256').update(prev + canonical).digest('hex');
-      out += `${appendChain(JSON.stringify(line), { seq: i + 1, prev, hash })}\n`;
+      const json = JSON.stringify(line);
+      const member = `"chain":${JSON.stringify({ seq: i + 1, prev, hash })}`;
+      out += `${json === '{}' ? `{${member}}` : `${json.slice(0, -1)},${member}}`}\n`;
       prev = hash;
     });
     return out;
