@@ -32,13 +32,6 @@ export const CHECKPOINT_TYPE = 'chain_checkpoint';
 /** A checkpoint is written at least every this many lines (SPEC §13). */
 export const CHECKPOINT_EVERY_LINES = 1000;
 
-/** The `chain` member of a line. */
-export interface ChainLink {
-  seq: number;
-  prev: string;
-  hash: string;
-}
-
 /** Where a chain stands: the last line's `seq` and `hash` (`{0, GENESIS}` before the first). */
 export interface ChainHead {
   seq: number;
