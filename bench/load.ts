@@ -11,6 +11,8 @@ export interface Target {
   name: string;
   url: string;
   headers: Record<string, string>;
+  /** The blocking calls' body (default: a one-sentence Messages request). */
+  body?: string;
 }
 
 const BLOCKING_BODY = JSON.stringify({
@@ -28,7 +30,7 @@ const STREAM_BODY = JSON.stringify({
 /** One blocking call; returns its latency in ms (request start → last body byte). */
 export async function blockingCall(t: Target): Promise<number> {
   const t0 = performance.now();
-  const r = await request(t.url, { method: 'POST', body: BLOCKING_BODY, headers: t.headers, dispatcher: agent });
+  const r = await request(t.url, { method: 'POST', body: t.body ?? BLOCKING_BODY, headers: t.headers, dispatcher: agent });
   await r.body.arrayBuffer();
   const ms = performance.now() - t0;
   if (r.statusCode !== 200) throw new Error(`${t.name}: status ${r.statusCode}`);

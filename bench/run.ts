@@ -31,7 +31,7 @@ import { cpuMs, latencyRun, percentile, streamCall, throughputRun, agent, type T
 import { benchStore } from './store.js';
 import { largeBodies } from './large-bodies.js';
 import { featureCosts } from './feature-costs.js';
-import { benchChain, benchRedaction } from './secrets.js';
+import { benchChain, benchRedaction, claudeCodeBody } from './secrets.js';
 import { benchSearch } from './search.js';
 import { benchUsage } from './usage.js';
 import { createBridgeToken, startGatewayProcess } from '../test/reliability/gateway-process.js';
@@ -70,6 +70,14 @@ const fig = (f: Figure) => {
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+
+/** Round by round, `a` / `b` in %: the median of those ratios, their range in the note. */
+function pairedRatio(a: number[], b: number[]): { value: number; note: string } {
+  const ratios = a.map((x, i) => (x / b[i]!) * 100).sort((x, y) => x - y);
+  const mid = ratios.length / 2;
+  const median = ratios.length % 2 ? ratios[Math.floor(mid)]! : (ratios[mid - 1]! + ratios[mid]!) / 2;
+  return { value: median, note: `median of ${ratios.length} rounds' paired ratios (${ratios[0]!.toFixed(1)}–${ratios.at(-1)!.toFixed(1)} %)` };
+}
 
 /** Starts a bare proxy child process (bench/bare-proxy.ts or bench/bare-http-proxy.ts). */
 async function startBareProxy(file: string, upstreamUrl: string): Promise<{ url: string; child: ChildProcess }> {
@@ -270,6 +278,7 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
     }
     if (ONLY !== 'throughput') await latencyAndStreams();
     await throughput();
+    if (ONLY !== 'throughput') await claudeCodeCalls();
     if (ONLY !== 'throughput') await collectorDown();
     if (ONLY !== 'throughput') await rss();
     if (ONLY !== 'throughput') await featureRows();
@@ -407,12 +416,7 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
     fig({ name: 'c=32 throughput node:http bare proxy', value: tH, unit: 'req/s' });
     fig({ name: 'c=32 throughput undici bare proxy', value: tU, unit: 'req/s' });
     fig({ name: 'c=32 throughput bridge', value: tB, unit: 'req/s', note: 'every feature on' });
-    const paired = (yard: string) => {
-      const ratios = tput.get('bridge')!.map((b, i) => (b / tput.get(yard)![i]!) * 100).sort((a, b) => a - b);
-      const mid = ratios.length / 2;
-      const median = ratios.length % 2 ? ratios[Math.floor(mid)]! : (ratios[mid - 1]! + ratios[mid]!) / 2;
-      return { value: median, note: `median of ${ratios.length} rounds' paired ratios (${ratios[0]!.toFixed(1)}–${ratios.at(-1)!.toFixed(1)} %)` };
-    };
+    const paired = (yard: string) => pairedRatio(tput.get('bridge')!, tput.get(yard)!);
     fig({ name: 'c=32 throughput bridge / node:http bare proxy', ...paired('bare-http'), unit: '%', target: { op: '>=', limit: 70 } });
     fig({ name: 'c=32 throughput bridge / undici bare proxy', ...paired('bare-undici'), unit: '%' });
     fig({ name: 'CPU per call, node:http bare proxy', value: mean(cpuPerCall.get('bare-http')!), unit: 'ms', note: 'proxy process user+sys during the throughput runs' });
@@ -425,6 +429,40 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
     const listed = (await (await fetch(`${gw.url}/api/v1/interceptions?limit=1`, { headers: { authorization: `Bearer ${gw.adminToken}` } })).json()) as { count: number };
     fig({ name: 'records written by the bridge', value: listed.count, unit: 'records', note: `~${bridgeCalls} bridge calls made; log files ${(logBytes(logFile) / 2 ** 20).toFixed(1)} MiB; OTLP ${otlp.requests()} exports, ${(otlp.bytes() / 2 ** 20).toFixed(1)} MiB so far` });
     fig({ name: 'gateway RSS after all of the above', value: gw.rssMb(), unit: 'MB', note: 'V8 heap high-water after the throughput burst (see README)' });
+  }
+
+  /**
+   * For information (no target): calls shaped like Claude Code's (bench/secrets.ts
+   * `claudeCodeBody`: ~57 KB, the last user message a 30 KB coding text, the bench's priced model),
+   * every feature on, the bridge next to the node:http proxy at concurrency 8. The targets are set
+   * on the bench's one-sentence calls; real coding traffic spends its CPU elsewhere (the prompt's
+   * redaction, search words, log and store lines), which these rows show.
+   */
+  async function claudeCodeCalls(): Promise<void> {
+    const body = JSON.stringify({ ...(JSON.parse(claudeCodeBody(30)) as object), model: 'claude-sonnet-4-5' });
+    const kb = Math.round(body.length / 1024);
+    log(`${kb} KB (Claude Code-sized) calls, concurrency 8`);
+    const big = [{ ...bridge, body }, { ...httpT, body }];
+    for (const t of big) count(t, await latencyRun(t, 8, quick ? 10 : 25));
+    const cpu: number[] = [];
+    const tput = await alternate(big, quick ? 2 : 4, async (t) => {
+      const pid = (t.name === bridge.name ? gw.pid : bareH.child.pid)!;
+      const c0 = cpuMs(pid);
+      const t0 = performance.now();
+      const rps = await throughputRun(t, 8, quick ? 1_000 : 2_000);
+      const calls = (rps * (performance.now() - t0)) / 1000;
+      if (t.name === bridge.name) {
+        cpu.push((cpuMs(pid) - c0) / calls);
+        bridgeCalls += Math.round(calls);
+      }
+      return [rps];
+    });
+    const b = tput.get(bridge.name)!;
+    const h = tput.get(httpT.name)!;
+    fig({ name: `${kb} KB calls, c=8 throughput bridge`, value: mean(b), unit: 'req/s', note: 'every feature on; Claude Code-sized bodies (bench/secrets.ts)' });
+    fig({ name: `${kb} KB calls, c=8 throughput node:http bare proxy`, value: mean(h), unit: 'req/s' });
+    fig({ name: `${kb} KB calls, c=8 throughput bridge / node:http bare proxy`, ...pairedRatio(b, h), unit: '%' });
+    fig({ name: `${kb} KB calls, CPU per call, bridge`, value: mean(cpu), unit: 'ms', note: 'gateway process user+sys' });
   }
 
   /**
