@@ -443,7 +443,7 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
     const kb = Math.round(body.length / 1024);
     log(`${kb} KB (Claude Code-sized) calls, concurrency 8`);
     const big = [{ ...bridge, body }, { ...httpT, body }];
-    for (const t of big) count(t, await latencyRun(t, 8, quick ? 10 : 25));
+    for (const t of big) await latencyRun(t, 8, quick ? 10 : 25); // warm-up: 200 calls each
     const cpu: number[] = [];
     const tput = await alternate(big, quick ? 2 : 4, async (t) => {
       const pid = (t.name === bridge.name ? gw.pid : bareH.child.pid)!;
@@ -451,10 +451,7 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
       const t0 = performance.now();
       const rps = await throughputRun(t, 8, quick ? 1_000 : 2_000);
       const calls = (rps * (performance.now() - t0)) / 1000;
-      if (t.name === bridge.name) {
-        cpu.push((cpuMs(pid) - c0) / calls);
-        bridgeCalls += Math.round(calls);
-      }
+      if (t.name === bridge.name) cpu.push((cpuMs(pid) - c0) / calls);
       return [rps];
     });
     const b = tput.get(bridge.name)!;
