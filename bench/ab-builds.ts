@@ -18,7 +18,8 @@
  * out: one feature's cost in req/s). A spec `yard:MODE` is a yardstick of bench/yard-proxy.ts
  * instead of a build (e.g. `yard:dispatch-parse`: body read + `JSON.parse` + undici dispatch), for
  * decomposing the gap between the bare proxy and the bridge. `AB_LOG=FILE` keeps the gateways' stdout (V8 traces);
- * `AB_CONCURRENCY=1` measures one call at a time (each round's latency p50 is reported too).
+ * `AB_CONCURRENCY=1` measures one call at a time (each round's latency p50 is reported too);
+ * `AB_BODY=claude-code` sends Claude Code-sized bodies (57 KB) instead of one sentence.
  * `AB_STREAMS=N` measures streams instead: each round starts N streams together (5 chunks, 1 ms
  * apart) until CALLS have run, and the p50 is their time to first byte. Every mode also gives
  * each build's per-round p50 minus the node:http proxy's in the same round (the TTFB target's
@@ -34,12 +35,16 @@ import { fileURLToPath } from 'node:url';
 import { startBenchUpstream } from './upstream.js';
 import { cpuMs, latencyRun, streamCall, agent, type Target } from './load.js';
 import { cleanEnv } from '../test/reliability/gateway-process.js';
+import { claudeCodeBody } from './secrets.js';
 
 const [roundsS, callsS, ...specs] = process.argv.slice(2);
 /** `AB_CONCURRENCY` (default 32; 1 for the added-latency figure of SPEC §9). */
 const CONCURRENCY = Number(process.env['AB_CONCURRENCY'] ?? 32);
 /** `AB_STREAMS` (default 0: blocking calls): streams started together per batch, timed to their first byte. */
 const STREAMS = Number(process.env['AB_STREAMS'] ?? 0);
+/** `AB_BODY=claude-code`: Claude Code-sized blocking calls (bench/run.ts's 57 KB rows) instead of one sentence. */
+const BODY = process.env['AB_BODY'] === 'claude-code' ? JSON.stringify({ ...(JSON.parse(claudeCodeBody(30)) as object), model: 'claude-sonnet-4-5' }) : undefined;
+if (process.env['AB_BODY'] !== undefined && BODY === undefined) throw new Error(`AB_BODY=${process.env['AB_BODY']}: only "claude-code" is known`);
 const rounds = Number(roundsS);
 const calls = Number(callsS);
 if (!(rounds > 0) || !(calls > 0) || specs.length === 0) {
@@ -101,7 +106,7 @@ async function gateway(spec: string, i: number): Promise<{ t: Target; pid: numbe
   if (process.env['AB_LOG']) child.stdout!.pipe(createWriteStream(process.env['AB_LOG']));
   const url = await listening(child, /listening on (http:\/\/\S+)/);
   // Named by position too: the same build twice is an A/A run (the noise floor of the method).
-  return { t: { name: `${String.fromCharCode(65 + i)} ${spec}`, url: `${url}/anthropic/v1/messages`, headers: { ...headers, 'x-api-key': token } }, pid: child.pid! };
+  return { t: { name: `${String.fromCharCode(65 + i)} ${spec}`, url: `${url}/anthropic/v1/messages`, headers: { ...headers, 'x-api-key': token }, body: BODY }, pid: child.pid! };
 }
 
 /** Time to first byte of `calls` streams, `STREAMS` started together at a time. */
@@ -117,14 +122,14 @@ async function yard(mode: string, i: number): Promise<{ t: Target; pid: number }
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./yard-proxy.ts', import.meta.url)), mode, up.url], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   const url = await listening(child, /listening on (\S+)/);
-  return { t: { name: `${String.fromCharCode(65 + i)} yard:${mode}`, url: `${url}/v1/messages`, headers: { ...headers, 'x-api-key': 'sk-ant-bench' } }, pid: child.pid! };
+  return { t: { name: `${String.fromCharCode(65 + i)} yard:${mode}`, url: `${url}/v1/messages`, headers: { ...headers, 'x-api-key': 'sk-ant-bench' }, body: BODY }, pid: child.pid! };
 }
 
 async function bare(): Promise<{ t: Target; pid: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./bare-http-proxy.ts', import.meta.url)), up.url], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   const url = await listening(child, /listening on (\S+)/);
-  return { t: { name: 'node:http bare proxy', url: `${url}/v1/messages`, headers: { ...headers, 'x-api-key': 'sk-ant-bench' } }, pid: child.pid! };
+  return { t: { name: 'node:http bare proxy', url: `${url}/v1/messages`, headers: { ...headers, 'x-api-key': 'sk-ant-bench' }, body: BODY }, pid: child.pid! };
 }
 
 try {
