@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isoDay } from '../record/iso-time.js';
+import { utf8Bound, writeUtf8 } from '../store/utf8-lines.js';
 
 export interface RotatingFileOptions {
   /** The live file. Its directory is created if missing. */
@@ -104,23 +105,24 @@ export class RotatingFile {
     // The usual case: the same day, and even at 3 bytes a character the file stays under its size
     // limit. Then everything goes in one write, without measuring each chunk's bytes first.
     if (this.size + chars * 3 <= this.maxBytes && !this.dayChanged()) {
-      this.writeOut(Buffer.from(queue.length === 1 ? queue[0]! : queue.join('')));
+      this.writeOut(encodeChunks(queue, 0, queue.length, chars));
       return;
     }
     let i = 0;
     while (i < queue.length) {
       // Gather chunks up to 64 KiB into one write, stopping where a rotation is due.
-      let batch = '';
+      const from = i;
+      let batchChars = 0;
       let bytes = 0;
       for (; i < queue.length; i++) {
         const next = queue[i]!;
         const nb = Buffer.byteLength(next);
-        if (batch.length > 0 && (bytes + nb > 65_536 || this.size + bytes + nb > this.maxBytes)) break;
-        if (batch.length === 0 && this.needsRotation(nb)) this.rotate();
-        batch += next;
+        if (i > from && (bytes + nb > 65_536 || this.size + bytes + nb > this.maxBytes)) break;
+        if (i === from && this.needsRotation(nb)) this.rotate();
+        batchChars += next.length;
         bytes += nb;
       }
-      this.writeOut(Buffer.from(batch));
+      this.writeOut(encodeChunks(queue, from, i, batchChars));
     }
   }
 
@@ -204,6 +206,25 @@ export class RotatingFile {
       try { fs.unlinkSync(f); } catch { /* already gone */ }
     }
   }
+}
+
+/** The scratch buffer of {@link encodeChunks}: reused, so a flush allocates nothing. */
+let scratch = Buffer.alloc(0);
+/** A flush whose worst case needs more than this gets a buffer of its own (not kept). */
+const SCRATCH_MAX = 512 * 1024;
+
+/**
+ * The UTF-8 bytes of `chunks[from..to)` (`chars` UTF-16 units together), in one buffer (see
+ * src/store/utf8-lines.ts). Valid until the next call: it is written out synchronously before then.
+ */
+function encodeChunks(chunks: readonly string[], from: number, to: number, chars: number): Buffer {
+  const need = utf8Bound(chars);
+  let buf = scratch;
+  if (need > buf.length) {
+    buf = Buffer.allocUnsafe(need);
+    if (need <= SCRATCH_MAX) scratch = buf;
+  }
+  return buf.subarray(0, writeUtf8(buf, chunks, from, to));
 }
 
 function writeAllSync(fd: number, buf: Buffer): void {

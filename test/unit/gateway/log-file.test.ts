@@ -50,6 +50,26 @@ describe('RotatingFile', () => {
     lines.forEach((l, i) => expect((JSON.parse(l) as { i: number }).i).toBe(i));
   });
 
+  it('writes exactly the UTF-8 of every line, small and large, whatever the characters', async () => {
+    const file = new RotatingFile({ path: path.join(dir, 'bytes.jsonl'), maxFiles: 0 });
+    // Every width of UTF-8 (1–4 bytes), a lone surrogate (U+FFFD, as Buffer.from writes it), and
+    // lines past the reused buffer's size between small ones, so a large flush cannot leave stale
+    // bytes behind for a small one.
+    const pieces = ['ascii', 'é', '€', '😀', '\ud800', '中文', '\udc00x'];
+    const lines: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const big = i % 50 === 7 ? 200_000 + i : 0;
+      const text = pieces[i % pieces.length]!.repeat(1 + (i % 13)) + '€'.repeat(big);
+      lines.push(`${JSON.stringify({ i })}${text}\n`);
+    }
+    lines.forEach((l, i) => {
+      file.write(l);
+      if (i % 11 === 0) file.flushSync();
+    });
+    await file.close();
+    expect(fs.readFileSync(file.path).equals(Buffer.from(lines.join('')))).toBe(true);
+  });
+
   it('keeps multi-line chunks (one record) together in one file', async () => {
     const file = new RotatingFile({ path: path.join(dir, 'a.log'), maxBytes: 300, maxFiles: 0 });
     for (let r = 0; r < 50; r++) file.write(Array.from({ length: 4 }, (_, k) => `{"r":${r},"k":${k}}\n`).join(''));
