@@ -32,14 +32,15 @@ export class SegmentAppender {
   }
 
   /**
-   * Writes all lines as one append and fdatasyncs. Returns the offset of each line.
-   * On failure nothing is considered written; the handle is dropped so the retry reopens the path.
+   * Writes `data` (whole lines, the i-th ending at `ends[i]`) as one append and fdatasyncs. Returns
+   * the offset of each line. On failure nothing is considered written; the handle is dropped so
+   * the retry reopens the path.
    */
-  async write(lines: readonly Buffer[]): Promise<number[]> {
+  async write(data: Buffer, ends: readonly number[]): Promise<number[]> {
     try {
       const fh = await this.openData();
-      const prefix = this.needsNewline ? [Buffer.from('\n')] : [];
-      const buf = Buffer.concat([...prefix, ...lines]);
+      const prefix = this.needsNewline ? 1 : 0;
+      const buf = prefix ? Buffer.concat([Buffer.from('\n'), data]) : data;
       let done = 0;
       while (done < buf.length) {
         const { bytesWritten } = await fh.write(buf, done, buf.length - done);
@@ -50,15 +51,11 @@ export class SegmentAppender {
         await syncDir(this.dir);
         this.dirSynced = true;
       }
-      let off = this.goodSize + prefix.length;
-      if (prefix.length) this.noteGap(); // the index cannot describe the stray bytes we skipped
+      const start = this.goodSize + prefix;
+      if (prefix) this.noteGap(); // the index cannot describe the stray bytes we skipped
       this.needsNewline = false;
-      const offsets = lines.map((l) => {
-        const at = off;
-        off += l.length;
-        return at;
-      });
-      this.goodSize = off;
+      const offsets = ends.map((_, i) => start + (i === 0 ? 0 : ends[i - 1]!));
+      this.goodSize = start + data.length;
       return offsets;
     } catch (err) {
       await this.drop();

@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { SegmentAppender } from './appender.js';
 import { pendingLine, segmentDay, type Entry } from './entry.js';
+import { utf8Bound, writeUtf8 } from '../utf8-lines.js';
 import { acquireWriterLock } from './lock.js';
 import { errText, type StoreLogger } from './options.js';
 import { indexLine } from './segment-files.js';
@@ -103,7 +104,7 @@ export class SegmentWriter {
     let failure: unknown = null;
     for (const [day, group] of bySeg) {
       const recs = group.map((e) => e.pending);
-      const lines = group.map((e) => Buffer.from(pendingLine(e) + '\n'));
+      const { data, ends } = encodeLines(group.map((e) => pendingLine(e)!));
       // Index lines describe the record written, captured before any await lets a newer one in.
       const snapshot = group.map((e) => ({ ...e }));
       try {
@@ -111,11 +112,11 @@ export class SegmentWriter {
         // may have removed it); not on every flush (a syscall per 25 ms tick for nothing).
         if (!this.appenders.has(day) || this.healthError !== null) await mkdir(this.dir, { recursive: true });
         const app = this.appender(day);
-        const offsets = await app.write(lines);
+        const offsets = await app.write(data, ends);
         let idx = '';
         group.forEach((e, i) => {
           const off = offsets[i]!;
-          const len = lines[i]!.length;
+          const len = ends[i]! - (i === 0 ? 0 : ends[i - 1]!);
           idx += indexLine(snapshot[i]!, off, len);
           if (e.deleted) return;
           e.seg = day;
@@ -184,4 +185,24 @@ export class SegmentWriter {
     this.appenders.clear();
     await this.releaseLock?.();
   }
+}
+
+/** Past this many bytes at 3 a UTF-16 unit, a batch's lines are measured first, not over-allocated. */
+const BOUND_MAX = 8 * 1024 * 1024;
+
+/**
+ * The batch's lines, each with its `\n`, as UTF-8 in one buffer, and where each ends (see
+ * src/store/utf8-lines.ts). The buffer is the batch's own: it is written asynchronously.
+ */
+function encodeLines(lines: readonly string[]): { data: Buffer; ends: number[] } {
+  let units = 0;
+  for (const l of lines) units += l.length;
+  let size = utf8Bound(units) + lines.length;
+  if (size > BOUND_MAX) {
+    size = lines.length;
+    for (const l of lines) size += Buffer.byteLength(l);
+  }
+  const ends: number[] = [];
+  const buf = Buffer.allocUnsafe(size);
+  return { data: buf.subarray(0, writeUtf8(buf, lines, 0, lines.length, true, ends)), ends };
 }
