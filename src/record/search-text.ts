@@ -21,69 +21,141 @@ const WORD_CHAR = /^[\p{L}\p{N}]$/u;
  */
 const UNIT_CLASS = new Uint8Array(0x10000);
 
-function unitIsWord(c: number): boolean {
-  let k = UNIT_CLASS[c]!;
-  if (k === 0) {
-    k = WORD_CHAR.test(String.fromCharCode(c)) ? 1 : 2;
-    UNIT_CLASS[c] = k;
-  }
-  return k === 1;
-}
+/** ASCII letters and digits: the only ASCII characters that are `[\p{L}\p{N}]`. */
+const ASCII_WORD = new Uint8Array(128);
+for (let c = 0; c < 128; c++) ASCII_WORD[c] = /[A-Za-z0-9]/.test(String.fromCharCode(c)) ? 1 : 0;
 
 /**
- * Hands each word of `text` (already lower-cased) to `words.add`, in order: the same words as
- * `text.match(/[\p{L}\p{N}]+/gu)`, in a third to a half of its time on long coding text (issue
- * #20: that match was a quarter of the CPU of a call with a Claude Code-sized prompt). Each code
- * unit is classified from {@link UNIT_CLASS}; a surrogate pair is asked as its code point, and a
- * lone surrogate is no letter. test/unit/record/search-text.test.ts compares the two over random
- * text.
+ * How many code units of `text` from `i` (whose unit is `c`, not ASCII) make one letter or digit:
+ * 1, 2 (a surrogate pair whose code point is one), or 0 when the unit starts none (a lone
+ * surrogate is no letter; a pair that is none is skipped one unit at a time, harmlessly).
  */
-function eachWord(text: string, words: { add(w: string): unknown }): void {
+function wideWidth(text: string, i: number, n: number, c: number): number {
+  if ((c & 0xf800) !== 0xd800) {
+    let k = UNIT_CLASS[c]!;
+    if (k === 0) {
+      k = WORD_CHAR.test(String.fromCharCode(c)) ? 1 : 2;
+      UNIT_CLASS[c] = k;
+    }
+    return k === 1 ? 1 : 0;
+  }
+  if (c <= 0xdbff && i + 1 < n && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) return WORD_CHAR.test(text.slice(i, i + 2)) ? 2 : 0;
+  return 0;
+}
+
+/** Where {@link eachWord} hands a word: `text.slice(start, end)`, with its FNV-1a `hash` over the code units. */
+interface WordSink {
+  take(text: string, start: number, end: number, hash: number): void;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/**
+ * Hands each word of `text` (already lower-cased) to `sink`, in order: the same words as
+ * `text.match(/[\p{L}\p{N}]+/gu)`, in a fraction of its time (issue #20: that match was a quarter
+ * of the CPU of a call with a Claude Code-sized prompt). Each code unit is classified from {@link
+ * UNIT_CLASS}; a surrogate pair is asked as its code point, and a lone surrogate is no letter.
+ * Each word's hash is computed on the way, so a sink that keeps distinct words finds a repeat
+ * without cutting it out of the text. test/unit/record/search-text.test.ts compares the words
+ * with the regex's over random text.
+ */
+function eachWord(text: string, sink: WordSink): void {
   const n = text.length;
-  let start = -1;
   let i = 0;
   while (i < n) {
-    const c = text.charCodeAt(i);
-    let width = 1;
-    let word: boolean;
-    if ((c & 0xf800) !== 0xd800) word = unitIsWord(c);
-    else if (c <= 0xdbff && i + 1 < n && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      width = 2;
-      word = WORD_CHAR.test(text.slice(i, i + 2));
-    } else word = false;
-    if (word) {
-      if (start < 0) start = i;
-    } else if (start >= 0) {
-      words.add(text.slice(start, i));
-      start = -1;
+    let c = text.charCodeAt(i);
+    let w = c < 0x80 ? ASCII_WORD[c]! : wideWidth(text, i, n, c);
+    if (w === 0) {
+      i++;
+      continue;
     }
-    i += width;
+    // A word: take its units (and hash them) up to the first that is no letter or digit.
+    const start = i;
+    let h = FNV_OFFSET;
+    do {
+      h = Math.imul(h ^ c, FNV_PRIME);
+      if (w === 2) h = Math.imul(h ^ text.charCodeAt(i + 1), FNV_PRIME);
+      i += w;
+      if (i >= n) break;
+      c = text.charCodeAt(i);
+      w = c < 0x80 ? ASCII_WORD[c]! : wideWidth(text, i, n, c);
+    } while (w !== 0);
+    sink.take(text, start, i, h);
+    i++; // the separator (past the end when the text ended)
   }
-  if (start >= 0) words.add(text.slice(start));
 }
 
-/** What a word is, for texts shorter than {@link SCAN_FROM}. */
-const WORD_RE = /[\p{L}\p{N}]+/gu;
+/** Every word, repeats included (a query's words; the tests). */
+class WordList implements WordSink {
+  readonly words: string[] = [];
+  take(text: string, start: number, end: number): void {
+    this.words.push(text.slice(start, end));
+  }
+}
+
 /**
- * Texts from this length on are scanned by {@link eachWord}; shorter ones take the regex's one
- * native call, which costs less there (a prompt of a sentence or two, a tool's name or path).
+ * The distinct words of one record, in the order first seen. An open-addressing table of the
+ * words kept so far, by hash: a repeated word (most words of a coding prompt) is recognised by
+ * comparing its code units with the kept word's, and never cut out of its text nor hashed again
+ * by a Set. Exact: equal hashes alone never make two words one.
  */
-const SCAN_FROM = 1024;
+class DistinctWords implements WordSink {
+  readonly words: string[] = [];
+  private mask = 31;
+  private hashes: number[] = new Array<number>(32).fill(0);
+  private kept: (string | undefined)[] = new Array<string | undefined>(32);
+
+  take(text: string, start: number, end: number, hash: number): void {
+    const len = end - start;
+    const { kept, hashes, mask } = this;
+    let at = hash & mask;
+    for (;;) {
+      const w = kept[at];
+      if (w === undefined) break;
+      if (hashes[at] === hash && w.length === len && sameUnits(w, text, start)) return;
+      at = (at + 1) & mask;
+    }
+    const w = text.slice(start, end);
+    kept[at] = w;
+    hashes[at] = hash;
+    this.words.push(w);
+    if (this.words.length * 2 > mask) this.grow();
+  }
+
+  private grow(): void {
+    const { kept, hashes } = this;
+    const size = (this.mask + 1) * 4;
+    this.mask = size - 1;
+    this.hashes = new Array<number>(size).fill(0);
+    this.kept = new Array<string | undefined>(size);
+    for (let k = 0; k < kept.length; k++) {
+      const w = kept[k];
+      if (w === undefined) continue;
+      let at = hashes[k]! & this.mask;
+      while (this.kept[at] !== undefined) at = (at + 1) & this.mask;
+      this.kept[at] = w;
+      this.hashes[at] = hashes[k]!;
+    }
+  }
+}
+
+/** Whether `text` holds `w`'s code units from `start` on (`w` fits: the caller checked lengths). */
+function sameUnits(w: string, text: string, start: number): boolean {
+  for (let k = 0; k < w.length; k++) if (w.charCodeAt(k) !== text.charCodeAt(start + k)) return false;
+  return true;
+}
 
 /** The words of `text`, lower-cased, in order (with repeats). */
 export function textWords(text: string): string[] {
-  const lower = text.toLowerCase();
-  if (lower.length < SCAN_FROM) return lower.match(WORD_RE) ?? [];
-  const out: string[] = [];
-  eachWord(lower, { add: (w) => out.push(w) });
-  return out;
+  const list = new WordList();
+  eachWord(text.toLowerCase(), list);
+  return list.words;
 }
 
 /** Adds the words of `text`, lower-cased, to `words`. */
-function addWords(text: string, words: Set<string>): void {
-  const lower = text.toLowerCase();
-  if (lower.length >= SCAN_FROM) eachWord(lower, words);
-  else for (const w of lower.match(WORD_RE) ?? []) words.add(w);
+function addWords(text: string, words: DistinctWords): void {
+  eachWord(text.toLowerCase(), words);
 }
 
 /** The distinct words of a query, in the order given; empty when it holds none. */
@@ -114,9 +186,9 @@ function inputTexts(v: unknown, fn: (text: string) => void, depth: number): void
 
 /** The distinct words of a record's searchable text. */
 export function recordWords(rec: Interception): Set<string> {
-  const words = new Set<string>();
+  const words = new DistinctWords();
   forEachSearchText(rec, (text) => addWords(text, words));
-  return words;
+  return new Set(words.words);
 }
 
 /**
@@ -126,8 +198,8 @@ export function recordWords(rec: Interception): Set<string> {
  * unchanged — a number that is not finite, a bigint, an object that is not a plain object or
  * array (a `Date`, a boxed string, anything with `toJSON`) — and the caller reads the stored line.
  */
-export function storedRecordWords(rec: Interception): Set<string> | null {
-  const words = new Set<string>();
+export function storedRecordWords(rec: Interception): string[] | null {
+  const words = new DistinctWords();
   const add = (text: string): void => addWords(text, words);
   if (!plainObject(rec) || !plainArray(rec.user_prompts) || !plainArray(rec.tool_usages) || !plainArray(rec.model_thoughts)) return null;
   for (const p of rec.user_prompts) {
@@ -145,7 +217,7 @@ export function storedRecordWords(rec: Interception): Set<string> | null {
     if (typeof t.content === 'string' && t.content !== '') add(t.content);
   }
   if (typeof rec.error === 'string') add(rec.error);
-  return words;
+  return words.words;
 }
 
 /** Arrays and objects JSON writes as they are and reads back the same (no toJSON, no class). */

@@ -3,7 +3,7 @@
  * a run of Unicode letters and digits in the lower-cased text, `text.toLowerCase().match(/[\p{L}\p{N}]+/gu)`.
  */
 import { describe, expect, it } from 'vitest';
-import { recordWords, textWords } from '../../../src/record/search-text.js';
+import { recordWords, storedRecordWords, textWords } from '../../../src/record/search-text.js';
 import { makeRecord } from '../../helpers/make-record.js';
 
 const reference = (text: string): string[] => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
@@ -71,6 +71,35 @@ describe('textWords', () => {
     for (const text of [code, cjk, code + cjk]) expect(textWords(text)).toEqual(reference(text));
   });
 
+  it('a record\'s distinct words: every word of every text once, in the order first seen (random records)', () => {
+    const rand = mulberry32(22);
+    for (let i = 0; i < 300; i++) {
+      // Few distinct words, many repeats (as in coding prompts), across several texts of a record.
+      const vocabulary = Array.from({ length: 1 + Math.floor(rand() * 40) }, () => randomText(rand, 1 + Math.floor(rand() * 8)));
+      const texts = Array.from({ length: 1 + Math.floor(rand() * 4) }, () =>
+        Array.from({ length: Math.floor(rand() * 400) }, () => vocabulary[Math.floor(rand() * vocabulary.length)]).join(rand() < 0.5 ? ' ' : '.'),
+      );
+      const want = [...new Set(texts.flatMap(reference))];
+      expect(storedRecordWords(recordOf(texts)), JSON.stringify(texts)).toEqual(want);
+      expect([...recordWords(recordOf(texts))]).toEqual(want);
+    }
+  });
+
+  it('words whose hashes are equal stay two words (FNV-1a collisions of equal length)', () => {
+    // Pairs of 6-letter words with the same 32-bit FNV-1a hash, found by search.
+    const fnv = (w: string): number => {
+      let h = 0x811c9dc5;
+      for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), 0x01000193);
+      return h;
+    };
+    const pairs = [['7yzlaa', 'e6apaa'], ['gwzlaa', '16cpaa'], ['e6vdaa', '7yepaa']] as const;
+    for (const [a, b] of pairs) expect(fnv(a)).toBe(fnv(b));
+    const words = pairs.flat();
+    const long = Array.from({ length: 500 }, (_, i) => words[i % words.length]).join(' ');
+    expect(storedRecordWords(recordOf([long, words.join(' ')]))).toEqual(words);
+    expect(storedRecordWords(recordOf(['e6apaa 7yzlaa e6apaa']))).toEqual(['e6apaa', '7yzlaa']);
+  });
+
   it('a record\'s distinct words are the words of its texts', () => {
     const rec = makeRecord(1, Date.UTC(2026, 11, 1), {
       user_prompts: [{ id: 'p', interception_id: 'i', provider_response_id: 'r', prompt: 'Größe über Ärger ÜBER 42 x42', metadata: {}, created_at: new Date(0).toISOString() }],
@@ -81,3 +110,12 @@ describe('textWords', () => {
     expect([...recordWords(rec)].sort()).toEqual([...new Set(reference('Größe über Ärger ÜBER 42 x42'))].sort());
   });
 });
+
+function recordOf(prompts: string[]) {
+  return makeRecord(1, Date.UTC(2026, 11, 1), {
+    user_prompts: prompts.map((prompt, i) => ({ id: `p${i}`, interception_id: 'i', provider_response_id: 'r', prompt, metadata: {}, created_at: new Date(0).toISOString() })),
+    tool_usages: [],
+    model_thoughts: [],
+    error: null,
+  });
+}
