@@ -125,6 +125,17 @@ describe('readJsonBody: framing', () => {
     expect(o.raw!.toString('utf8')).toBe(body);
   });
 
+  it('an all-ASCII body (every ASCII character) reads as it would through the UTF-8 decode; a BOM before it is dropped', async () => {
+    plan = { limit: 4096 };
+    let all = '';
+    for (let c = 0; c < 128; c++) all += String.fromCharCode(c);
+    const body = JSON.stringify({ model: 'claude-x', text: all, n: [1, 2.5, -3e2], t: true, z: null });
+    expect(Buffer.from(body).every((b) => b < 0x80)).toBe(true);
+    expect(ok(await sendLength(body))).toEqual(JSON.parse(body));
+    const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body)]);
+    expect(ok(await sendLength(withBom))).toEqual(JSON.parse(body));
+  });
+
   it('a chunked body in pieces (a character split between two of them) is put back together', async () => {
     plan = { limit: 1024 };
     const body = Buffer.from(JSON.stringify({ model: 'gpt-x', input: 'ü€😀 split' }));
