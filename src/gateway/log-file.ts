@@ -104,7 +104,7 @@ export class RotatingFile {
     if (queue.length === 0) return;
     // The usual case: the same day, and even at 3 bytes a character the file stays under its size
     // limit. Then everything goes in one write, without measuring each chunk's bytes first.
-    if (this.size + chars * 3 <= this.maxBytes && !this.dayChanged()) {
+    if (this.size + utf8Bound(chars) <= this.maxBytes && !this.dayChanged()) {
       this.writeOut(encodeChunks(queue, 0, queue.length, chars));
       return;
     }

@@ -55,7 +55,8 @@ const FNV_PRIME = 0x01000193;
  * Hands each word of `text` (already lower-cased) to `sink`, in order: the same words as
  * `text.match(/[\p{L}\p{N}]+/gu)`, in a fraction of its time (issue #20: that match was a quarter
  * of the CPU of a call with a Claude Code-sized prompt). Each code unit is classified from {@link
- * UNIT_CLASS}; a surrogate pair is asked as its code point, and a lone surrogate is no letter.
+ * ASCII_WORD} or {@link UNIT_CLASS}; a surrogate pair is asked as its code point, and a lone
+ * surrogate is no letter.
  * Each word's hash is computed on the way, so a sink that keeps distinct words finds a repeat
  * without cutting it out of the text. test/unit/record/search-text.test.ts compares the words
  * with the regex's over random text.
@@ -184,11 +185,11 @@ function inputTexts(v: unknown, fn: (text: string) => void, depth: number): void
   }
 }
 
-/** The distinct words of a record's searchable text. */
-export function recordWords(rec: Interception): Set<string> {
+/** The distinct words of a record's searchable text, in the order first seen. */
+export function recordWords(rec: Interception): string[] {
   const words = new DistinctWords();
   forEachSearchText(rec, (text) => addWords(text, words));
-  return new Set(words.words);
+  return words.words;
 }
 
 /**
@@ -253,6 +254,6 @@ function stableInputTexts(v: unknown, fn: (text: string) => void, depth: number)
 /** Whether a record holds every one of `words` (from {@link queryWords}). */
 export function recordMatches(rec: Interception, words: readonly string[]): boolean {
   if (words.length === 0) return true;
-  const have = recordWords(rec);
+  const have = new Set(recordWords(rec));
   return words.every((w) => have.has(w));
 }

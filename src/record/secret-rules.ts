@@ -104,7 +104,8 @@ const RULE_NEEDS: Readonly<Record<string, (text: string) => boolean>> = {
   '@secretlint/secretlint-rule-npm': (t) => holds(t, 'pm_', 'npm_') || holds(t, '@github.com/', 'x-oauth-basic@github.com/'),
   // `(xoxb|xoxp|xapp|xoxa|xoxo|xoxr)-…` tokens (case-sensitive) and
   // `https://hooks.slack.com/services/…` (case-insensitive, but `://` is `://` in any case).
-  '@secretlint/secretlint-rule-slack': (t) => t.includes('xox') || t.includes('xapp-') || afterEachScheme(t, SLACK_WEBHOOK_HOST),
+  '@secretlint/secretlint-rule-slack': (t) =>
+    (t.includes('xox') && SLACK_TOKEN_START.test(t)) || t.includes('xapp-') || besideEachScheme(t, 'after', SLACK_WEBHOOK_HOST),
   '@secretlint/secretlint-rule-basicauth': (t) => t.includes('://') && t.includes('@'),
   '@secretlint/secretlint-rule-openai': (t) => holds(t, 'BlbkFJ', 'T3BlbkFJ'),
   '@secretlint/secretlint-rule-anthropic': (t) => holds(t, '-api0', 'sk-ant-api0'),
@@ -115,7 +116,7 @@ const RULE_NEEDS: Readonly<Record<string, (text: string) => boolean>> = {
   '@secretlint/secretlint-rule-github': (t) => /gh[pousr]_/.test(t) || holds(t, '_pat_', 'github_pat_'),
   '@secretlint/secretlint-rule-1password': (t) => holds(t, '_ey', 'ops_ey'),
   // mongodb(+srv)://, (jdbc:)mysql(x)://, postgres(ql):// — case-insensitive: the scheme before a `://`.
-  '@secretlint/secretlint-rule-database-connection-string': (t) => beforeEachScheme(t, DB_SCHEME),
+  '@secretlint/secretlint-rule-database-connection-string': (t) => besideEachScheme(t, 'before', DB_SCHEME),
 };
 
 /**
@@ -131,6 +132,8 @@ const AWS_ID = /A3T|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA/;
 const AWS_ID_TAILS = ['3T', 'KIA', 'GPA', 'IDA', 'ROA', 'IPA', 'NPA', 'NVA', 'SIA'];
 /** The AWS secret-key pattern's variable name (searched first by its `CCESS` / `ccess`). */
 const AWS_SECRET_NAME = /(?:SECRET|secret|Secret)_?(?:ACCESS|access|Access)_?(?:KEY|key|Key)/;
+/** A Slack token's start but `xapp-` (searched first by its `xox`). */
+const SLACK_TOKEN_START = /xox[bpaor]-/;
 /** What follows `://` in a Slack webhook URL (the rule's pattern is case-insensitive). */
 const SLACK_WEBHOOK_HOST = /^hooks\.slack\.com\/services\//i;
 /** The database schemes, as they end right before `://` (the rule's patterns are case-insensitive). */
@@ -138,15 +141,12 @@ const DB_SCHEME = /(?:mongodb(?:\+srv)?|mysqlx?|postgres(?:ql)?)$/i;
 /** Characters of the longest text {@link SLACK_WEBHOOK_HOST} / {@link DB_SCHEME} look at. */
 const AROUND_SCHEME = 25;
 
-/** Whether the text right after some `://` of `t` matches `re`. */
-function afterEachScheme(t: string, re: RegExp): boolean {
-  for (let at = t.indexOf('://'); at !== -1; at = t.indexOf('://', at + 3)) if (re.test(t.slice(at + 3, at + 3 + AROUND_SCHEME))) return true;
-  return false;
-}
-
-/** Whether the text right before some `://` of `t` matches `re`. */
-function beforeEachScheme(t: string, re: RegExp): boolean {
-  for (let at = t.indexOf('://'); at !== -1; at = t.indexOf('://', at + 3)) if (re.test(t.slice(Math.max(0, at - AROUND_SCHEME), at))) return true;
+/** Whether the text right before or after some `://` of `t` matches `re`. */
+function besideEachScheme(t: string, side: 'before' | 'after', re: RegExp): boolean {
+  for (let at = t.indexOf('://'); at !== -1; at = t.indexOf('://', at + 3)) {
+    const beside = side === 'before' ? t.slice(Math.max(0, at - AROUND_SCHEME), at) : t.slice(at + 3, at + 3 + AROUND_SCHEME);
+    if (re.test(beside)) return true;
+  }
   return false;
 }
 

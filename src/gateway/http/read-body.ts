@@ -179,7 +179,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 function parseBody(raw: Buffer): ReadBody {
   if (raw.length === 0) return { raw, json: undefined, error: new BadRequestError('request body is empty; expected a JSON object') };
   // An all-ASCII body (no BOM, no multi-byte character) reads the same as Latin-1, ~15× faster
-  // than the checked UTF-8 decode (a 34 KB body: 3 against 47 µs; `isAscii` ~1.5 µs per 57 KB).
+  // than the checked UTF-8 decode (a 31 KB body: 3 against 47 µs; `isAscii` ~1.5 µs per 57 KB).
   return parsed(raw, () => JSON.parse(isAscii(raw) ? raw.toString('latin1') : UTF8.decode(raw)) as unknown);
 }
 
