@@ -8,7 +8,9 @@
  * same warm-up as bench/run.ts, ROUNDS rounds of CALLS blocking calls at concurrency 32 go to each
  * target in turn (order reversed every other round), and each process's CPU per call is read from
  * /proc. The line to read is the paired one: each round's B − A, so load that hits a round hits
- * both alike.
+ * both alike, given as the median over rounds with its 95 % interval. Use many short rounds: on
+ * this VM 60 rounds × 3,000 calls resolve about ±4 % (bench/load.ts `medianInterval`); 10–16
+ * rounds cannot tell a few per cent from noise.
  *
  * Usage: `npm run build` in each tree, then
  * `node --import tsx bench/ab-builds.ts ROUNDS CALLS DIST_A DIST_B [...]`. A DIST may end in
@@ -33,7 +35,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startBenchUpstream } from './upstream.js';
-import { cpuMs, latencyRun, streamCall, agent, type Target } from './load.js';
+import { cpuMs, latencyRun, medianInterval, streamCall, agent, type Target } from './load.js';
 import { cleanEnv } from '../test/reliability/gateway-process.js';
 import { claudeCodeBody } from './secrets.js';
 
@@ -182,9 +184,14 @@ try {
     const q = sorted(d);
     const dm = change(mainCpu);
     const dr = change(rps);
-    process.stdout.write(`paired, ${g.t.name} vs ${gateways[0]!.t.name}: main-thread CPU per call median ${med(dm).toFixed(1)} %; req/s median ${med(dr).toFixed(1)} % (higher in ${dr.filter((x) => x > 0).length} of ${dr.length} rounds)\n`);
+    // The median with its 95 % interval: what the rounds can resolve (bench/load.ts medianInterval).
+    const ci = (a: number[]) => {
+      const m = medianInterval(a);
+      return `median ${m.median.toFixed(1)} % (95 % interval ${m.low.toFixed(1)} … ${m.high.toFixed(1)} %)`;
+    };
+    process.stdout.write(`paired, ${g.t.name} vs ${gateways[0]!.t.name}: main-thread CPU per call ${ci(dm)}; req/s ${ci(dr)}, higher in ${dr.filter((x) => x > 0).length} of ${dr.length} rounds\n`);
     process.stdout.write(
-      `paired, ${g.t.name} vs ${gateways[0]!.t.name}: CPU per call median ${med(d).toFixed(1)} % (quartiles ${q[Math.floor(d.length / 4)]!.toFixed(1)} … ${q[Math.floor((3 * d.length) / 4)]!.toFixed(1)} %; lower in ${d.filter((x) => x < 0).length} of ${d.length} rounds)\n`,
+      `paired, ${g.t.name} vs ${gateways[0]!.t.name}: CPU per call ${ci(d)}; quartiles ${q[Math.floor(d.length / 4)]!.toFixed(1)} … ${q[Math.floor((3 * d.length) / 4)]!.toFixed(1)} %, lower in ${d.filter((x) => x < 0).length} of ${d.length} rounds\n`,
     );
   }
   process.stdout.write(`load average (1 min) over the rounds: ${rng(loads, 1)}\n`);
