@@ -4,12 +4,12 @@
  * after `--body-timeout`). Hand-written because it is on every request's path and the limits change
  * at runtime. A refused body is never drained: the error reply closes the connection (`sendError`).
  */
-import { isAscii } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { BadRequestError, BodyTimeoutError, PayloadTooLargeError, type GatewayError } from '../errors.js';
 import { formatDuration } from '../../config/duration.js';
 import { createBodyBudget, type BodyHold } from './body-budget.js';
 import { NOT_UTF8, withoutLongStrings, type LongStrings } from './large-body.js';
+import { utf8Text } from './utf8-text.js';
 
 /** How long a body may pause between pieces, and take in all (ms). */
 export interface BodyTimeouts {
@@ -173,14 +173,11 @@ async function readByIterator(req: IncomingMessage, limit: number): Promise<Buff
   return Buffer.concat(chunks, size);
 }
 
-/** Reused: `decode` without `stream` keeps no state between calls. */
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
 function parseBody(raw: Buffer): ReadBody {
   if (raw.length === 0) return { raw, json: undefined, error: new BadRequestError('request body is empty; expected a JSON object') };
-  // An all-ASCII body (no BOM, no multi-byte character) reads the same as Latin-1, ~15× faster
-  // than the checked UTF-8 decode (a 31 KB body: 3 against 47 µs; `isAscii` ~1.5 µs per 57 KB).
-  return parsed(raw, () => JSON.parse(isAscii(raw) ? raw.toString('latin1') : UTF8.decode(raw)) as unknown);
+  const text = utf8Text(raw);
+  if (text === undefined) return { raw, json: undefined, error: new BadRequestError('request body is not valid UTF-8') };
+  return parsed(raw, () => JSON.parse(text) as unknown);
 }
 
 /**
@@ -214,8 +211,7 @@ function parsed(raw: Buffer, parse: () => unknown): ReadBody {
   try {
     json = parse();
   } catch (err) {
-    const what = err instanceof TypeError ? 'is not valid UTF-8' : `is not valid JSON (${(err as Error).message})`;
-    return { raw, json: undefined, error: new BadRequestError(`request body ${what}`) };
+    return { raw, json: undefined, error: new BadRequestError(`request body is not valid JSON (${(err as Error).message})`) };
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return { raw, json: undefined, error: new BadRequestError('request body must be a JSON object') };
