@@ -71,7 +71,7 @@ const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
 
-/** Round by round, `a` / `b` in %: the median of those ratios, their range in the note. */
+/** Round by round, `a` / `b` in %: the median of those ratios; their range and the median's 95 % interval in the note. */
 function pairedRatio(a: number[], b: number[]): { value: number; note: string } {
   const ratios = a.map((x, i) => (x / b[i]!) * 100).sort((x, y) => x - y);
   const m = medianInterval(ratios);

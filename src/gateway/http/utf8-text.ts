@@ -5,8 +5,8 @@
  * Claude Code-sized body with 187 non-ASCII characters took 95–101 µs here, `Buffer#toString`
  * about the same. Checking the bytes (`isUtf8`, ~1.5 µs) and converting them to UTF-16 in one
  * native pass (`transcode` to UTF-16LE) gives the same string in ~27 µs; with the parse, that body
- * went from 159–173 to 101–107 µs, a 78 KB CJK one from 383–422 to 49–59 µs. An all-ASCII body is
- * read as Latin-1, which is the same text (~3 µs).
+ * went from 159–173 to 100–112 µs, a 78 KB CJK one from 368–423 to 46–59 µs (best – median of
+ * 9 rounds). An all-ASCII body is read as Latin-1, which is the same text (~3 µs).
  */
 import { isAscii, isUtf8, transcode } from 'node:buffer';
 

@@ -3,10 +3,10 @@ import { median, medianInterval } from '../../../bench/load.js';
 
 /** A fixed spread of paired per-round figures (per cent), as an A/B run gives them. */
 function rounds(n: number, seed: number): number[] {
-  let x = seed;
+  let x = seed >>> 0;
   return Array.from({ length: n }, () => {
-    x = (x * 1103515245 + 12345) % 2 ** 31;
-    return ((x / 2 ** 31) * 2 - 1) * 10; // −10 … +10 %
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return ((x / 2 ** 32) * 2 - 1) * 10; // −10 … +10 %
   });
 }
 
