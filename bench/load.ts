@@ -153,3 +153,12 @@ export function cpuMs(pid: number, mainThread = false): number {
   const f = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
 }
+
+/**
+ * The whole machine's CPU time so far (clock ticks summed over every core, from /proc/stat): `idle`
+ * (idle + iowait) and `total`. Two readings give the share of the cores left idle between them.
+ */
+export function machineTicks(): { idle: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { idle: f[3]! + f[4]!, total: f.reduce((x, y) => x + y, 0) };
+}

@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { createServer, type AddressInfo } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { startBenchUpstream } from './upstream.js';
-import { cpuMs, latencyRun, medianInterval, percentile, streamCall, throughputRun, agent, type Target } from './load.js';
+import { cpuMs, latencyRun, machineTicks, median, medianInterval, percentile, streamCall, throughputRun, agent, type Target } from './load.js';
 import { benchStore } from './store.js';
 import { largeBodies } from './large-bodies.js';
 import { featureCosts } from './feature-costs.js';
@@ -397,15 +397,26 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
     // which is what limits it once the cores are saturated.
     const cpuPerCall = new Map<string, number[]>();
     const mainPerCall: number[] = [];
+    // What bounds each at c=32: how busy its main thread was (the share of the round's wall time),
+    // and the share of the machine's cores left idle meanwhile (the load generator and the
+    // upstream run in this process, on the same cores).
+    const mainBusy = new Map<string, number[]>();
+    const idleShare = new Map<string, number[]>();
+    const push = (m: Map<string, number[]>, k: string, v: number) => m.set(k, [...(m.get(k) ?? []), v]);
     const procOf = (t: Target) => (t === bridge ? gw.pid : t === undiciT ? bareU.child.pid : t === httpT ? bareH.child.pid : undefined);
     const tput = await alternate(all, rounds, async (t) => {
       const pid = procOf(t);
       const c0 = pid ? cpuMs(pid) : 0;
-      const m0 = t === bridge ? cpuMs(gw.pid, true) : 0;
+      const m0 = pid ? cpuMs(pid, true) : 0;
+      const k0 = machineTicks();
       const t0 = performance.now();
       const rps = await throughputRun(t, 32, secs);
-      const calls = (rps * (performance.now() - t0)) / 1000;
+      const wall = performance.now() - t0;
+      const k1 = machineTicks();
+      const calls = (rps * wall) / 1000;
       const cpu = pid ? (cpuMs(pid) - c0) / calls : undefined;
+      if (pid) push(mainBusy, t.name, (100 * (cpuMs(pid, true) - m0)) / wall);
+      push(idleShare, t.name, (100 * (k1.idle - k0.idle)) / (k1.total - k0.total));
       if (t === bridge) mainPerCall.push((cpuMs(gw.pid, true) - m0) / calls);
       if (pid) cpuPerCall.set(t.name, [...(cpuPerCall.get(t.name) ?? []), cpu!]);
       log(`  ${t.name}: ${Math.round(rps)} req/s${cpu === undefined ? '' : `, ${cpu.toFixed(3)} ms CPU per call`}`);
@@ -427,6 +438,12 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
     fig({ name: 'CPU per call, undici bare proxy', value: mean(cpuPerCall.get('bare-undici')!), unit: 'ms' });
     fig({ name: 'CPU per call, bridge', value: mean(cpuPerCall.get('bridge')!), unit: 'ms', note: 'every feature on' });
     fig({ name: 'CPU per call, bridge, event loop only', value: mean(mainPerCall), unit: 'ms', note: 'the main thread: the rest is V8 helpers and the OTLP thread' });
+    const busyNote = 'its main thread\'s CPU over the rounds\' wall time, median of the rounds (100 %: one core, the most one thread can take)';
+    fig({ name: 'c=32 main thread busy, node:http bare proxy', value: median(mainBusy.get('bare-http')!), unit: '%', note: busyNote });
+    fig({ name: 'c=32 main thread busy, bridge (event loop)', value: median(mainBusy.get('bridge')!), unit: '%' });
+    const idleNote = 'share of both cores idle during its rounds (/proc/stat), median of the rounds';
+    fig({ name: 'c=32 machine idle, node:http bare proxy rounds', value: median(idleShare.get('bare-http')!), unit: '%', note: idleNote });
+    fig({ name: 'c=32 machine idle, bridge rounds', value: median(idleShare.get('bridge')!), unit: '%' });
 
     // Sanity: recording, logging and export really were on.
     await new Promise((r) => setTimeout(r, 500));
