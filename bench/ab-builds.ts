@@ -21,6 +21,8 @@
  * instead of a build (e.g. `yard:dispatch-parse`: body read + `JSON.parse` + undici dispatch), for
  * decomposing the gap between the bare proxy and the bridge. `AB_LOG=FILE` keeps the gateways' stdout (V8 traces);
  * `AB_CONCURRENCY=1` measures one call at a time (each round's latency p50 is reported too);
+ * `AB_GAP_MS=N` pauses N ms between a worker's calls (a client's think time: each call is timed
+ * without the previous one's recording still running, as a coding tool's calls are);
  * `AB_BODY=claude-code` sends Claude Code-sized bodies (57 KB) instead of one sentence.
  * `AB_STREAMS=N` measures streams instead: each round starts N streams together (5 chunks, 1 ms
  * apart) until CALLS have run, and the p50 is their time to first byte. Every mode also gives
@@ -42,6 +44,9 @@ import { claudeCodeBody } from './secrets.js';
 const [roundsS, callsS, ...specs] = process.argv.slice(2);
 /** `AB_CONCURRENCY` (default 32; 1 for the added-latency figure of SPEC §9). */
 const CONCURRENCY = Number(process.env['AB_CONCURRENCY'] ?? 32);
+/** `AB_GAP_MS` (default 0): a pause between each worker's calls. */
+const GAP_MS = Number(process.env['AB_GAP_MS'] ?? 0);
+if (!(GAP_MS >= 0)) throw new Error(`AB_GAP_MS=${process.env['AB_GAP_MS']}: a number of milliseconds, 0 or more`);
 /** `AB_STREAMS` (default 0: blocking calls): streams started together per batch, timed to their first byte. */
 const STREAMS = Number(process.env['AB_STREAMS'] ?? 0);
 /** `AB_BODY=claude-code`: Claude Code-sized blocking calls (bench/run.ts's 57 KB rows) instead of one sentence. */
@@ -151,7 +156,7 @@ try {
       const c0 = cpuMs(x.pid);
       const m0 = cpuMs(x.pid, true);
       const t0 = performance.now();
-      const samples = STREAMS > 0 ? await ttfbRun(x.t) : await latencyRun(x.t, CONCURRENCY, Math.ceil(calls / CONCURRENCY));
+      const samples = STREAMS > 0 ? await ttfbRun(x.t) : await latencyRun(x.t, CONCURRENCY, Math.ceil(calls / CONCURRENCY), GAP_MS);
       const n = samples.length;
       p50.get(x.t.name)!.push(sorted(samples)[Math.floor(n / 2)]!);
       const s = (performance.now() - t0) / 1000;
