@@ -37,15 +37,16 @@ export async function blockingCall(t: Target): Promise<number> {
   return ms;
 }
 
-/** `concurrency` workers making `perWorker` calls each; every call's latency. */
+/** `concurrency` workers making `perWorker` calls each, `gapMs` apart; every call's latency. */
 export async function latencyRun(t: Target, concurrency: number, perWorker: number, gapMs = 0): Promise<number[]> {
   const samples: number[] = [];
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       for (let i = 0; i < perWorker; i++) {
         samples.push(await blockingCall(t));
-        // A pause between a worker's calls, as a client's think time: the last call's recording is
-        // done before the next one starts, so each call is timed on its own.
+        // A pause between a worker's calls, as a client's think time: it gives the last call's
+        // recording (a few ms) time to finish before the next call starts, so each call is timed
+        // on its own.
         if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
       }
     }),
