@@ -81,6 +81,16 @@ function pairedRatio(a: number[], b: number[]): { value: number; note: string } 
   };
 }
 
+/** Round by round, `a` − `b` in ms: the median of those differences; their range and the median's 95 % interval in the note. */
+function pairedDifference(a: number[], b: number[]): { value: number; note: string } {
+  const diffs = a.map((x, i) => x - b[i]!).sort((x, y) => x - y);
+  const m = medianInterval(diffs);
+  return {
+    value: m.median,
+    note: `median of ${diffs.length} rounds' paired differences (${diffs[0]!.toFixed(2)} … ${diffs.at(-1)!.toFixed(2)} ms; 95 % interval of the median ${m.low.toFixed(2)}–${m.high.toFixed(2)} ms)`,
+  };
+}
+
 /** Starts a bare proxy child process (bench/bare-proxy.ts or bench/bare-http-proxy.ts). */
 async function startBareProxy(file: string, upstreamUrl: string): Promise<{ url: string; child: ChildProcess }> {
   const script = fileURLToPath(new URL(file, import.meta.url));
@@ -481,6 +491,14 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
     fig({ name: `${kb} KB calls, c=8 throughput node:http bare proxy`, value: mean(h), unit: 'req/s' });
     fig({ name: `${kb} KB calls, c=8 throughput bridge / node:http bare proxy`, ...pairedRatio(b, h), unit: '%' });
     fig({ name: `${kb} KB calls, CPU per call, bridge`, value: mean(cpu), unit: 'ms', note: 'gateway process user+sys' });
+
+    // What a coding tool's user waits for on each call: one call at a time, with a pause between
+    // them (the tool's think time), so no call queues behind the last one's recording.
+    const GAP_MS = 20;
+    log(`${kb} KB calls one at a time, ${GAP_MS} ms apart`);
+    const p50s = await alternate(big, quick ? 4 : 10, async (t) => [percentile(await latencyRun(t, 1, quick ? 40 : 100, GAP_MS), 50)]);
+    const added = pairedDifference(p50s.get(bridge.name)!, p50s.get(httpT.name)!);
+    fig({ name: `${kb} KB calls one at a time, latency p50 bridge − node:http bare proxy`, value: added.value, unit: 'ms', note: `${GAP_MS} ms between calls; ${added.note}` });
   }
 
   /**
