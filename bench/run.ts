@@ -71,25 +71,20 @@ const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
 
-/** Round by round, `a` / `b` in %: the median of those ratios; their range and the median's 95 % interval in the note. */
-function pairedRatio(a: number[], b: number[]): { value: number; note: string } {
-  const ratios = a.map((x, i) => (x / b[i]!) * 100).sort((x, y) => x - y);
-  const m = medianInterval(ratios);
-  return {
-    value: m.median,
-    note: `median of ${ratios.length} rounds' paired ratios (${ratios[0]!.toFixed(1)}–${ratios.at(-1)!.toFixed(1)} %; 95 % interval of the median ${m.low.toFixed(1)}–${m.high.toFixed(1)} %)`,
-  };
+/** Per-round paired figures: their median, with their range and the median's 95 % interval in the note. */
+function pairedMedian(values: number[], what: string, unit: '%' | 'ms'): { value: number; note: string } {
+  const v = [...values].sort((x, y) => x - y);
+  const m = medianInterval(v);
+  const f = (x: number) => x.toFixed(unit === '%' ? 1 : 2);
+  const span = (lo: number, hi: number) => (unit === '%' ? `${f(lo)}–${f(hi)} %` : `${f(lo)} … ${f(hi)} ms`);
+  return { value: m.median, note: `median of ${v.length} rounds' paired ${what} (${span(v[0]!, v.at(-1)!)}; 95 % interval of the median ${span(m.low, m.high)})` };
 }
 
-/** Round by round, `a` − `b` in ms: the median of those differences; their range and the median's 95 % interval in the note. */
-function pairedDifference(a: number[], b: number[]): { value: number; note: string } {
-  const diffs = a.map((x, i) => x - b[i]!).sort((x, y) => x - y);
-  const m = medianInterval(diffs);
-  return {
-    value: m.median,
-    note: `median of ${diffs.length} rounds' paired differences (${diffs[0]!.toFixed(2)} … ${diffs.at(-1)!.toFixed(2)} ms; 95 % interval of the median ${m.low.toFixed(2)}–${m.high.toFixed(2)} ms)`,
-  };
-}
+/** Round by round, `a` / `b` in %. */
+const pairedRatio = (a: number[], b: number[]) => pairedMedian(a.map((x, i) => (x / b[i]!) * 100), 'ratios', '%');
+
+/** Round by round, `a` − `b` in ms. */
+const pairedDifference = (a: number[], b: number[]) => pairedMedian(a.map((x, i) => x - b[i]!), 'differences', 'ms');
 
 /** Starts a bare proxy child process (bench/bare-proxy.ts or bench/bare-http-proxy.ts). */
 async function startBareProxy(file: string, upstreamUrl: string): Promise<{ url: string; child: ChildProcess }> {
