@@ -446,7 +446,7 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
     const busyNote = 'its main thread\'s CPU over the rounds\' wall time, median of the rounds (100 %: one core, the most one thread can take)';
     fig({ name: 'c=32 main thread busy, node:http bare proxy', value: median(mainBusy.get('bare-http')!), unit: '%', note: busyNote });
     fig({ name: 'c=32 main thread busy, bridge (event loop)', value: median(mainBusy.get('bridge')!), unit: '%' });
-    const idleNote = 'share of both cores idle during its rounds (/proc/stat), median of the rounds';
+    const idleNote = 'share of the machine\'s cores idle during its rounds (/proc/stat), median of the rounds';
     fig({ name: 'c=32 machine idle, node:http bare proxy rounds', value: median(idleShare.get('bare-http')!), unit: '%', note: idleNote });
     fig({ name: 'c=32 machine idle, bridge rounds', value: median(idleShare.get('bridge')!), unit: '%' });
 
