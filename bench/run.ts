@@ -407,7 +407,7 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
     // upstream run in this process, on the same cores).
     const mainBusy = new Map<string, number[]>();
     const idleShare = new Map<string, number[]>();
-    const push = (m: Map<string, number[]>, k: string, v: number) => m.set(k, [...(m.get(k) ?? []), v]);
+    const push = (m: Map<string, number[]>, k: string, v: number) => (m.get(k) ?? m.set(k, []).get(k)!).push(v);
     const procOf = (t: Target) => (t === bridge ? gw.pid : t === undiciT ? bareU.child.pid : t === httpT ? bareH.child.pid : undefined);
     const tput = await alternate(all, rounds, async (t) => {
       const pid = procOf(t);
@@ -420,10 +420,13 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
       const k1 = machineTicks();
       const calls = (rps * wall) / 1000;
       const cpu = pid ? (cpuMs(pid) - c0) / calls : undefined;
-      if (pid) push(mainBusy, t.name, (100 * (cpuMs(pid, true) - m0)) / wall);
+      const main = pid ? cpuMs(pid, true) - m0 : 0;
+      if (pid) {
+        push(cpuPerCall, t.name, cpu!);
+        push(mainBusy, t.name, (100 * main) / wall);
+      }
       push(idleShare, t.name, (100 * (k1.idle - k0.idle)) / (k1.total - k0.total));
-      if (t === bridge) mainPerCall.push((cpuMs(gw.pid, true) - m0) / calls);
-      if (pid) cpuPerCall.set(t.name, [...(cpuPerCall.get(t.name) ?? []), cpu!]);
+      if (t === bridge) mainPerCall.push(main / calls);
       log(`  ${t.name}: ${Math.round(rps)} req/s${cpu === undefined ? '' : `, ${cpu.toFixed(3)} ms CPU per call`}`);
       if (t === bridge) bridgeCalls += Math.round(calls);
       return [rps];
