@@ -408,8 +408,17 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
     const mainBusy = new Map<string, number[]>();
     const idleShare = new Map<string, number[]>();
     const push = (m: Map<string, number[]>, k: string, v: number) => (m.get(k) ?? m.set(k, []).get(k)!).push(v);
-    const procOf = (t: Target) => (t === bridge ? gw.pid : t === undiciT ? bareU.child.pid : t === httpT ? bareH.child.pid : undefined);
-    const tput = await alternate(all, rounds, async (t) => {
+    // The bridge with recording alone (the store; no JSON log, OTLP export or redaction) in the same
+    // rounds: the figure the stop-34 notes propose the 70 % target be read on, with each feature's
+    // cost in its own row (featureRows). A fresh gateway, warmed as the others were.
+    const minDir = join(dataDir, 'recording-alone');
+    mkdirSync(minDir);
+    const minGw = await startGatewayProcess({ dataDir: minDir, args: bridgeArgs(up.url, { redact: false }) });
+    const minT: Target = { name: 'bridge-recording-alone', url: `${minGw.url}/anthropic/v1/messages`, headers: { ...headers, 'x-api-key': createBridgeToken(minDir) } };
+    await latencyRun(minT, 32, quick ? 60 : 200);
+    const procOf = (t: Target) =>
+      t === bridge ? gw.pid : t === minT ? minGw.pid : t === undiciT ? bareU.child.pid : t === httpT ? bareH.child.pid : undefined;
+    const tput = await alternate([...all, minT], rounds, async (t) => {
       const pid = procOf(t);
       const c0 = pid ? cpuMs(pid) : 0;
       const m0 = pid ? cpuMs(pid, true) : 0;
@@ -430,7 +439,7 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
       log(`  ${t.name}: ${Math.round(rps)} req/s${cpu === undefined ? '' : `, ${cpu.toFixed(3)} ms CPU per call`}`);
       if (t === bridge) bridgeCalls += Math.round(calls);
       return [rps];
-    });
+    }).finally(() => minGw.stop());
     const tD = mean(tput.get('direct')!);
     const tB = mean(tput.get('bridge')!);
     const tU = mean(tput.get('bare-undici')!);
@@ -442,10 +451,18 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
     const paired = (yard: string) => pairedRatio(tput.get('bridge')!, tput.get(yard)!);
     fig({ name: 'c=32 throughput bridge / node:http bare proxy', ...paired('bare-http'), unit: '%', target: { op: '>=', limit: 70 } });
     fig({ name: 'c=32 throughput bridge / undici bare proxy', ...paired('bare-undici'), unit: '%' });
+    const minPaired = pairedRatio(tput.get(minT.name)!, tput.get('bare-http')!);
+    fig({
+      name: 'c=32 throughput bridge with recording alone / node:http bare proxy',
+      ...minPaired,
+      unit: '%',
+      note: `the store only: no JSON log, OTLP or redaction (each feature's cost is its own row); ${minPaired.note}`,
+    });
     fig({ name: 'CPU per call, node:http bare proxy', value: mean(cpuPerCall.get('bare-http')!), unit: 'ms', note: 'proxy process user+sys during the throughput runs' });
     fig({ name: 'CPU per call, undici bare proxy', value: mean(cpuPerCall.get('bare-undici')!), unit: 'ms' });
     fig({ name: 'CPU per call, bridge', value: mean(cpuPerCall.get('bridge')!), unit: 'ms', note: 'every feature on' });
     fig({ name: 'CPU per call, bridge, event loop only', value: mean(mainPerCall), unit: 'ms', note: 'the main thread: the rest is V8 helpers and the OTLP thread' });
+    fig({ name: 'CPU per call, bridge with recording alone', value: mean(cpuPerCall.get(minT.name)!), unit: 'ms' });
     const busyNote = 'its main thread\'s CPU over the rounds\' wall time, median of the rounds (100 %: one core, the most one thread can take)';
     fig({ name: 'c=32 main thread busy, node:http bare proxy', value: median(mainBusy.get('bare-http')!), unit: '%', note: busyNote });
     fig({ name: 'c=32 main thread busy, bridge (event loop)', value: median(mainBusy.get('bridge')!), unit: '%' });
