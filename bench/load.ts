@@ -1,9 +1,11 @@
 /**
  * The bench's load generator: keep-alive undici clients, latency samples, stream timing and
- * fixed-duration throughput. Times come from `performance.now()` in this process.
+ * fixed-duration throughput. Times come from `performance.now()` in this process; a stream's
+ * per-chunk delays from {@link benchClock}, which the upstream's process stamps too.
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
+import { benchClock } from './upstream.js';
 
 export const agent = new Agent({ connections: 512, keepAliveTimeout: 30_000, pipelining: 1 });
 
@@ -94,6 +96,7 @@ export async function streamCall(t: Target, chunks: number, cadenceMs: number, o
   const decoder = new TextDecoder();
   for await (const chunk of r.body) {
     const now = performance.now();
+    const clock = benchClock();
     if (ttfb < 0) {
       ttfb = now - t0;
       onFirstByte?.();
@@ -104,7 +107,7 @@ export async function streamCall(t: Target, chunks: number, cadenceMs: number, o
     if (cut < 0) continue;
     const complete = pending.slice(0, cut);
     pending = pending.slice(cut + 2);
-    for (const m of complete.matchAll(/"bench_ts":([\d.]+)/g)) delays.push(now - Number(m[1]));
+    for (const m of complete.matchAll(/"bench_ts":([\d.]+)/g)) delays.push(clock - Number(m[1]));
   }
   if (delays.length !== chunks) throw new Error(`${t.name}: got ${delays.length} of ${chunks} deltas`);
   return { ttfb, delays, chunks: delays.length };

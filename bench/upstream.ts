@@ -7,11 +7,25 @@
  * - Blocking (`"stream":true` absent from the body): answers a ~600-byte message after `latencyMs`.
  * - Streaming: after `latencyMs` sends `message_start`, then `x-bench-chunks` text deltas (default
  *   20) one write each, `x-bench-cadence-ms` apart (default 10), then the closing events. Every
- *   delta carries `bench_ts`: `performance.now()` at the moment of its write. The server runs in
- *   the load generator's process, so the client's `performance.now()` at receipt is on the same clock.
+ *   delta carries `bench_ts`: {@link benchClock} at the moment of its write, which the load
+ *   generator compares with its own at receipt.
+ *
+ * `npm run bench` runs it as its own process (`node --import tsx bench/upstream.ts LATENCY_MS`,
+ * prints `listening on URL`): in the load generator's process it capped the node:http proxy at the
+ * load generator's own rate on a quick day (docs/performance.md, fifteenth step), so the yardstick
+ * read weaker than it is. `bench/ab-builds.ts` still starts it in-process (both builds alike).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * A millisecond clock shared across this machine's processes: the process's time origin (the wall
+ * clock, µs, read once at its start) plus the monotonic time since. Two processes agree to within
+ * tens of µs (checked with a pipe round trip: the child's reading always fell inside the parent's
+ * send → receive window).
+ */
+export const benchClock = (): number => performance.timeOrigin + performance.now();
 
 export interface BenchUpstream {
   readonly url: string;
@@ -64,7 +78,7 @@ export async function startBenchUpstream(opts: { latencyMs: number }): Promise<B
           }
           sent++;
           res.write(
-            `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"token ${sent} "},"bench_ts":${performance.now()}}\n\n`,
+            `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"token ${sent} "},"bench_ts":${benchClock()}}\n\n`,
           );
         }, cadence);
         res.on('close', () => clearInterval(timer));
@@ -82,4 +96,13 @@ export async function startBenchUpstream(opts: { latencyMs: number }): Promise<B
         server.close(() => resolve());
       }),
   };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const latencyMs = Number(process.argv[2] ?? 2);
+  const up = await startBenchUpstream({ latencyMs });
+  process.stdout.write(`listening on ${up.url}\n`);
+  process.on('SIGTERM', () => void up.close().then(() => process.exit(0)));
+  // The bench holds this process's stdin: when the bench ends, however it ends, so does this.
+  process.stdin.on('end', () => process.exit(0)).resume();
 }
