@@ -30,13 +30,12 @@
  * form: what the bridge adds beyond the hop).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { startBenchUpstream } from './upstream.js';
+import { startListening } from './fresh-child.js';
 import { cpuMs, latencyRun, medianInterval, streamCall, agent, type Target } from './load.js';
 import { cleanEnv } from '../test/reliability/gateway-process.js';
 import { claudeCodeBody } from './secrets.js';
@@ -66,7 +65,9 @@ const sink = createServer((req, res) => {
 });
 await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
 const otlpUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
-const up = await startBenchUpstream({ latencyMs: 2 });
+// The upstream in its own process, as `npm run bench` runs it (bench/upstream.ts).
+const upChild = await startListening(new URL('./upstream.ts', import.meta.url), ['2']);
+const up = { url: upChild.url };
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
 const headers = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' };
@@ -126,16 +127,14 @@ async function ttfbRun(t: Target): Promise<number[]> {
 }
 
 async function yard(mode: string, i: number): Promise<{ t: Target; pid: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./yard-proxy.ts', import.meta.url)), mode, up.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { url, child } = await startListening(new URL('./yard-proxy.ts', import.meta.url), [mode, up.url]);
   children.push(child);
-  const url = await listening(child, /listening on (\S+)/);
   return { t: { name: `${String.fromCharCode(65 + i)} yard:${mode}`, url: `${url}/v1/messages`, headers: { ...headers, 'x-api-key': 'sk-ant-bench' }, body: BODY }, pid: child.pid! };
 }
 
 async function bare(): Promise<{ t: Target; pid: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./bare-http-proxy.ts', import.meta.url)), up.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { url, child } = await startListening(new URL('./bare-http-proxy.ts', import.meta.url), [up.url]);
   children.push(child);
-  const url = await listening(child, /listening on (\S+)/);
   return { t: { name: 'node:http bare proxy', url: `${url}/v1/messages`, headers: { ...headers, 'x-api-key': 'sk-ant-bench' }, body: BODY }, pid: child.pid! };
 }
 
@@ -203,7 +202,7 @@ try {
 } finally {
   for (const c of children) c.kill('SIGTERM');
   await agent.close();
-  await up.close();
+  upChild.child.kill('SIGTERM');
   sink.close();
   await new Promise((r) => setTimeout(r, 1000));
   for (const d of dirs) rmSync(d, { recursive: true, force: true });

@@ -3,7 +3,7 @@
  * measure it in a fresh child process (`--measure DIR`, one JSON line on stdout), so the figures
  * are those of a store opened as the server opens it, not one still warm from the fill.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,4 +55,22 @@ export async function benchMain<T>(b: FreshChildBench<T>): Promise<void> {
   } finally {
     if (!given) await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Starts `moduleUrl ...args` in a new node (with tsx) that prints `listening on URL` on stdout: the
+ * bench's upstream and yardstick proxies. Its stdin is a pipe this process holds (bench/upstream.ts
+ * ends when it closes); stderr is this process's.
+ */
+export function startListening(moduleUrl: URL, args: string[], nodeFlags: string[] = []): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', fileURLToPath(moduleUrl), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      if (out.length < 100_000) out += d;
+      const m = /listening on (\S+)/.exec(out);
+      if (m?.[1]) resolve({ url: m[1], child });
+    });
+    child.once('exit', (code) => reject(new Error(`${fileURLToPath(moduleUrl)} exited ${code}`)));
+  });
 }

@@ -19,8 +19,8 @@
  * (bench/search.ts: full-text search over `--store-records` records, issue #18) and `--only usage`
  * (bench/usage.ts: the usage report priced over `--store-records` records, issue #15).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,7 @@ import { featureCosts } from './feature-costs.js';
 import { benchChain, benchRedaction, claudeCodeBody } from './secrets.js';
 import { benchSearch } from './search.js';
 import { benchUsage } from './usage.js';
+import { startListening } from './fresh-child.js';
 import { createBridgeToken, startGatewayProcess } from '../test/reliability/gateway-process.js';
 
 const quick = process.argv.includes('--quick');
@@ -88,22 +89,11 @@ const pairedDifference = (a: number[], b: number[]) => pairedMedian(a.map((x, i)
 /**
  * Starts one of the bench's child processes: a bare proxy (bench/bare-proxy.ts,
  * bench/bare-http-proxy.ts; ARG the upstream's URL) or the upstream (bench/upstream.ts; ARG its
- * latency in ms). Each prints `listening on URL`.
+ * latency in ms).
  */
-async function startChild(file: string, arg: string): Promise<{ url: string; child: ChildProcess }> {
-  const script = fileURLToPath(new URL(file, import.meta.url));
-  const nodeArgs = PROFILE_DIR && process.env['BENCH_PROFILE_BARE'] ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [];
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, arg], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /listening on (\S+)/.exec(out);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`${file} exited ${code}`)));
-  });
-  return { url, child };
+function startChild(file: string, arg: string): Promise<{ url: string; child: ChildProcess }> {
+  const profiled = PROFILE_DIR && process.env['BENCH_PROFILE_BARE'] && file !== './upstream.ts';
+  return startListening(new URL(file, import.meta.url), [arg], profiled ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : []);
 }
 
 /**

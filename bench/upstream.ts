@@ -17,7 +17,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { isMain } from './fresh-child.js';
 
 /**
  * A millisecond clock shared across this machine's processes: the process's time origin (the wall
@@ -98,7 +98,7 @@ export async function startBenchUpstream(opts: { latencyMs: number }): Promise<B
   };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   const latencyMs = Number(process.argv[2] ?? 2);
   const up = await startBenchUpstream({ latencyMs });
   process.stdout.write(`listening on ${up.url}\n`);

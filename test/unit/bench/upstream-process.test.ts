@@ -1,26 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { benchClock } from '../../../bench/upstream.js';
+import { startListening } from '../../../bench/fresh-child.js';
 
-const SCRIPT = fileURLToPath(new URL('../../../bench/upstream.ts', import.meta.url));
-
-/** The bench's upstream as `npm run bench` runs it: its own process, its stdin held by the parent. */
-async function startUpstream(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, '0'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /listening on (\S+)/.exec(out);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`upstream exited ${code}`)));
-  });
-  return { url, child };
-}
+/** The bench's upstream as `npm run bench` runs it: its own process, its stdin held by this one. */
+const startUpstream = () => startListening(new URL('../../../bench/upstream.ts', import.meta.url), ['0']);
 
 let running: ChildProcess | undefined;
 afterEach(() => {
