@@ -411,31 +411,34 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
     mkdirSync(minDir);
     const minGw = await startGatewayProcess({ dataDir: minDir, args: bridgeArgs(up.url, { redact: false }) });
     const minT: Target = { name: 'bridge-recording-alone', url: `${minGw.url}/anthropic/v1/messages`, headers: { ...headers, 'x-api-key': createBridgeToken(minDir) } };
-    await latencyRun(minT, 32, quick ? 60 : 200);
     const procOf = (t: Target) =>
       t === bridge ? gw.pid : t === minT ? minGw.pid : t === undiciT ? bareU.child.pid : t === httpT ? bareH.child.pid : undefined;
-    const tput = await alternate([...all, minT], rounds, async (t) => {
-      const pid = procOf(t);
-      const c0 = pid ? cpuMs(pid) : 0;
-      const m0 = pid ? cpuMs(pid, true) : 0;
-      const k0 = machineTicks();
-      const t0 = performance.now();
-      const rps = await throughputRun(t, 32, secs);
-      const wall = performance.now() - t0;
-      const k1 = machineTicks();
-      const calls = (rps * wall) / 1000;
-      const cpu = pid ? (cpuMs(pid) - c0) / calls : undefined;
-      const main = pid ? cpuMs(pid, true) - m0 : 0;
-      if (pid) {
-        push(cpuPerCall, t.name, cpu!);
-        push(mainBusy, t.name, (100 * main) / wall);
-      }
-      push(idleShare, t.name, (100 * (k1.idle - k0.idle)) / (k1.total - k0.total));
-      if (t === bridge) mainPerCall.push(main / calls);
-      log(`  ${t.name}: ${Math.round(rps)} req/s${cpu === undefined ? '' : `, ${cpu.toFixed(3)} ms CPU per call`}`);
-      if (t === bridge) bridgeCalls += Math.round(calls);
-      return [rps];
-    }).finally(() => minGw.stop());
+    const measure = async () => {
+      await latencyRun(minT, 32, quick ? 60 : 200);
+      return alternate([...all, minT], rounds, async (t) => {
+        const pid = procOf(t);
+        const c0 = pid ? cpuMs(pid) : 0;
+        const m0 = pid ? cpuMs(pid, true) : 0;
+        const k0 = machineTicks();
+        const t0 = performance.now();
+        const rps = await throughputRun(t, 32, secs);
+        const wall = performance.now() - t0;
+        const k1 = machineTicks();
+        const calls = (rps * wall) / 1000;
+        const cpu = pid ? (cpuMs(pid) - c0) / calls : undefined;
+        const main = pid ? cpuMs(pid, true) - m0 : 0;
+        if (pid) {
+          push(cpuPerCall, t.name, cpu!);
+          push(mainBusy, t.name, (100 * main) / wall);
+        }
+        push(idleShare, t.name, (100 * (k1.idle - k0.idle)) / (k1.total - k0.total));
+        if (t === bridge) mainPerCall.push(main / calls);
+        log(`  ${t.name}: ${Math.round(rps)} req/s${cpu === undefined ? '' : `, ${cpu.toFixed(3)} ms CPU per call`}`);
+        if (t === bridge) bridgeCalls += Math.round(calls);
+        return [rps];
+      });
+    };
+    const tput = await measure().finally(() => minGw.stop());
     const tD = mean(tput.get('direct')!);
     const tB = mean(tput.get('bridge')!);
     const tU = mean(tput.get('bare-undici')!);

@@ -13,7 +13,7 @@
  * `npm run bench` runs it as its own process (`node --import tsx bench/upstream.ts LATENCY_MS`,
  * prints `listening on URL`): in the load generator's process it capped the node:http proxy at the
  * load generator's own rate on a quick day (docs/performance.md, fifteenth step), so the yardstick
- * read weaker than it is. `bench/ab-builds.ts` still starts it in-process (both builds alike).
+ * read weaker than it is. `bench/ab-builds.ts` runs it the same way.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,9 +21,9 @@ import { isMain } from './fresh-child.js';
 
 /**
  * A millisecond clock shared across this machine's processes: the process's time origin (the wall
- * clock, µs, read once at its start) plus the monotonic time since. Two processes agree to within
- * tens of µs (checked with a pipe round trip: the child's reading always fell inside the parent's
- * send → receive window).
+ * clock, µs, read once at its start) plus the monotonic time since. Two processes agree to well
+ * within a pipe round trip: the child's reading always fell inside the parent's send → receive
+ * window, 24–189 µs from either end (docs/performance.md, fifteenth step).
  */
 export const benchClock = (): number => performance.timeOrigin + performance.now();
 

@@ -39,8 +39,8 @@ describe('the bench upstream in its own process', () => {
         pending = pending.slice(cut + 2);
       }
       expect(stamps).toHaveLength(5);
-      // The processes agree to within tens of µs; 0.5 ms of slack still fails a clock of the child's
-      // own (performance.now() alone starts near 0 in each process).
+      // The processes agree to well within a loopback round trip; 0.5 ms of slack still fails a clock
+      // of the child's own (performance.now() alone starts near 0 in each process).
       for (const s of stamps) {
         expect(s.ts).toBeGreaterThan(sent - 0.5);
         expect(s.ts).toBeLessThan(s.seen + 0.5);
