@@ -448,11 +448,14 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
     fig({ name: 'c=32 throughput undici bare proxy', value: tU, unit: 'req/s' });
     fig({ name: 'c=32 throughput bridge', value: tB, unit: 'req/s', note: 'every feature on' });
     const paired = (yard: string) => pairedRatio(tput.get('bridge')!, tput.get(yard)!);
-    fig({ name: 'c=32 throughput bridge / node:http bare proxy', ...paired('bare-http'), unit: '%', target: { op: '>=', limit: 70 } });
-    fig({ name: 'c=32 throughput bridge / undici bare proxy', ...paired('bare-undici'), unit: '%' });
-    // Near 100 %, the yardstick runs at the load generator's own rate: the ratio above is then the
-    // bridge against this bench's ceiling, and a faster load generator would lower it.
+    // Near 100 %, the yardstick runs at the load generator's own rate: the target row is then the
+    // bridge against this bench's ceiling, and a faster load generator would lower it (on a quick
+    // VM the node:http proxy can outrun one load generator even with the upstream in its own process).
     const capped = pairedRatio(tput.get('bare-http')!, tput.get('direct')!);
+    const target = paired('bare-http');
+    if (capped.value >= 95) target.note += `; the yardstick ran at ${capped.value.toFixed(0)} % of direct, the bench's ceiling: this ratio overstates the bridge`;
+    fig({ name: 'c=32 throughput bridge / node:http bare proxy', ...target, unit: '%', target: { op: '>=', limit: 70 } });
+    fig({ name: 'c=32 throughput bridge / undici bare proxy', ...paired('bare-undici'), unit: '%' });
     fig({ name: 'c=32 throughput node:http bare proxy / direct', ...capped, unit: '%', note: `near 100 %: the yardstick is at the load generator's ceiling; ${capped.note}` });
     const minPaired = pairedRatio(tput.get(minT.name)!, tput.get('bare-http')!);
     fig({
