@@ -191,12 +191,14 @@ export function createOtlpPipeline(opts: OtlpPipelineOptions): OtlpPipeline {
   const finish = (result: ExportResult): void => {
     const n = exporting;
     exporting = 0;
+    // The health first, then the counts: on the worker thread each is its own message, and a status
+    // read between them must not show the spans dropped with the export still reported healthy.
     if (result.code === ExportResultCode.SUCCESS) {
-      opts.onExported(n);
       opts.onResult('traces', null);
+      opts.onExported(n);
     } else {
-      opts.onDropped('export_failed', n);
       opts.onResult('traces', result.error ?? new Error('span export failed'));
+      opts.onDropped('export_failed', n);
     }
     next();
   };

@@ -106,3 +106,28 @@ it('collector hung: the bound holds on this side (queue_full), and shutdown ends
   expect(t.pending()).toBe(0);
   thread = undefined;
 });
+
+it('collector down: the export failure is reported before its spans are counted dropped, so no status read sees drops with the export healthy', async () => {
+  const gone = await startOtlpReceiver();
+  const url = gone.url;
+  await gone.close(); // nothing listens there now
+  const events: string[] = [];
+  thread = startOtlpThread({
+    endpoint: url,
+    headers: {},
+    protocol: 'http/json',
+    serviceVersion: 'test',
+    env: { OTEL_BSP_SCHEDULE_DELAY: '10', OTEL_EXPORTER_OTLP_TIMEOUT: '300' },
+    maxQueueSize: 100,
+    closeWaitMs: 5000,
+    onExported: (n) => events.push(`exported ${n}`),
+    onDropped: (reason, n) => events.push(`dropped ${reason} ${n}`),
+    onResult: (signal, err) => signal === 'traces' && events.push(err ? 'traces failing' : 'traces ok'),
+    onFault: (m) => events.push(`fault ${m}`),
+  });
+  for (let i = 0; i < 3; i++) thread.ship(record(`d${i}`), null, false);
+  await until(() => events.some((e) => e.startsWith('dropped export_failed')), 'the spans dropped');
+  const firstDrop = events.findIndex((e) => e.startsWith('dropped'));
+  expect(events.slice(0, firstDrop)).toContain('traces failing');
+  expect(events.filter((e) => e.startsWith('exported'))).toEqual([]);
+});
