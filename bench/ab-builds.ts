@@ -35,7 +35,7 @@ import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startListening } from './fresh-child.js';
+import { startListening, stdoutMatch } from './fresh-child.js';
 import { cpuMs, latencyRun, medianInterval, streamCall, agent, type Target } from './load.js';
 import { cleanEnv } from '../test/reliability/gateway-process.js';
 import { claudeCodeBody } from './secrets.js';
@@ -66,23 +66,11 @@ const sink = createServer((req, res) => {
 await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
 const otlpUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
 // The upstream in its own process, as `npm run bench` runs it (bench/upstream.ts).
-const upChild = await startListening(new URL('./upstream.ts', import.meta.url), ['2']);
-const up = { url: upChild.url };
+const up = await startListening(new URL('./upstream.ts', import.meta.url), ['2']);
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
 const headers = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' };
 
-/** Resolves with the first match of `re` in the child's stdout. */
-function listening(child: ChildProcess, re: RegExp): Promise<string> {
-  let out = '';
-  return new Promise((resolve) =>
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      if (out.length < 100_000) out += d;
-      const m = re.exec(out);
-      if (m) resolve(m[1]!);
-    }),
-  );
-}
 
 /** What `#without=` may leave out of a gateway. */
 const FEATURES = ['log', 'otlp', 'redact'];
@@ -112,7 +100,7 @@ async function gateway(spec: string, i: number): Promise<{ t: Target; pid: numbe
   );
   children.push(child);
   if (process.env['AB_LOG']) child.stdout!.pipe(createWriteStream(process.env['AB_LOG']));
-  const url = await listening(child, /listening on (http:\/\/\S+)/);
+  const url = await stdoutMatch(child, /listening on (http:\/\/\S+)/);
   // Named by position too: the same build twice is an A/A run (the noise floor of the method).
   return { t: { name: `${String.fromCharCode(65 + i)} ${spec}`, url: `${url}/anthropic/v1/messages`, headers: { ...headers, 'x-api-key': token }, body: BODY }, pid: child.pid! };
 }
@@ -202,7 +190,7 @@ try {
 } finally {
   for (const c of children) c.kill('SIGTERM');
   await agent.close();
-  upChild.child.kill('SIGTERM');
+  up.child.kill('SIGTERM');
   sink.close();
   await new Promise((r) => setTimeout(r, 1000));
   for (const d of dirs) rmSync(d, { recursive: true, force: true });

@@ -62,15 +62,20 @@ export async function benchMain<T>(b: FreshChildBench<T>): Promise<void> {
  * bench's upstream and yardstick proxies. Its stdin is a pipe this process holds (bench/upstream.ts
  * ends when it closes); stderr is this process's.
  */
-export function startListening(moduleUrl: URL, args: string[], nodeFlags: string[] = []): Promise<{ url: string; child: ChildProcess }> {
+export async function startListening(moduleUrl: URL, args: string[], nodeFlags: string[] = []): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', fileURLToPath(moduleUrl), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return { url: await stdoutMatch(child, /listening on (\S+)/), child };
+}
+
+/** The first group of `re`'s first match in the child's stdout (its first 100 KB); rejects if it exits first. */
+export function stdoutMatch(child: ChildProcess, re: RegExp): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       if (out.length < 100_000) out += d;
-      const m = /listening on (\S+)/.exec(out);
-      if (m?.[1]) resolve({ url: m[1], child });
+      const m = re.exec(out);
+      if (m?.[1]) resolve(m[1]);
     });
-    child.once('exit', (code) => reject(new Error(`${fileURLToPath(moduleUrl)} exited ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${child.spawnargs.join(' ')} exited ${code} before printing ${re}`)));
   });
 }

@@ -236,8 +236,7 @@ function bridgeArgs(upUrl: string, f: { logFile?: string; otlpUrl?: string; reda
 async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
   // The upstream in its own process: in this one (the load generator's) it capped the node:http
   // proxy at this process's own rate on a quick day (docs/performance.md, fifteenth step).
-  const upChild = await startChild('./upstream.ts', String(UPSTREAM_LATENCY_MS));
-  const up = { url: upChild.url };
+  const up = await startChild('./upstream.ts', String(UPSTREAM_LATENCY_MS));
   const logFile = join(dataDir, 'gateway.log.jsonl');
   const token = createBridgeToken(dataDir);
   const gw = await startGatewayProcess({
@@ -290,7 +289,7 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
     bareU.child.kill('SIGTERM');
     bareH.child.kill('SIGTERM');
     await agent.close();
-    upChild.child.kill('SIGTERM');
+    up.child.kill('SIGTERM');
   }
 
   async function latencyAndStreams(): Promise<void> {
@@ -399,8 +398,8 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
     const cpuPerCall = new Map<string, number[]>();
     const mainPerCall: number[] = [];
     // What bounds each at c=32: how busy its main thread was (the share of the round's wall time),
-    // and the share of the machine's cores left idle meanwhile (the load generator and the
-    // upstream run in this process, on the same cores).
+    // and the share of the machine's cores left idle meanwhile (the load generator, the upstream
+    // and every target share the same cores).
     const mainBusy = new Map<string, number[]>();
     const idleShare = new Map<string, number[]>();
     const push = (m: Map<string, number[]>, k: string, v: number) => (m.get(k) ?? m.set(k, []).get(k)!).push(v);

@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { request } from 'undici';
 import { benchClock } from '../../../bench/upstream.js';
 import { startListening } from '../../../bench/fresh-child.js';
+import { streamCall } from '../../../bench/load.js';
 
 /** The bench's upstream as `npm run bench` runs it: its own process, its stdin held by this one. */
 const startUpstream = () => startListening(new URL('../../../bench/upstream.ts', import.meta.url), ['0']);
@@ -15,35 +15,21 @@ afterEach(() => {
 });
 
 describe('the bench upstream in its own process', () => {
-  it("stamps each stream chunk on a clock this process shares: between the request's start and the chunk's receipt", async () => {
+  it("stamps each stream chunk on a clock this process shares: the load generator's delays lie between 0 and the call's time", async () => {
     const up = await startUpstream();
     running = up.child;
-    const body = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    const t = { name: 'upstream', url: `${up.url}/v1/messages`, headers: { 'content-type': 'application/json' } };
     for (let round = 0; round < 3; round++) {
-      const sent = benchClock();
-      const r = await request(`${up.url}/v1/messages`, {
-        method: 'POST',
-        body,
-        headers: { 'content-type': 'application/json', 'x-bench-chunks': '5', 'x-bench-cadence-ms': '5' },
-      });
-      expect(r.statusCode).toBe(200);
-      const stamps: { ts: number; seen: number }[] = [];
-      let pending = '';
-      for await (const chunk of r.body) {
-        const seen = benchClock();
-        pending += (chunk as Buffer).toString('utf8');
-        // Whole events only (as bench/load.ts reads them): a stamp split across chunks is read once whole.
-        const cut = pending.lastIndexOf('\n\n');
-        if (cut < 0) continue;
-        for (const m of pending.slice(0, cut).matchAll(/"bench_ts":([\d.]+)/g)) stamps.push({ ts: Number(m[1]), seen });
-        pending = pending.slice(cut + 2);
-      }
-      expect(stamps).toHaveLength(5);
-      // The processes agree to well within a loopback round trip; 0.5 ms of slack still fails a clock
-      // of the child's own (performance.now() alone starts near 0 in each process).
-      for (const s of stamps) {
-        expect(s.ts).toBeGreaterThan(sent - 0.5);
-        expect(s.ts).toBeLessThan(s.seen + 0.5);
+      const started = benchClock();
+      const s = await streamCall(t, 5, 5);
+      const took = benchClock() - started;
+      expect(s.delays).toHaveLength(5);
+      // Each delay is the receipt (this process's clock) minus the write (the child's). The clocks
+      // agree to well within a loopback round trip; 0.5 ms of slack still fails a clock of the
+      // child's own (performance.now() alone starts near 0 in each process).
+      for (const d of s.delays) {
+        expect(d).toBeGreaterThan(-0.5);
+        expect(d).toBeLessThan(took + 0.5);
       }
     }
   });
