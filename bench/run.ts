@@ -355,22 +355,31 @@ async function benchGateway(dataDir: string, otlp: OtlpSink): Promise<void> {
       target: { op: '<=', limit: 0.2 },
       note: `median of ${paired.length} rounds' paired differences (${Math.min(...paired).toFixed(2)} … ${Math.max(...paired).toFixed(2)} ms); pooled p50s differ by ${(ttfbB - ttfbH).toFixed(2)} ms`,
     });
-    // The same with one stream at a time: no burst for the p50 stream to queue behind, so this is
-    // what the bridge adds to a first byte by itself (docs/performance.md, ninth step).
-    const single = await alternate([bridge, httpT], STREAM_ROUNDS, async (t) => {
-      const r: number[] = [];
-      for (let i = 0; i < 10; i++) r.push((await streamCall(t, 5, 1)).ttfb);
-      if (t === bridge) bridgeCalls += r.length;
-      return [percentile(r, 50)];
-    });
-    const hSingle = single.get('bare-http')!;
-    const singlePaired = single.get('bridge')!.map((b, i) => b - hSingle[i]!);
-    fig({
-      name: 'stream TTFB added p50, one stream at a time, bridge − node:http bare proxy',
-      value: percentile(singlePaired, 50),
-      unit: 'ms',
-      note: `median of ${singlePaired.length} rounds' paired p50s of 10 streams (${Math.min(...singlePaired).toFixed(2)} … ${Math.max(...singlePaired).toFixed(2)} ms)`,
-    });
+    // Streams one at a time, each round's p50 paired with the node:http proxy's. Back to back, no
+    // burst for the p50 stream to queue behind: what the bridge adds to a first byte by itself
+    // (docs/performance.md, ninth step). After idle, as a coding tool calls (one call, then its
+    // user): every stage runs slower on a machine that has been idle (sixteenth step).
+    const oneAtATime = async (name: string, streams: number, idleMs: number): Promise<void> => {
+      const single = await alternate([bridge, httpT], STREAM_ROUNDS, async (t) => {
+        const r: number[] = [];
+        for (let i = 0; i < streams; i++) {
+          if (idleMs > 0) await new Promise((wake) => setTimeout(wake, idleMs));
+          r.push((await streamCall(t, 5, 1)).ttfb);
+        }
+        if (t === bridge) bridgeCalls += r.length;
+        return [percentile(r, 50)];
+      });
+      const hSingle = single.get('bare-http')!;
+      const paired = single.get('bridge')!.map((b, i) => b - hSingle[i]!);
+      fig({
+        name,
+        value: percentile(paired, 50),
+        unit: 'ms',
+        note: `median of ${paired.length} rounds' paired p50s of ${streams} streams (${Math.min(...paired).toFixed(2)} … ${Math.max(...paired).toFixed(2)} ms)`,
+      });
+    };
+    await oneAtATime('stream TTFB added p50, one stream at a time, bridge − node:http bare proxy', 10, 0);
+    await oneAtATime('stream TTFB added p50, one stream after 100 ms idle, bridge − node:http bare proxy', 5, 100);
     fig({ name: 'stream TTFB p99 direct', value: percentile(ttfb('direct'), 99), unit: 'ms' });
     fig({ name: 'stream TTFB p99 bridge', value: percentile(ttfb('bridge'), 99), unit: 'ms' });
     fig({ name: 'per-chunk delay p50 direct', value: percentile(delays('direct'), 50), unit: 'ms', note: `${delays('direct').length} chunks` });
