@@ -81,21 +81,6 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
       promptTruncated = true;
     }
   }
-  const newRecord = (): Interception => {
-    const client = detectClient(req.headers);
-    return startRecord({
-      initiator: call.initiator,
-      provider: adapter.kind,
-      providerName: adapter.name,
-      api: adapter.codec.api,
-      facts,
-      client: client.client,
-      clientSessionId: client.client_session_id,
-      userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null,
-      startedAt,
-      promptTruncated,
-    });
-  };
   // Built before `finish` can run: at once for a refused body, else right after the upstream
   // request is written (below).
   let rec: Interception;
@@ -111,7 +96,7 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
 
   if (call.bodyError || !call.json) {
     const err = call.bodyError ?? new GatewayError(400, 'invalid_request', 'request body must be a JSON object');
-    rec = newRecord();
+    rec = recordOf(call, facts, startedAt, promptTruncated);
     ctx.sink.begin(rec);
     if (err.code === CLIENT_ABORTED) return finish('cancelled', null, err.message, null);
     sendError(res, adapter.errorShape, err);
@@ -148,7 +133,7 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
   providerCall.json = EMPTY_JSON;
   call.json = undefined;
   try {
-    rec = newRecord();
+    rec = recordOf(call, facts, startedAt, promptTruncated);
     ctx.sink.begin(rec);
   } catch (err) {
     res.off('close', onClose);
@@ -264,6 +249,24 @@ export async function runInterception(ctx: PipelineContext, call: InterceptedCal
     return finish('failed', reply.status, 'upstream stream ended before its final event', outcome, reply.model);
   }
   finish('completed', reply.status, null, outcome, reply.model);
+}
+
+/** The call's `in_flight` record: its ids, start time and the client named from its headers. */
+function recordOf(call: InterceptedCall, facts: RequestFacts, startedAt: number, promptTruncated: boolean): Interception {
+  const { req, adapter } = call;
+  const client = detectClient(req.headers);
+  return startRecord({
+    initiator: call.initiator,
+    provider: adapter.kind,
+    providerName: adapter.name,
+    api: adapter.codec.api,
+    facts,
+    client: client.client,
+    clientSessionId: client.client_session_id,
+    userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null,
+    startedAt,
+    promptTruncated,
+  });
 }
 
 /** `res.headersSent` is true from `writeHead` on, sent or not: the tee knows whether bytes went. */
